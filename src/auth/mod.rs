@@ -1,0 +1,26 @@
+//! Accounts and sessions: registration, login, JWT access tokens with rotating refresh
+//! tokens, email verification, password reset, and the `AuthUser` extractor.
+
+pub mod extract;
+pub mod model;
+pub mod password;
+pub mod routes;
+pub mod service;
+pub mod store;
+pub mod tokens;
+
+pub use extract::AuthUser;
+
+/// Registers this domain's routes (under `/v1`).
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(routes::register_youth)
+        .service(routes::register_employer)
+        .service(routes::login)
+        .service(routes::refresh)
+        .service(routes::logout)
+        .service(routes::verify_email)
+        .service(routes::resend_verification)
+        .service(routes::request_password_reset)
+        .service(routes::confirm_password_reset)
+        .service(routes::me);
+}

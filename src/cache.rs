@@ -1,0 +1,281 @@
+//! The shared cache: Redis when `REDIS_URL` is set, an in-process moka cache otherwise.
+//!
+//! The database is the only truth. Every cache failure is logged and treated as a miss (or,
+//! for counters, as "not counted"), so a Redis outage slows the service down but never fails
+//! a request. The in-process variant is per instance: fine for one server, not for several.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use moka::Expiry;
+use redis::AsyncCommands;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+#[derive(Clone)]
+pub enum Cache {
+    Redis {
+        conn: ConnectionManager,
+        prefix: Arc<str>,
+    },
+    Memory {
+        store: moka::sync::Cache<String, Entry>,
+        prefix: Arc<str>,
+    },
+}
+
+/// A value in the in-process cache, with its own deadline.
+#[derive(Clone)]
+pub struct Entry {
+    value: Arc<str>,
+    expires_at: Instant,
+}
+
+struct PerEntryExpiry;
+
+impl Expiry<String, Entry> for PerEntryExpiry {
+    fn expire_after_create(&self, _: &String, entry: &Entry, now: Instant) -> Option<Duration> {
+        Some(entry.expires_at.saturating_duration_since(now))
+    }
+
+    fn expire_after_update(
+        &self,
+        _: &String,
+        entry: &Entry,
+        now: Instant,
+        _: Option<Duration>,
+    ) -> Option<Duration> {
+        Some(entry.expires_at.saturating_duration_since(now))
+    }
+}
+
+/// A counter in a fixed window: how many hits so far and when the window ends.
+#[derive(Debug, Clone, Copy)]
+pub struct Count {
+    pub hits: u64,
+    pub resets_in: Duration,
+}
+
+impl Cache {
+    /// Redis at `url`, connected lazily: the server starts (and answers from the database)
+    /// even when Redis is down, and reconnects when it comes back.
+    pub fn redis(url: &str, prefix: &str) -> Result<Cache, redis::RedisError> {
+        let client = redis::Client::open(url)?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_millis(500)))
+            .set_response_timeout(Some(Duration::from_millis(500)))
+            .set_number_of_retries(1);
+        let conn = ConnectionManager::new_lazy_with_config(client, config)?;
+        Ok(Cache::Redis {
+            conn,
+            prefix: prefix.into(),
+        })
+    }
+
+    /// The in-process cache, bounded so it cannot grow without limit.
+    pub fn memory(prefix: &str) -> Cache {
+        let store = moka::sync::Cache::builder()
+            .max_capacity(100_000)
+            .expire_after(PerEntryExpiry)
+            .build();
+        Cache::Memory {
+            store,
+            prefix: prefix.into(),
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Cache::Redis { .. } => "redis",
+            Cache::Memory { .. } => "memory",
+        }
+    }
+
+    fn key(&self, key: &str) -> String {
+        let prefix = match self {
+            Cache::Redis { prefix, .. } | Cache::Memory { prefix, .. } => prefix,
+        };
+        format!("{prefix}{key}")
+    }
+
+    fn miss<T>(op: &str, e: redis::RedisError) -> Option<T> {
+        tracing::warn!(op, error = %e, "cache error treated as a miss");
+        None
+    }
+
+    pub async fn get(&self, key: &str) -> Option<String> {
+        let key = self.key(key);
+        match self {
+            Cache::Redis { conn, .. } => {
+                let mut conn = conn.clone();
+                conn.get::<_, Option<String>>(key)
+                    .await
+                    .unwrap_or_else(|e| Self::miss("get", e))
+            }
+            Cache::Memory { store, .. } => store.get(&key).map(|e| e.value.to_string()),
+        }
+    }
+
+    pub async fn set(&self, key: &str, value: &str, ttl: Duration) {
+        let key = self.key(key);
+        match self {
+            Cache::Redis { conn, .. } => {
+                let mut conn = conn.clone();
+                let secs = ttl.as_secs().max(1);
+                if let Err(e) = conn.set_ex::<_, _, ()>(key, value, secs).await {
+                    Self::miss::<()>("set", e);
+                }
+            }
+            Cache::Memory { store, .. } => store.insert(
+                key,
+                Entry {
+                    value: value.into(),
+                    expires_at: Instant::now() + ttl,
+                },
+            ),
+        }
+    }
+
+    pub async fn delete(&self, key: &str) {
+        let key = self.key(key);
+        match self {
+            Cache::Redis { conn, .. } => {
+                let mut conn = conn.clone();
+                if let Err(e) = conn.del::<_, ()>(key).await {
+                    Self::miss::<()>("delete", e);
+                }
+            }
+            Cache::Memory { store, .. } => store.invalidate(&key),
+        }
+    }
+
+    /// Adds one hit to the counter `key`, whose window starts at its first hit.
+    /// `None` when the cache cannot count (callers then let the request through).
+    pub async fn hit(&self, key: &str, window: Duration) -> Option<Count> {
+        let key = self.key(key);
+        match self {
+            Cache::Redis { conn, .. } => {
+                let mut conn = conn.clone();
+                let ms = window.as_millis().max(1) as u64;
+                // One round trip, atomic: create the window if absent, count, read what is left.
+                let result: Result<(u64, i64), _> = redis::pipe()
+                    .atomic()
+                    .cmd("SET")
+                    .arg(&key)
+                    .arg(0)
+                    .arg("PX")
+                    .arg(ms)
+                    .arg("NX")
+                    .ignore()
+                    .cmd("INCR")
+                    .arg(&key)
+                    .cmd("PTTL")
+                    .arg(&key)
+                    .query_async(&mut conn)
+                    .await;
+                match result {
+                    Ok((hits, ttl_ms)) => Some(Count {
+                        hits,
+                        resets_in: Duration::from_millis(ttl_ms.max(0) as u64),
+                    }),
+                    Err(e) => Self::miss("hit", e),
+                }
+            }
+            Cache::Memory { store, .. } => {
+                let now = Instant::now();
+                let entry = store.entry(key).and_compute_with(|current| {
+                    let (hits, expires_at) = match current.map(|e| e.into_value()) {
+                        Some(e) if e.expires_at > now => {
+                            (e.value.parse::<u64>().unwrap_or(0) + 1, e.expires_at)
+                        }
+                        _ => (1, now + window),
+                    };
+                    moka::ops::compute::Op::Put(Entry {
+                        value: hits.to_string().into(),
+                        expires_at,
+                    })
+                });
+                let entry = match entry {
+                    moka::ops::compute::CompResult::Inserted(e)
+                    | moka::ops::compute::CompResult::ReplacedWith(e) => e.into_value(),
+                    _ => return None,
+                };
+                Some(Count {
+                    hits: entry.value.parse().unwrap_or(0),
+                    resets_in: entry.expires_at.saturating_duration_since(now),
+                })
+            }
+        }
+    }
+
+    /// Reads a counter without adding to it.
+    pub async fn count(&self, key: &str) -> Option<Count> {
+        let key = self.key(key);
+        match self {
+            Cache::Redis { conn, .. } => {
+                let mut conn = conn.clone();
+                let result: Result<(Option<u64>, i64), _> = redis::pipe()
+                    .cmd("GET")
+                    .arg(&key)
+                    .cmd("PTTL")
+                    .arg(&key)
+                    .query_async(&mut conn)
+                    .await;
+                match result {
+                    Ok((Some(hits), ttl_ms)) => Some(Count {
+                        hits,
+                        resets_in: Duration::from_millis(ttl_ms.max(0) as u64),
+                    }),
+                    Ok((None, _)) => None,
+                    Err(e) => Self::miss("count", e),
+                }
+            }
+            Cache::Memory { store, .. } => store.get(&key).map(|e| Count {
+                hits: e.value.parse().unwrap_or(0),
+                resets_in: e.expires_at.saturating_duration_since(Instant::now()),
+            }),
+        }
+    }
+
+    /// For readiness: can the cache be reached right now?
+    pub async fn ping(&self) -> Result<(), String> {
+        match self {
+            Cache::Redis { conn, .. } => {
+                let mut conn = conn.clone();
+                redis::cmd("PING")
+                    .query_async::<String>(&mut conn)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            }
+            Cache::Memory { .. } => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn memory_counter_counts_within_its_window() {
+        let cache = Cache::memory("t:");
+        let w = Duration::from_secs(60);
+        assert_eq!(cache.hit("k", w).await.unwrap().hits, 1);
+        assert_eq!(cache.hit("k", w).await.unwrap().hits, 2);
+        let c = cache.count("k").await.unwrap();
+        assert_eq!(c.hits, 2);
+        assert!(c.resets_in <= w && c.resets_in > Duration::from_secs(50));
+    }
+
+    #[tokio::test]
+    async fn memory_values_expire() {
+        let cache = Cache::memory("t:");
+        cache.set("a", "1", Duration::from_millis(1)).await;
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(cache.get("a").await, None);
+        cache.set("b", "2", Duration::from_secs(60)).await;
+        assert_eq!(cache.get("b").await.as_deref(), Some("2"));
+        cache.delete("b").await;
+        assert_eq!(cache.get("b").await, None);
+    }
+}

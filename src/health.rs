@@ -1,0 +1,83 @@
+//! Liveness and readiness for load balancers and orchestrators.
+
+use actix_web::web::{Data, Json};
+use actix_web::{HttpResponse, get};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::startup::AppState;
+
+#[derive(Serialize, ToSchema)]
+pub struct Live {
+    #[schema(example = "ok")]
+    pub status: String,
+}
+
+/// One dependency's state.
+#[derive(Serialize, ToSchema)]
+pub struct Component {
+    /// `postgres` or `sqlite`; `redis` or `memory`.
+    pub kind: String,
+    pub ok: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Ready {
+    /// `ready`, or `unavailable` when the database cannot be reached.
+    #[schema(example = "ready")]
+    pub status: String,
+    pub database: Component,
+    pub cache: Component,
+}
+
+/// The process is up.
+#[utoipa::path(tag = "operations", responses((status = 200, description = "Alive", body = Live)))]
+#[get("/health/live")]
+pub async fn live() -> Json<Live> {
+    Json(Live {
+        status: "ok".into(),
+    })
+}
+
+/// The service can serve requests: the database answers. The cache is reported too, but a
+/// cache outage does not make the service unready: every cache error is a miss, so requests
+/// still succeed from the database (slower).
+#[utoipa::path(
+    tag = "operations",
+    responses(
+        (status = 200, description = "Ready", body = Ready),
+        (status = 503, description = "The database cannot be reached", body = Ready),
+    )
+)]
+#[get("/health/ready")]
+pub async fn ready(state: Data<AppState>) -> HttpResponse {
+    use diesel::connection::SimpleConnection;
+    let database_ok = state
+        .db
+        .run(|conn| conn.batch_execute("SELECT 1").map_err(Into::into))
+        .await
+        .is_ok();
+    let cache_ok = match state.cache.ping().await {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::warn!(error = %e, "cache not reachable");
+            false
+        }
+    };
+    let body = Ready {
+        status: if database_ok { "ready" } else { "unavailable" }.into(),
+        database: Component {
+            kind: state.db.backend().into(),
+            ok: database_ok,
+        },
+        cache: Component {
+            kind: state.cache.kind().into(),
+            ok: cache_ok,
+        },
+    };
+    if database_ok {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
+}

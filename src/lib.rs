@@ -1,0 +1,16 @@
+//! werkmatch: the backend of a swipe app that matches young jobseekers with vacancies through
+//! their strengths, with a portal for the coaches who support them. See `DESIGN.md`.
+
+pub mod auth;
+pub mod cache;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod employers;
+pub mod error;
+pub mod health;
+pub mod notifications;
+pub mod openapi;
+pub mod ratelimit;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,168 @@
+//! The `werkmatch` command: serve (default), migrate, openapi, admin create-user.
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use werkmatch::auth::model::{Language, Role};
+use werkmatch::config::Settings;
+use werkmatch::{auth, clock::Clock, openapi, startup, telemetry};
+
+#[derive(Parser)]
+#[command(
+    name = "werkmatch",
+    version,
+    about = "Matching young jobseekers with work"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP API (the default). Runs pending migrations first.
+    Serve,
+    /// Run pending database migrations and exit.
+    Migrate,
+    /// Print the OpenAPI document (JSON) to standard output.
+    Openapi,
+    /// Operator tasks.
+    #[command(subcommand)]
+    Admin(Admin),
+}
+
+#[derive(Subcommand)]
+enum Admin {
+    /// Create an account of any role (intermediaries and admins are created this way).
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_enum)]
+        role: CliRole,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum, default_value = "nl")]
+        language: CliLanguage,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CliRole {
+    Youth,
+    Employer,
+    Intermediary,
+    Admin,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CliLanguage {
+    Nl,
+    En,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::Openapi) = cli.command {
+        print!("{}", openapi::to_json(&openapi::document()));
+        return ExitCode::SUCCESS;
+    }
+    // A missing .env is normal; a broken one is worth a line.
+    if let Err(e) = dotenvy::dotenv() {
+        if !e.not_found() {
+            eprintln!("warning: .env not read: {e}");
+        }
+    }
+    let settings = match Settings::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(settings.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("could not start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve | Command::Openapi => {
+                let app = startup::Application::build(settings)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                app.run_until_stopped().await.map_err(|e| e.to_string())
+            }
+            Command::Migrate => {
+                let db = startup::open_database(&settings, true)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                println!("migrations are up to date ({})", db.backend());
+                Ok(())
+            }
+            Command::Admin(Admin::CreateUser {
+                email,
+                role,
+                name,
+                language,
+                password_stdin,
+            }) => create_user(settings, email, role, name, language, password_stdin).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn create_user(
+    settings: Settings,
+    email: String,
+    role: CliRole,
+    name: String,
+    language: CliLanguage,
+    password_stdin: bool,
+) -> Result<(), String> {
+    let role = match role {
+        CliRole::Youth => Role::Youth,
+        CliRole::Employer => Role::Employer,
+        CliRole::Intermediary => Role::Intermediary,
+        CliRole::Admin => Role::Admin,
+    };
+    let language = match language {
+        CliLanguage::Nl => Language::Nl,
+        CliLanguage::En => Language::En,
+    };
+    let (password, generated) = if password_stdin {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| format!("reading password: {e}"))?;
+        (s.trim_end_matches(['\r', '\n']).to_owned(), false)
+    } else {
+        (auth::tokens::random_token(), true)
+    };
+    let state = startup::build_state(settings, Clock::System)
+        .await
+        .map_err(|e| e.to_string())?;
+    let id = auth::service::create_user(&state, &email, role, &name, &password, language)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("created {} account {id} for {email}", role.as_str());
+    if generated {
+        println!("password (shown once): {password}");
+    }
+    Ok(())
+}

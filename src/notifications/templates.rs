@@ -1,0 +1,178 @@
+//! The mails werkmatch sends, in Dutch and English, as plain text and HTML.
+
+use crate::auth::model::Language;
+
+/// A message ready for the outbox.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub kind: &'static str,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// One layout for every mail: greeting, paragraphs, an optional button link, a closing line.
+fn layout(
+    kind: &'static str,
+    subject: String,
+    greeting: String,
+    paragraphs: &[String],
+    link: Option<(&str, &str)>,
+    closing: &str,
+) -> Rendered {
+    let mut text = format!("{greeting}\n\n");
+    let mut html = format!(
+        "<!doctype html><html><body style=\"font-family:sans-serif\"><p>{}</p>",
+        escape_html(&greeting)
+    );
+    for p in paragraphs {
+        text.push_str(p);
+        text.push_str("\n\n");
+        html.push_str(&format!("<p>{}</p>", escape_html(p)));
+    }
+    if let Some((label, url)) = link {
+        text.push_str(&format!("{label}: {url}\n\n"));
+        html.push_str(&format!(
+            "<p><a href=\"{}\">{}</a></p>",
+            escape_html(url),
+            escape_html(label)
+        ));
+    }
+    text.push_str(closing);
+    text.push('\n');
+    html.push_str(&format!("<p>{}</p></body></html>", escape_html(closing)));
+    Rendered {
+        kind,
+        subject,
+        text,
+        html,
+    }
+}
+
+fn greeting(lang: Language, name: &str) -> String {
+    match lang {
+        Language::Nl => format!("Hoi {name},"),
+        Language::En => format!("Hi {name},"),
+    }
+}
+
+fn closing(lang: Language) -> &'static str {
+    match lang {
+        Language::Nl => "Groet, werkmatch",
+        Language::En => "Kind regards, werkmatch",
+    }
+}
+
+pub fn verify_email(lang: Language, name: &str, link: &str, valid_minutes: i64) -> Rendered {
+    let (subject, body, label) = match lang {
+        Language::Nl => (
+            "Bevestig je e-mailadres",
+            format!(
+                "Welkom bij werkmatch! Bevestig je e-mailadres met de link hieronder. De link werkt {valid_minutes} minuten en één keer."
+            ),
+            "E-mailadres bevestigen",
+        ),
+        Language::En => (
+            "Confirm your email address",
+            format!(
+                "Welcome to werkmatch! Confirm your email address with the link below. The link works once, for {valid_minutes} minutes."
+            ),
+            "Confirm email address",
+        ),
+    };
+    layout(
+        "verify_email",
+        subject.into(),
+        greeting(lang, name),
+        &[body],
+        Some((label, link)),
+        closing(lang),
+    )
+}
+
+pub fn password_reset(lang: Language, name: &str, link: &str, valid_minutes: i64) -> Rendered {
+    let (subject, body, ignore, label) = match lang {
+        Language::Nl => (
+            "Nieuw wachtwoord instellen",
+            format!(
+                "Je hebt gevraagd om een nieuw wachtwoord. Kies een nieuw wachtwoord met de link hieronder. De link werkt {valid_minutes} minuten en één keer."
+            ),
+            "Heb je dit niet gevraagd? Dan hoef je niets te doen.",
+            "Nieuw wachtwoord kiezen",
+        ),
+        Language::En => (
+            "Set a new password",
+            format!(
+                "You asked for a new password. Choose one with the link below. The link works once, for {valid_minutes} minutes."
+            ),
+            "Did not ask for this? Then you need not do anything.",
+            "Choose a new password",
+        ),
+    };
+    layout(
+        "password_reset",
+        subject.into(),
+        greeting(lang, name),
+        &[body, ignore.into()],
+        Some((label, link)),
+        closing(lang),
+    )
+}
+
+pub fn password_changed(lang: Language, name: &str) -> Rendered {
+    let (subject, body) = match lang {
+        Language::Nl => (
+            "Je wachtwoord is gewijzigd",
+            "Je wachtwoord is zojuist gewijzigd en je bent overal uitgelogd. Was jij dit niet? Vraag dan meteen een nieuw wachtwoord aan.",
+        ),
+        Language::En => (
+            "Your password was changed",
+            "Your password was just changed and you were signed out everywhere. Was this not you? Ask for a new password right away.",
+        ),
+    };
+    layout(
+        "password_changed",
+        subject.into(),
+        greeting(lang, name),
+        &[body.into()],
+        None,
+        closing(lang),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_escaped_in_html_but_not_in_text() {
+        let r = verify_email(Language::En, "<b>Jo</b>", "http://x/?t=1&u=2", 60);
+        assert!(r.html.contains("&lt;b&gt;Jo&lt;/b&gt;"));
+        assert!(r.html.contains("t=1&amp;u=2"));
+        assert!(r.text.contains("Hi <b>Jo</b>,"));
+    }
+
+    #[test]
+    fn both_languages_have_their_own_subject() {
+        assert_ne!(
+            password_reset(Language::Nl, "a", "l", 60).subject,
+            password_reset(Language::En, "a", "l", 60).subject
+        );
+    }
+}

@@ -1,0 +1,100 @@
+//! Where mail goes: SMTP (`SMTP_URL`), `.eml` files (the embedded default), or memory (tests).
+
+use std::sync::{Arc, Mutex};
+
+use lettre::message::{Mailbox, MultiPart};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use crate::config::MailSettings;
+
+/// A message as the memory transport keeps it, for tests to read.
+#[derive(Debug, Clone)]
+pub struct SentMail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+#[derive(Clone)]
+pub enum Mailer {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Files(AsyncFileTransport<Tokio1Executor>),
+    Memory(Arc<Mutex<Vec<SentMail>>>),
+}
+
+impl Mailer {
+    pub fn from_settings(mail: &MailSettings) -> Result<Mailer, String> {
+        Ok(match mail {
+            MailSettings::Smtp(url) => Mailer::Smtp(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose())
+                    .map_err(|e| format!("SMTP_URL: {e}"))?
+                    .build(),
+            ),
+            MailSettings::Files(dir) => {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| format!("mail folder {}: {e}", dir.display()))?;
+                Mailer::Files(AsyncFileTransport::new(dir))
+            }
+            MailSettings::Memory => Mailer::Memory(Arc::default()),
+        })
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Mailer::Smtp(_) => "smtp",
+            Mailer::Files(_) => "files",
+            Mailer::Memory(_) => "memory",
+        }
+    }
+
+    /// What the memory transport holds (empty for the others).
+    pub fn sent(&self) -> Vec<SentMail> {
+        match self {
+            Mailer::Memory(sent) => match sent.lock() {
+                Ok(v) => v.clone(),
+                Err(p) => p.into_inner().clone(),
+            },
+            _ => Vec::new(),
+        }
+    }
+
+    pub async fn send(
+        &self,
+        from: &str,
+        to: &str,
+        subject: &str,
+        text: &str,
+        html: &str,
+    ) -> Result<(), String> {
+        if let Mailer::Memory(sent) = self {
+            let mail = SentMail {
+                to: to.to_owned(),
+                subject: subject.to_owned(),
+                text: text.to_owned(),
+                html: html.to_owned(),
+            };
+            match sent.lock() {
+                Ok(mut v) => v.push(mail),
+                Err(p) => p.into_inner().push(mail),
+            }
+            return Ok(());
+        }
+        let from: Mailbox = from.parse().map_err(|e| format!("sender: {e}"))?;
+        let to: Mailbox = to.parse().map_err(|e| format!("recipient: {e}"))?;
+        let message = Message::builder()
+            .from(from)
+            .to(to)
+            .subject(subject)
+            .multipart(MultiPart::alternative_plain_html(
+                text.to_owned(),
+                html.to_owned(),
+            ))
+            .map_err(|e| format!("building message: {e}"))?;
+        match self {
+            Mailer::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+            Mailer::Files(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+            Mailer::Memory(_) => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! Building and running the application. `main` and the tests both start the real app
+//! through [`Application::build`], so tests exercise exactly what production runs.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::web::{self, Data};
+use actix_web::{App, HttpRequest, HttpServer};
+use tokio::task::JoinHandle;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::password::Passwords;
+use crate::auth::tokens::JwtKeys;
+use crate::cache::Cache;
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::db::{Db, DbSetupError};
+use crate::error::{self, ApiError};
+use crate::notifications::{Mailer, run_worker};
+use crate::openapi::{self, RouteTable};
+
+/// What every handler can reach. Cheap to clone (all handles).
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub db: Db,
+    pub cache: Cache,
+    pub clock: Clock,
+    pub tokens: Arc<JwtKeys>,
+    pub passwords: Passwords,
+    pub mailer: Mailer,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("database: {0}")]
+    Database(#[from] DbSetupError),
+    #[error("REDIS_URL: {0}")]
+    Redis(#[from] redis::RedisError),
+    #[error("mail: {0}")]
+    Mail(String),
+    #[error("passwords: {0}")]
+    Passwords(String),
+    #[error("could not listen on {addr}: {source}")]
+    Listen {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("JWT_SECRET: {0}")]
+    Jwt(String),
+    #[error("{0}")]
+    Blocking(String),
+}
+
+/// Opens the database (and runs pending migrations) off the async threads.
+pub async fn open_database(settings: &Settings, migrate: bool) -> Result<Db, StartupError> {
+    let url = settings.database_url.expose().to_owned();
+    let size = settings.database_pool_size;
+    let db = tokio::task::spawn_blocking(move || -> Result<Db, DbSetupError> {
+        let db = Db::connect(&url, size)?;
+        if migrate {
+            let applied = db.migrate()?;
+            if applied > 0 {
+                tracing::info!(applied, backend = db.backend(), "migrations applied");
+            }
+        }
+        Ok(db)
+    })
+    .await
+    .map_err(|e| StartupError::Blocking(e.to_string()))??;
+    Ok(db)
+}
+
+/// Builds the shared state from settings.
+pub async fn build_state(settings: Settings, clock: Clock) -> Result<AppState, StartupError> {
+    let db = open_database(&settings, true).await?;
+    let cache = match &settings.redis_url {
+        Some(url) => Cache::redis(url.expose(), &settings.cache_prefix)?,
+        None => Cache::memory(&settings.cache_prefix),
+    };
+    let mailer = Mailer::from_settings(&settings.mail).map_err(StartupError::Mail)?;
+    let passwords = Passwords::new(settings.password_cost).map_err(StartupError::Passwords)?;
+    Ok(AppState {
+        tokens: Arc::new(JwtKeys::new(&settings).map_err(|e| StartupError::Jwt(e.to_string()))?),
+        settings: Arc::new(settings),
+        db,
+        cache,
+        clock,
+        passwords,
+        mailer,
+    })
+}
+
+/// A bound, not yet running server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: Data<AppState>,
+}
+
+impl Application {
+    /// Builds everything and binds the port (port 0 picks a free one, as tests do).
+    pub async fn build(settings: Settings) -> Result<Application, StartupError> {
+        Self::build_with_clock(settings, Clock::System).await
+    }
+
+    pub async fn build_with_clock(
+        settings: Settings,
+        clock: Clock,
+    ) -> Result<Application, StartupError> {
+        let addr = format!("{}:{}", settings.host, settings.port);
+        let listener = TcpListener::bind(&addr).map_err(|source| StartupError::Listen {
+            addr: addr.clone(),
+            source,
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartupError::Listen { addr, source })?
+            .port();
+        let workers = settings.workers;
+        let state = Data::new(build_state(settings, clock).await?);
+        let server = server(state.clone(), listener, workers)?;
+        tracing::info!(
+            port,
+            database = state.db.backend(),
+            cache = state.cache.kind(),
+            mail = state.mailer.kind(),
+            "werkmatch listening"
+        );
+        Ok(Application {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> Data<AppState> {
+        self.state.clone()
+    }
+
+    /// Serves until SIGTERM/SIGINT (graceful: in-flight requests finish), running the outbox
+    /// worker beside the server when configured.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let worker: Option<JoinHandle<()>> = self.state.settings.outbox_worker.then(|| {
+            let s = &self.state;
+            tokio::spawn(run_worker(
+                s.db.clone(),
+                s.mailer.clone(),
+                s.settings.mail_from.clone(),
+                s.clock.clone(),
+                s.settings.outbox_poll_interval,
+            ))
+        });
+        let result = self.server.await;
+        if let Some(worker) = worker {
+            worker.abort();
+        }
+        tracing::info!("werkmatch stopped");
+        result
+    }
+}
+
+fn server(
+    state: Data<AppState>,
+    listener: TcpListener,
+    workers: usize,
+) -> Result<Server, StartupError> {
+    let doc = openapi::document();
+    let routes = Data::new(openapi::route_table(&doc));
+    let max_body = state.settings.max_body_bytes;
+    let server = HttpServer::new(move || {
+        let app = App::new()
+            .into_utoipa_app()
+            .app_data(state.clone())
+            .app_data(routes.clone())
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(max_body)
+                    .error_handler(error::json_error),
+            )
+            .app_data(web::PayloadConfig::default().limit(max_body))
+            .app_data(web::QueryConfig::default().error_handler(error::query_error))
+            .app_data(web::PathConfig::default().error_handler(error::path_error));
+        openapi::register_routes(app)
+            .into_app()
+            .service(web::redirect("/docs", "/docs/"))
+            .service(
+                SwaggerUi::new("/docs/{_:.*}")
+                    .url("/openapi.json", doc.clone())
+                    .config(utoipa_swagger_ui::Config::default().validator_url("none")),
+            )
+            .default_service(web::to(unmatched))
+            .wrap(from_fn(crate::telemetry::request_id))
+    })
+    .workers(workers)
+    .shutdown_timeout(20)
+    .listen(listener)
+    .map_err(|source| StartupError::Listen {
+        addr: "listener".into(),
+        source,
+    })?
+    .run();
+    Ok(server)
+}
+
+/// No route matched: 405 with `Allow` when the path exists with other methods, else 404.
+async fn unmatched(
+    req: HttpRequest,
+    routes: Data<RouteTable>,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    Err(match routes.allowed(req.path()) {
+        Some(allow) => ApiError::method_not_allowed(allow),
+        None => ApiError::not_found("not_found", "There is nothing at this address."),
+    })
+}
