@@ -1,0 +1,313 @@
+//! `TestApp`: the real application on port 0 with its own database (a SQLite file, or a
+//! PostgreSQL schema), its own cache key prefix, a manual clock and an in-memory mailbox.
+
+use std::collections::HashMap;
+
+use actix_web::web::Data;
+use chrono::TimeDelta;
+use reqwest::{Response, StatusCode};
+use serde_json::{Value, json};
+use werkmatch::clock::Clock;
+use werkmatch::config::{MailSettings, Settings};
+use werkmatch::notifications::{Outbox, SentMail};
+use werkmatch::startup::{AppState, Application};
+
+pub const PASSWORD: &str = "correct horse battery";
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
+
+/// Runs one test body on SQLite + in-process cache, and (as a second test) on PostgreSQL +
+/// Redis when `TEST_DATABASE_URL` (and `TEST_REDIS_URL`) are set.
+#[macro_export]
+macro_rules! api_test {
+    ($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn body($app: $crate::helpers::TestApp) $body
+
+            #[actix_web::test]
+            async fn sqlite() {
+                body($crate::helpers::TestApp::sqlite(&[]).await).await
+            }
+
+            #[actix_web::test]
+            async fn postgres() {
+                match $crate::helpers::TestApp::postgres(&[]).await {
+                    Some(app) => body(app).await,
+                    None => eprintln!("postgres variant not run: TEST_DATABASE_URL is not set"),
+                }
+            }
+        }
+    };
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub state: Data<AppState>,
+    pub clock: Clock,
+    /// The backend and cache this test asked for, to check the app really uses them.
+    pub expected: (&'static str, &'static str),
+    _sqlite_dir: Option<tempfile::TempDir>,
+    pg_schema: Option<(String, String)>,
+}
+
+fn unique() -> String {
+    uuid::Uuid::now_v7().simple().to_string()
+}
+
+impl TestApp {
+    /// SQLite in a temporary folder, in-process cache.
+    pub async fn sqlite(extra: &[(&str, &str)]) -> TestApp {
+        let dir = match tempfile::tempdir() {
+            Ok(d) => d,
+            Err(e) => panic!("temp dir: {e}"),
+        };
+        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        Self::spawn(url, None, extra, Some(dir), None).await
+    }
+
+    /// PostgreSQL (a fresh schema per test) and Redis (a fresh key prefix), if configured.
+    pub async fn postgres(extra: &[(&str, &str)]) -> Option<TestApp> {
+        let base = std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|s| !s.is_empty())?;
+        let redis = std::env::var("TEST_REDIS_URL")
+            .ok()
+            .filter(|s| !s.is_empty());
+        let schema = format!("t_{}", unique());
+        let (b, s) = (base.clone(), schema.clone());
+        run_pg(&b, &format!("CREATE SCHEMA {s}")).await;
+        let sep = if base.contains('?') { '&' } else { '?' };
+        let url = format!("{base}{sep}options=-csearch_path%3D{schema}");
+        Some(Self::spawn(url, redis, extra, None, Some((base, schema))).await)
+    }
+
+    async fn spawn(
+        database_url: String,
+        redis_url: Option<String>,
+        extra: &[(&str, &str)],
+        sqlite_dir: Option<tempfile::TempDir>,
+        pg_schema: Option<(String, String)>,
+    ) -> TestApp {
+        let prefix = format!("test:{}:", unique());
+        let mut vars: HashMap<String, String> = [
+            ("APP_ENV", "test"),
+            ("PORT", "0"),
+            ("WORKERS", "1"),
+            ("DATABASE_POOL_SIZE", "8"),
+            ("JWT_SECRET", JWT_SECRET),
+            ("ARGON2_MEMORY_KIB", "64"),
+            ("ARGON2_ITERATIONS", "1"),
+            ("PUBLIC_BASE_URL", "https://app.werkmatch.test"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        vars.insert("DATABASE_URL".into(), database_url);
+        vars.insert("CACHE_PREFIX".into(), prefix);
+        if let Some(r) = redis_url {
+            vars.insert("REDIS_URL".into(), r);
+        }
+        for (k, v) in extra {
+            vars.insert((*k).to_owned(), (*v).to_owned());
+        }
+        let mut settings = match Settings::from_source(|k| vars.get(k).cloned()) {
+            Ok(s) => s,
+            Err(e) => panic!("{e}"),
+        };
+        settings.mail = MailSettings::Memory;
+        // Tests deliver mail explicitly with `deliver_mail`, so what was sent is deterministic.
+        settings.outbox_worker = false;
+        let clock = Clock::manual();
+        let app = match Application::build_with_clock(settings, clock.clone()).await {
+            Ok(a) => a,
+            Err(e) => panic!("app did not start: {e}"),
+        };
+        let expected = (
+            if pg_schema.is_some() {
+                "postgres"
+            } else {
+                "sqlite"
+            },
+            if vars.contains_key("REDIS_URL") {
+                "redis"
+            } else {
+                "memory"
+            },
+        );
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let state = app.state();
+        actix_web::rt::spawn(app.run_until_stopped());
+        TestApp {
+            address,
+            client: reqwest::Client::new(),
+            state,
+            clock,
+            expected,
+            _sqlite_dir: sqlite_dir,
+            pg_schema,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        let mut req = self.client.get(self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        send(req).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value, token: Option<&str>) -> Response {
+        let mut req = self.client.post(self.url(path)).json(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        send(req).await
+    }
+
+    /// Registers a youth and returns the response body (account + tokens).
+    pub async fn register_youth(&self, email: &str) -> Value {
+        let res = self
+            .post(
+                "/v1/auth/register/youth",
+                &json!({"email": email, "password": PASSWORD, "first_name": "Sanne"}),
+                None,
+            )
+            .await;
+        expect_json(res, StatusCode::CREATED).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.post(
+            "/v1/auth/login",
+            &json!({"email": email, "password": password}),
+            None,
+        )
+        .await
+    }
+
+    /// Sends what the outbox holds through the memory transport.
+    pub async fn deliver_mail(&self) -> usize {
+        let s = &self.state;
+        match Outbox::drain_once(&s.db, &s.mailer, &s.settings.mail_from, &self.clock).await {
+            Ok(n) => n,
+            Err(e) => panic!("outbox: {e}"),
+        }
+    }
+
+    /// Every message delivered to `to` so far.
+    pub fn mails_to(&self, to: &str) -> Vec<SentMail> {
+        self.state
+            .mailer
+            .sent()
+            .into_iter()
+            .filter(|m| m.to == to)
+            .collect()
+    }
+
+    /// The token in the link of the last mail to `to` whose subject contains `subject`.
+    pub async fn token_from_mail(&self, to: &str, subject: &str) -> String {
+        self.deliver_mail().await;
+        let mail = self
+            .mails_to(to)
+            .into_iter()
+            .rev()
+            .find(|m| m.subject.contains(subject));
+        let Some(mail) = mail else {
+            panic!("no mail to {to} about {subject:?}")
+        };
+        let Some(start) = mail.text.find("token=") else {
+            panic!("no link in {:?}", mail.text)
+        };
+        mail.text[start + 6..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect()
+    }
+
+    pub fn advance(&self, by: TimeDelta) {
+        self.clock.advance(by);
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some((base, schema)) = self.pg_schema.take() {
+            // Drop on a plain thread: Drop cannot await, and the runtime must not block.
+            let _ = std::thread::spawn(move || {
+                use diesel::{Connection, PgConnection, connection::SimpleConnection};
+                if let Ok(mut c) = PgConnection::establish(&base) {
+                    let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+                }
+            })
+            .join();
+        }
+    }
+}
+
+async fn run_pg(url: &str, sql: &str) {
+    let (url, sql) = (url.to_owned(), sql.to_owned());
+    let result = tokio::task::spawn_blocking(move || {
+        use diesel::{Connection, PgConnection, connection::SimpleConnection};
+        let mut c = PgConnection::establish(&url).map_err(|e| e.to_string())?;
+        c.batch_execute(&sql).map_err(|e| e.to_string())
+    })
+    .await;
+    match result {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => panic!("postgres: {e}"),
+        Err(e) => panic!("postgres task: {e}"),
+    }
+}
+
+pub async fn send(req: reqwest::RequestBuilder) -> Response {
+    match req.send().await {
+        Ok(r) => r,
+        Err(e) => panic!("request failed: {e}"),
+    }
+}
+
+/// Asserts the status and returns the JSON body.
+pub async fn expect_json(res: Response, status: StatusCode) -> Value {
+    let got = res.status();
+    let body = res.text().await.unwrap_or_default();
+    assert_eq!(got, status, "unexpected status; body: {body}");
+    match serde_json::from_str(&body) {
+        Ok(v) => v,
+        Err(e) => panic!("not JSON ({e}): {body}"),
+    }
+}
+
+/// Asserts an RFC 9457 problem with this status and code; returns it.
+pub async fn expect_problem(res: Response, status: StatusCode, code: &str) -> Value {
+    let content_type = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let request_id = res
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let body = expect_json(res, status).await;
+    assert_eq!(content_type, "application/problem+json", "body: {body}");
+    assert_eq!(body["code"], code, "body: {body}");
+    assert_eq!(body["status"], status.as_u16());
+    assert_eq!(body["type"], format!("urn:werkmatch:problem:{code}"));
+    assert!(body["title"].is_string() && body["detail"].is_string());
+    assert_eq!(
+        body["request_id"], request_id,
+        "request id in body and header differ"
+    );
+    body
+}
