@@ -201,11 +201,10 @@ impl Settings {
         let database_pool_size = src.positive("DATABASE_POOL_SIZE", 16)? as u32;
 
         let redis_url = src.get("REDIS_URL");
-        if let Some(url) = &redis_url {
-            if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+        if let Some(url) = &redis_url
+            && !(url.starts_with("redis://") || url.starts_with("rediss://")) {
                 return Err(err("REDIS_URL", "must start with redis:// or rediss://"));
             }
-        }
         let cache_prefix = src
             .get("CACHE_PREFIX")
             .unwrap_or_else(|| "werkmatch:".to_owned());

@@ -125,7 +125,7 @@ impl Password {
 
     pub fn parse(raw: &str) -> Result<Password, String> {
         let n = raw.chars().count();
-        if n < Self::MIN || n > Self::MAX {
+        if !(Self::MIN..=Self::MAX).contains(&n) {
             return Err(format!(
                 "must be {} to {} characters long",
                 Self::MIN,

@@ -35,6 +35,14 @@ fn email_conflict(e: diesel::result::Error) -> ApiError {
     }
 }
 
+/// Opaque tokens are 43 characters; the contract allows up to 200. Longer is a client bug.
+fn check_token(field: &str, token: &str) -> Result<(), ApiError> {
+    if token.chars().count() > 200 {
+        return Err(ApiError::validation(vec![FieldError::new(field, "too_long", "must be at most 200 characters")]));
+    }
+    Ok(())
+}
+
 fn invalid(errors: Vec<FieldError>) -> Result<(), ApiError> {
     if errors.is_empty() {
         Ok(())
@@ -133,15 +141,14 @@ pub async fn register_employer(
         .as_deref()
         .map(str::trim)
         .filter(|k| !k.is_empty());
-    if let Some(k) = kvk {
-        if k.len() != 8 || !k.bytes().all(|b| b.is_ascii_digit()) {
+    if let Some(k) = kvk
+        && (k.len() != 8 || !k.bytes().all(|b| b.is_ascii_digit())) {
             errors.push(FieldError::new(
                 "organisation.kvk_number",
                 "invalid_kvk_number",
                 "must be the 8 digits of a KvK number",
             ));
         }
-    }
     invalid(errors)?;
     let (Some(email), Some(password), Some(name), Some(org_name), Some(city)) =
         (email, password, name, org_name, city)
@@ -314,6 +321,7 @@ enum Refresh {
 /// Trades a refresh token for a new pair. Each refresh token works once: presenting a spent
 /// one means it was copied, so the whole session is revoked (RFC 9700, refresh rotation).
 pub async fn refresh(state: &AppState, req: RefreshTokenBody) -> Result<TokenPair, ApiError> {
+    check_token("refresh_token", &req.refresh_token)?;
     let now = state.clock.now_naive();
     let outcome = state
         .db
@@ -371,6 +379,7 @@ pub async fn refresh(state: &AppState, req: RefreshTokenBody) -> Result<TokenPai
 
 /// Ends the session of a refresh token. Unknown tokens are ignored: logout always succeeds.
 pub async fn logout(state: &AppState, req: RefreshTokenBody) -> Result<(), ApiError> {
+    check_token("refresh_token", &req.refresh_token)?;
     let now = state.clock.now_naive();
     let session = state
         .db
@@ -403,6 +412,7 @@ pub fn revoked_key(session: &SessionId) -> String {
 
 /// Confirms an email address with the token from the verification mail.
 pub async fn verify_email(state: &AppState, req: EmailTokenBody) -> Result<(), ApiError> {
+    check_token("token", &req.token)?;
     let now = state.clock.now_naive();
     state
         .db
@@ -499,6 +509,7 @@ pub async fn confirm_password_reset(
     state: &AppState,
     req: PasswordResetConfirm,
 ) -> Result<(), ApiError> {
+    check_token("token", &req.token)?;
     let mut errors = Vec::new();
     let password = parse_password(&mut errors, "new_password", &req.new_password);
     invalid(errors)?;

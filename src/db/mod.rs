@@ -139,16 +139,14 @@ impl Db {
     /// Connects once directly (so that a failure shows the real cause), then builds the pool.
     pub fn connect(url: &str, pool_size: u32) -> Result<Db, DbSetupError> {
         let backend = Backend::of_url(url).map_err(DbSetupError::Url)?;
-        if let Backend::Sqlite(path) = &backend {
-            if let Some(dir) = std::path::Path::new(path).parent() {
-                if !dir.as_os_str().is_empty() {
+        if let Backend::Sqlite(path) = &backend
+            && let Some(dir) = std::path::Path::new(path).parent()
+                && !dir.as_os_str().is_empty() {
                     std::fs::create_dir_all(dir).map_err(|source| DbSetupError::Folder {
                         path: path.clone(),
                         source,
                     })?;
                 }
-            }
-        }
         let name = backend.name();
         let manager = Manager(backend);
         let probe = manager.connect().map_err(|source| DbSetupError::Connect {
