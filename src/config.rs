@@ -202,9 +202,10 @@ impl Settings {
 
         let redis_url = src.get("REDIS_URL");
         if let Some(url) = &redis_url
-            && !(url.starts_with("redis://") || url.starts_with("rediss://")) {
-                return Err(err("REDIS_URL", "must start with redis:// or rediss://"));
-            }
+            && !(url.starts_with("redis://") || url.starts_with("rediss://"))
+        {
+            return Err(err("REDIS_URL", "must start with redis:// or rediss://"));
+        }
         let cache_prefix = src
             .get("CACHE_PREFIX")
             .unwrap_or_else(|| "werkmatch:".to_owned());

@@ -72,9 +72,10 @@ fn main() -> ExitCode {
     }
     // A missing .env is normal; a broken one is worth a line.
     if let Err(e) = dotenvy::dotenv()
-        && !e.not_found() {
-            eprintln!("warning: .env not read: {e}");
-        }
+        && !e.not_found()
+    {
+        eprintln!("warning: .env not read: {e}");
+    }
     let settings = match Settings::from_env() {
         Ok(s) => s,
         Err(e) => {

@@ -152,7 +152,8 @@ pub fn route_table(doc: &Document) -> RouteTable {
                 ("PATCH", item.patch.is_some()),
             ]
             .into_iter()
-            .filter(|&(_m, present)| present).map(|(m, _present)| m.to_owned())
+            .filter(|&(_m, present)| present)
+            .map(|(m, _present)| m.to_owned())
             .collect();
             (segments(path), methods)
         })

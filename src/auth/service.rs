@@ -38,7 +38,11 @@ fn email_conflict(e: diesel::result::Error) -> ApiError {
 /// Opaque tokens are 43 characters; the contract allows up to 200. Longer is a client bug.
 fn check_token(field: &str, token: &str) -> Result<(), ApiError> {
     if token.chars().count() > 200 {
-        return Err(ApiError::validation(vec![FieldError::new(field, "too_long", "must be at most 200 characters")]));
+        return Err(ApiError::validation(vec![FieldError::new(
+            field,
+            "too_long",
+            "must be at most 200 characters",
+        )]));
     }
     Ok(())
 }
@@ -142,13 +146,14 @@ pub async fn register_employer(
         .map(str::trim)
         .filter(|k| !k.is_empty());
     if let Some(k) = kvk
-        && (k.len() != 8 || !k.bytes().all(|b| b.is_ascii_digit())) {
-            errors.push(FieldError::new(
-                "organisation.kvk_number",
-                "invalid_kvk_number",
-                "must be the 8 digits of a KvK number",
-            ));
-        }
+        && (k.len() != 8 || !k.bytes().all(|b| b.is_ascii_digit()))
+    {
+        errors.push(FieldError::new(
+            "organisation.kvk_number",
+            "invalid_kvk_number",
+            "must be the 8 digits of a KvK number",
+        ));
+    }
     invalid(errors)?;
     let (Some(email), Some(password), Some(name), Some(org_name), Some(city)) =
         (email, password, name, org_name, city)

@@ -141,12 +141,13 @@ impl Db {
         let backend = Backend::of_url(url).map_err(DbSetupError::Url)?;
         if let Backend::Sqlite(path) = &backend
             && let Some(dir) = std::path::Path::new(path).parent()
-                && !dir.as_os_str().is_empty() {
-                    std::fs::create_dir_all(dir).map_err(|source| DbSetupError::Folder {
-                        path: path.clone(),
-                        source,
-                    })?;
-                }
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(|source| DbSetupError::Folder {
+                path: path.clone(),
+                source,
+            })?;
+        }
         let name = backend.name();
         let manager = Manager(backend);
         let probe = manager.connect().map_err(|source| DbSetupError::Connect {
