@@ -254,3 +254,32 @@ pub fn query_error(
 pub fn path_error(_err: actix_web::error::PathError, _req: &HttpRequest) -> actix_web::Error {
     ApiError::not_found("not_found", "Not found.").into()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::MessageBody;
+
+    #[test]
+    fn an_internal_error_tells_the_client_nothing_but_the_request_id() {
+        let e = ApiError::internal("connection to db-primary.internal:5432 refused (password for werkmatch)");
+        let res = e.error_response();
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = res.into_body().try_into_bytes().unwrap();
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        assert!(!text.contains("db-primary") && !text.contains("password"), "{text}");
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(json["code"], "internal_error");
+        assert!(json.get("request_id").is_some());
+    }
+
+    #[test]
+    fn a_lost_unique_race_is_a_conflict_not_a_500() {
+        let e: ApiError = diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            Box::new(String::from("duplicate key")),
+        )
+        .into();
+        assert_eq!(e.status_code(), StatusCode::CONFLICT);
+    }
+}
