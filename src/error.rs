@@ -262,12 +262,17 @@ mod tests {
 
     #[test]
     fn an_internal_error_tells_the_client_nothing_but_the_request_id() {
-        let e = ApiError::internal("connection to db-primary.internal:5432 refused (password for werkmatch)");
+        let e = ApiError::internal(
+            "connection to db-primary.internal:5432 refused (password for werkmatch)",
+        );
         let res = e.error_response();
         assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
         let body = res.into_body().try_into_bytes().unwrap();
         let text = String::from_utf8(body.to_vec()).unwrap();
-        assert!(!text.contains("db-primary") && !text.contains("password"), "{text}");
+        assert!(
+            !text.contains("db-primary") && !text.contains("password"),
+            "{text}"
+        );
         let json: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(json["code"], "internal_error");
         assert!(json.get("request_id").is_some());

@@ -4,13 +4,17 @@
 pub mod auth;
 pub mod cache;
 pub mod clock;
+pub mod competences;
 pub mod config;
 pub mod db;
 pub mod employers;
 pub mod error;
 pub mod health;
+pub mod json;
 pub mod notifications;
 pub mod openapi;
 pub mod ratelimit;
 pub mod startup;
 pub mod telemetry;
+pub mod work;
+pub mod youth;

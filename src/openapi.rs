@@ -24,6 +24,8 @@ stable `code`.",
     tags(
         (name = "accounts", description = "Registration, email confirmation, password reset, the signed-in account"),
         (name = "sessions", description = "Login, token refresh, logout"),
+        (name = "profile", description = "A youth's own profile, competences, profile text and sensitive characteristics"),
+        (name = "competences", description = "The competence catalogue, occupations and the competence generator"),
         (name = "operations", description = "Health checks"),
     ),
     components(schemas(Problem, FieldError)),
@@ -119,7 +121,12 @@ where
 {
     app.service(crate::health::live)
         .service(crate::health::ready)
-        .service(utoipa_actix_web::scope("/v1").configure(crate::auth::configure))
+        .service(
+            utoipa_actix_web::scope("/v1")
+                .configure(crate::auth::configure)
+                .configure(crate::competences::configure)
+                .configure(crate::youth::configure),
+        )
 }
 
 /// The complete document, as served at `/openapi.json` and committed as `openapi/openapi.json`.

@@ -36,7 +36,7 @@ fn accept_language(req: &HttpRequest) -> Language {
 pub async fn register_youth(
     state: Data<AppState>,
     req: HttpRequest,
-    body: Json<RegisterYouth>,
+    body: crate::json::Body<RegisterYouth>,
 ) -> Result<HttpResponse, ApiError> {
     let registered = service::register_youth(
         &state,
@@ -65,7 +65,7 @@ pub async fn register_youth(
 pub async fn register_employer(
     state: Data<AppState>,
     req: HttpRequest,
-    body: Json<RegisterEmployer>,
+    body: crate::json::Body<RegisterEmployer>,
 ) -> Result<HttpResponse, ApiError> {
     let registered = service::register_employer(
         &state,
@@ -92,7 +92,7 @@ pub async fn register_employer(
 pub async fn login(
     state: Data<AppState>,
     req: HttpRequest,
-    body: Json<Login>,
+    body: crate::json::Body<Login>,
 ) -> Result<Json<TokenPair>, ApiError> {
     Ok(Json(
         service::login(&state, body.into_inner(), &client_ip(&req)).await?,
@@ -114,7 +114,7 @@ pub async fn login(
 #[post("/auth/refresh")]
 pub async fn refresh(
     state: Data<AppState>,
-    body: Json<RefreshTokenBody>,
+    body: crate::json::Body<RefreshTokenBody>,
 ) -> Result<Json<TokenPair>, ApiError> {
     Ok(Json(service::refresh(&state, body.into_inner()).await?))
 }
@@ -130,7 +130,7 @@ pub async fn refresh(
 #[post("/auth/logout")]
 pub async fn logout(
     state: Data<AppState>,
-    body: Json<RefreshTokenBody>,
+    body: crate::json::Body<RefreshTokenBody>,
 ) -> Result<HttpResponse, ApiError> {
     service::logout(&state, body.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -148,7 +148,7 @@ pub async fn logout(
 #[post("/auth/verify-email")]
 pub async fn verify_email(
     state: Data<AppState>,
-    body: Json<EmailTokenBody>,
+    body: crate::json::Body<EmailTokenBody>,
 ) -> Result<HttpResponse, ApiError> {
     service::verify_email(&state, body.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -188,7 +188,7 @@ pub async fn resend_verification(
 pub async fn request_password_reset(
     state: Data<AppState>,
     req: HttpRequest,
-    body: Json<PasswordResetRequest>,
+    body: crate::json::Body<PasswordResetRequest>,
 ) -> Result<HttpResponse, ApiError> {
     service::request_password_reset(&state, body.into_inner(), &client_ip(&req)).await?;
     Ok(HttpResponse::Accepted().finish())
@@ -206,7 +206,7 @@ pub async fn request_password_reset(
 #[post("/auth/password-reset/confirm")]
 pub async fn confirm_password_reset(
     state: Data<AppState>,
-    body: Json<PasswordResetConfirm>,
+    body: crate::json::Body<PasswordResetConfirm>,
 ) -> Result<HttpResponse, ApiError> {
     service::confirm_password_reset(&state, body.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -211,6 +211,9 @@ async fn register(
                 ));
             }
             store::insert_account(conn, &row).map_err(email_conflict)?;
+            if new.role == Role::Youth {
+                crate::youth::store::create_profile(conn, &row.id, &row.display_name, now)?;
+            }
             if let Some(org) = organisation {
                 employers::store::create_organisation(conn, org, &row.id, now)?;
             }

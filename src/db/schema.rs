@@ -89,6 +89,51 @@ diesel::joinable!(sessions -> accounts (account_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(email_tokens -> accounts (account_id));
 
+diesel::table! {
+    youth_profiles (account_id) {
+        account_id -> Text,
+        first_name -> Text,
+        last_name -> Nullable<Text>,
+        birth_date -> Nullable<Date>,
+        place_name -> Nullable<Text>,
+        latitude -> Nullable<Double>,
+        longitude -> Nullable<Double>,
+        search_radius_km -> Integer,
+        education_level -> Nullable<Text>,
+        hours_min -> Nullable<Integer>,
+        hours_max -> Nullable<Integer>,
+        available_from -> Nullable<Date>,
+        kinds -> Integer,
+        driving_licence -> Bool,
+        languages -> Text,
+        interests -> Text,
+        about -> Nullable<Text>,
+        pitch -> Nullable<Text>,
+        status -> Text,
+        competences -> Text,
+        competence_mask -> BigInt,
+        generated_text -> Nullable<Text>,
+        generated_at -> Nullable<Timestamp>,
+        edited_text -> Nullable<Text>,
+        edited_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    youth_sensitive (account_id) {
+        account_id -> Text,
+        benefit -> Nullable<Text>,
+        work_limitation -> Nullable<Bool>,
+        participation_step -> Nullable<Integer>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(youth_profiles -> accounts (account_id));
+diesel::joinable!(youth_sensitive -> accounts (account_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     organisations,
@@ -97,4 +142,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     email_tokens,
     outbox,
+    youth_profiles,
+    youth_sensitive,
 );

@@ -73,3 +73,10 @@ api_test!(
         assert_ne!(res.headers()["x-request-id"], "bad id with spaces");
     }
 );
+
+api_test!(
+    async fn a_json_array_is_not_an_object_body(app) {
+        let res = app.post("/v1/auth/login", &json!(["a@b.nl", "password"]), None).await;
+        expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body").await;
+    }
+);

@@ -4,7 +4,9 @@
 mod helpers;
 
 mod accounts;
+mod competences;
 mod contract;
 mod errors;
 mod operations;
+mod profiles;
 mod sessions;

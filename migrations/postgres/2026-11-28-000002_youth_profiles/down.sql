@@ -1,0 +1,2 @@
+DROP TABLE youth_sensitive;
+DROP TABLE youth_profiles;

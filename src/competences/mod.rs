@@ -1,0 +1,14 @@
+//! The competence catalogue (52 competences in six clusters), the occupations that ask for
+//! them, and the competence generator that turns chosen competences into a profile text.
+
+pub mod catalogue;
+pub mod generator;
+pub mod occupations;
+pub mod routes;
+
+/// Registers this domain's routes (under `/v1`).
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(routes::list_competences)
+        .service(routes::search_occupations)
+        .service(routes::generate_text);
+}

@@ -1,0 +1,90 @@
+//! Serde helpers for request bodies, so that what the contract allows is exactly what the
+//! server accepts.
+
+use serde::{Deserialize, Deserializer, de::Error};
+
+/// JSON Schema counts `3.0` as an integer; serde's `u8` does not. Accept integral numbers.
+fn integral<'de, D: Deserializer<'de>>(n: serde_json::Number) -> Result<u8, D::Error> {
+    let value = n
+        .as_u64()
+        .or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && *f >= 0.0)
+                .map(|f| f as u64)
+        })
+        .ok_or_else(|| {
+            D::Error::custom(format!(
+                "invalid value: {n}, expected a whole number from 0 to 255"
+            ))
+        })?;
+    u8::try_from(value).map_err(|_| {
+        D::Error::custom(format!(
+            "invalid value: {value}, expected a whole number from 0 to 255"
+        ))
+    })
+}
+
+/// A whole number 0–255, also when written as `16.0`.
+pub fn u8_int<'de, D: Deserializer<'de>>(d: D) -> Result<u8, D::Error> {
+    integral::<D>(serde_json::Number::deserialize(d)?)
+}
+
+/// An optional whole number 0–255 (`null` is none).
+pub fn opt_u8_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u8>, D::Error> {
+    Option::<serde_json::Number>::deserialize(d)?
+        .map(integral::<D>)
+        .transpose()
+}
+
+/// For partial updates (with `#[serde(default)]`): a field left out is `None`; `null` is
+/// refused, because these fields cannot be cleared.
+pub fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+/// [`present`] for whole numbers 0–255.
+pub fn present_u8_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u8>, D::Error> {
+    u8_int(d).map(Some)
+}
+
+/// A JSON request body that must be an object. (Serde's derived structs also accept a JSON
+/// array of the field values, which the contract does not allow.) Size limit, content type
+/// and malformed JSON are handled by the `JsonConfig` of the app, as for `web::Json`.
+pub struct Body<T>(pub T);
+
+impl<T> Body<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Body<T> {
+    type Error = actix_web::Error;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(
+        req: &actix_web::HttpRequest,
+        payload: &mut actix_web::dev::Payload,
+    ) -> Self::Future {
+        let value = actix_web::web::Json::<serde_json::Value>::from_request(req, payload);
+        Box::pin(async move {
+            let value = value.await?.into_inner();
+            if !value.is_object() {
+                return Err(crate::error::ApiError::unprocessable(
+                    "invalid_body",
+                    "The body must be a JSON object.",
+                )
+                .into());
+            }
+            serde_json::from_value(value).map(Body).map_err(|e| {
+                crate::error::ApiError::unprocessable(
+                    "invalid_body",
+                    format!("The body does not fit this endpoint: {e}."),
+                )
+                .into()
+            })
+        })
+    }
+}

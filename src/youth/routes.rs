@@ -1,0 +1,239 @@
+//! HTTP handlers for a youth's own profile and sensitive characteristics. Every route acts on
+//! the signed-in youth only: there is no id in the path to point at someone else.
+
+use actix_web::web::{Data, Json, Query};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::auth::AuthUser;
+use crate::auth::model::{Language, Role};
+use crate::error::{ApiError, Problem};
+use crate::startup::AppState;
+use crate::youth::model::*;
+use crate::youth::service;
+
+fn youth(user: &AuthUser) -> Result<crate::db::ids::AccountId, ApiError> {
+    user.require(&[Role::Youth])?;
+    Ok(user.account_id.clone())
+}
+
+/// Your profile.
+#[utoipa::path(
+    tag = "profile",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The profile, with what is still missing", body = Profile),
+        (status = 403, description = "`wrong_role`: only youth have a profile", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me/profile")]
+pub async fn get_profile(state: Data<AppState>, user: AuthUser) -> Result<Json<Profile>, ApiError> {
+    Ok(Json(service::get_profile(&state, youth(&user)?).await?))
+}
+
+/// Fill in or replace the profile form.
+#[utoipa::path(
+    tag = "profile",
+    security(("bearer" = [])),
+    request_body = ProfileForm,
+    responses(
+        (status = 200, description = "Saved", body = Profile),
+        (status = 403, description = "`wrong_role`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/me/profile")]
+pub async fn put_profile(
+    state: Data<AppState>,
+    user: AuthUser,
+    body: crate::json::Body<ProfileForm>,
+) -> Result<Json<Profile>, ApiError> {
+    Ok(Json(
+        service::put_profile(&state, youth(&user)?, body.into_inner()).await?,
+    ))
+}
+
+/// Change some fields of the profile; `null` clears an optional field.
+#[utoipa::path(
+    tag = "profile",
+    security(("bearer" = [])),
+    request_body = ProfilePatch,
+    responses(
+        (status = 200, description = "Saved", body = Profile),
+        (status = 403, description = "`wrong_role`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/me/profile")]
+pub async fn patch_profile(
+    state: Data<AppState>,
+    user: AuthUser,
+    body: crate::json::Body<ProfilePatch>,
+) -> Result<Json<Profile>, ApiError> {
+    Ok(Json(
+        service::patch_profile(&state, youth(&user)?, body.into_inner()).await?,
+    ))
+}
+
+/// Choose 3 to 10 competences, most important first.
+#[utoipa::path(
+    tag = "profile",
+    security(("bearer" = [])),
+    request_body = CompetencesBody,
+    responses(
+        (status = 200, description = "Saved", body = Profile),
+        (status = 403, description = "`wrong_role`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/me/profile/competences")]
+pub async fn put_competences(
+    state: Data<AppState>,
+    user: AuthUser,
+    body: crate::json::Body<CompetencesBody>,
+) -> Result<Json<Profile>, ApiError> {
+    Ok(Json(
+        service::set_competences(&state, youth(&user)?, body.into_inner()).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct GenerateQuery {
+    /// Replace your own edited text too. Without it, an edited text is never overwritten.
+    #[serde(default)]
+    pub replace_edited: bool,
+}
+
+/// Generate the profile text from your competences and profile, and save it.
+#[utoipa::path(
+    tag = "profile",
+    security(("bearer" = [])),
+    params(GenerateQuery, ("Accept-Language" = Option<String>, Header, description = "nl or en; defaults to the account's language")),
+    responses(
+        (status = 200, description = "Saved as the generated text", body = Profile),
+        (status = 400, description = "`invalid_query`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`wrong_role`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`competences_missing`, or `edited_text_exists` (ask with `replace_edited=true`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/me/profile/generate")]
+pub async fn generate(
+    state: Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    query: Query<GenerateQuery>,
+) -> Result<Json<Profile>, ApiError> {
+    let account = youth(&user)?;
+    let language = match req.headers().get(actix_web::http::header::ACCEPT_LANGUAGE) {
+        Some(_) => crate::competences::routes::request_language(&req),
+        None => account_language(&state, &account).await?,
+    };
+    Ok(Json(
+        service::generate_for_profile(&state, account, language, query.replace_edited).await?,
+    ))
+}
+
+async fn account_language(
+    state: &AppState,
+    account: &crate::db::ids::AccountId,
+) -> Result<Language, ApiError> {
+    let id = account.clone();
+    let me = state
+        .db
+        .run(move |conn| crate::auth::service::load_me(conn, &id))
+        .await?;
+    Ok(me.language)
+}
+
+/// Save your own version of the profile text (kept apart from the generated one).
+#[utoipa::path(
+    tag = "profile",
+    security(("bearer" = [])),
+    request_body = ProfileTextBody,
+    responses(
+        (status = 200, description = "Saved", body = Profile),
+        (status = 403, description = "`wrong_role`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/me/profile/text")]
+pub async fn put_text(
+    state: Data<AppState>,
+    user: AuthUser,
+    body: crate::json::Body<ProfileTextBody>,
+) -> Result<Json<Profile>, ApiError> {
+    Ok(Json(
+        service::set_edited_text(&state, youth(&user)?, Some(body.into_inner().text)).await?,
+    ))
+}
+
+/// Drop your own version and use the generated text again.
+#[utoipa::path(
+    tag = "profile",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Edited text removed", body = Profile),
+        (status = 403, description = "`wrong_role`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/me/profile/text")]
+pub async fn delete_text(state: Data<AppState>, user: AuthUser) -> Result<Json<Profile>, ApiError> {
+    Ok(Json(
+        service::set_edited_text(&state, youth(&user)?, None).await?,
+    ))
+}
+
+/// Your sensitive characteristics (benefit, work limitation, participation ladder step).
+///
+/// Kept apart from the profile and never shown in any other response.
+#[utoipa::path(
+    tag = "profile",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "What you have shared (all null when nothing)", body = Sensitive),
+        (status = 403, description = "`wrong_role`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me/sensitive")]
+pub async fn get_sensitive(
+    state: Data<AppState>,
+    user: AuthUser,
+) -> Result<Json<Sensitive>, ApiError> {
+    Ok(Json(service::get_sensitive(&state, youth(&user)?).await?))
+}
+
+/// Set your sensitive characteristics (replaces what was there).
+#[utoipa::path(
+    tag = "profile",
+    security(("bearer" = [])),
+    request_body = Sensitive,
+    responses(
+        (status = 200, description = "Saved", body = Sensitive),
+        (status = 403, description = "`wrong_role`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/me/sensitive")]
+pub async fn put_sensitive(
+    state: Data<AppState>,
+    user: AuthUser,
+    body: crate::json::Body<Sensitive>,
+) -> Result<Json<Sensitive>, ApiError> {
+    Ok(Json(
+        service::put_sensitive(&state, youth(&user)?, body.into_inner()).await?,
+    ))
+}
+
+/// Delete your sensitive characteristics.
+#[utoipa::path(
+    tag = "profile",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, description = "`wrong_role`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/me/sensitive")]
+pub async fn delete_sensitive(
+    state: Data<AppState>,
+    user: AuthUser,
+) -> Result<HttpResponse, ApiError> {
+    service::delete_sensitive(&state, youth(&user)?).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
