@@ -180,6 +180,16 @@ pub fn parse_text(
     Some(s.to_owned())
 }
 
+/// The contract's pattern for free text (descriptions, about, pitch): no control characters
+/// but tab and line breaks. Repeated as a literal in `#[schema]` attributes.
+pub const PLAIN_TEXT_PATTERN: &str = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$";
+
+/// Whether free text has only printable characters, tabs and line breaks.
+pub fn is_plain_text(s: &str) -> bool {
+    !s.chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+}
+
 /// Collects the field errors of an email field.
 pub fn parse_email(errors: &mut Vec<FieldError>, field: &str, raw: &str) -> Option<Email> {
     Email::parse(raw)

@@ -285,11 +285,17 @@ pub async fn login(state: &AppState, req: Login, client: &str) -> Result<TokenPa
         state.settings.rate_limits.login_failures,
     )
     .await?;
-    let lookup = email.clone();
-    let account = state
-        .db
-        .run(move |conn| Ok(store::find_account_by_email(conn, &lookup)?))
-        .await?;
+    // Registration only stores valid addresses: anything else cannot have an account, and is
+    // not sent to the database (PostgreSQL refuses text with NUL bytes, for one).
+    let account = match Email::parse(&email) {
+        Ok(valid) => {
+            state
+                .db
+                .run(move |conn| Ok(store::find_account_by_email(conn, valid.as_str())?))
+                .await?
+        }
+        Err(_) => None,
+    };
     let ok = state
         .passwords
         .verify(
@@ -489,6 +495,10 @@ pub async fn request_password_reset(
     ratelimit::hit(state, "password-reset", client, limit).await?;
     let email = req.email.trim().to_lowercase();
     ratelimit::hit(state, "password-reset-email", &email, limit).await?;
+    // A malformed address has no account; answer as for any unknown address.
+    let Ok(email) = Email::parse(&email).map(|e| e.as_str().to_owned()) else {
+        return Ok(());
+    };
     let now = state.clock.now_naive();
     let ttl = delta(state.settings.email_token_ttl);
     let base_url = state.settings.public_base_url.clone();

@@ -119,10 +119,16 @@ pub struct ProfileForm {
     #[serde(default)]
     #[schema(max_items = 10, value_type = Vec<InterestText>, example = json!(["voetbal", "koken"]))]
     pub interests: Vec<String>,
-    #[schema(max_length = 2000)]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub about: Option<String>,
     /// A short pitch for employers.
-    #[schema(max_length = 500)]
+    #[schema(
+        max_length = 500,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub pitch: Option<String>,
     #[serde(default)]
     pub status: ProfileStatus,
@@ -197,10 +203,10 @@ pub struct ProfilePatch {
     #[schema(nullable = false, max_items = 10, value_type = Option<Vec<InterestText>>)]
     pub interests: Option<Vec<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 2000)]
+    #[schema(value_type = Option<String>, max_length = 2000, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")]
     pub about: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 500)]
+    #[schema(value_type = Option<String>, max_length = 500, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")]
     pub pitch: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::json::present")]
     #[schema(nullable = false)]
@@ -219,7 +225,11 @@ pub struct CompetencesBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileTextBody {
-    #[schema(min_length = 1, max_length = 1000, pattern = r"\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 1000,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub text: String,
 }
 
@@ -316,6 +326,14 @@ fn optional_text(
             field,
             "too_long",
             format!("must be at most {max} characters"),
+        ));
+        return None;
+    }
+    if !crate::auth::model::is_plain_text(&value) {
+        errors.push(FieldError::new(
+            field,
+            "invalid_characters",
+            "must not contain control characters",
         ));
         return None;
     }

@@ -349,6 +349,12 @@ pub async fn set_edited_text(
                 ));
             } else if t.trim().is_empty() {
                 errors.push(FieldError::new("text", "required", "must not be empty"));
+            } else if !crate::auth::model::is_plain_text(&t) {
+                errors.push(FieldError::new(
+                    "text",
+                    "invalid_characters",
+                    "must not contain control characters",
+                ));
             }
             if !errors.is_empty() {
                 return Err(ApiError::validation(errors));

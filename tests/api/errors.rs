@@ -80,3 +80,19 @@ api_test!(
         expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body").await;
     }
 );
+
+api_test!(
+    async fn nul_bytes_in_text_never_reach_the_database(app) {
+        // PostgreSQL refuses text with NUL bytes; such input must be a 4xx, not a 500.
+        let res = app.login("a\u{0}b@voorbeeld.nl", "whatever password").await;
+        expect_problem(res, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+        let res = app.post("/v1/auth/password-reset", &json!({"email": "\u{0}@x.nl"}), None).await;
+        assert_eq!(res.status(), StatusCode::ACCEPTED);
+        let reg = app.register_youth("nul@voorbeeld.nl").await;
+        let token = reg["tokens"]["access_token"].as_str().unwrap();
+        let res = send(app.client.patch(app.url("/v1/me/profile")).bearer_auth(token).json(&json!({"about": "hoi\u{0}"}))).await;
+        expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        let res = send(app.client.put(app.url("/v1/me/profile/text")).bearer_auth(token).json(&json!({"text": "mijn\u{0}tekst"}))).await;
+        expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    }
+);
