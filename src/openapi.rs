@@ -26,6 +26,8 @@ stable `code`.",
         (name = "sessions", description = "Login, token refresh, logout"),
         (name = "profile", description = "A youth's own profile, competences, profile text and sensitive characteristics"),
         (name = "competences", description = "The competence catalogue, occupations and the competence generator"),
+        (name = "organisations", description = "Employer organisations, their members and invitations"),
+        (name = "vacancies", description = "Jobs, internships, BBL learning-work jobs and side jobs"),
         (name = "operations", description = "Health checks"),
     ),
     components(schemas(Problem, FieldError)),
@@ -125,7 +127,8 @@ where
             utoipa_actix_web::scope("/v1")
                 .configure(crate::auth::configure)
                 .configure(crate::competences::configure)
-                .configure(crate::youth::configure),
+                .configure(crate::youth::configure)
+                .configure(crate::employers::configure),
         )
 }
 

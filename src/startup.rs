@@ -157,12 +157,32 @@ impl Application {
                 s.settings.outbox_poll_interval,
             ))
         });
+        let maintenance = self
+            .state
+            .settings
+            .outbox_worker
+            .then(|| tokio::spawn(maintenance(self.state.clone())));
         let result = self.server.await;
-        if let Some(worker) = worker {
-            worker.abort();
+        for task in [worker, maintenance].into_iter().flatten() {
+            task.abort();
         }
         tracing::info!("werkmatch stopped");
         result
+    }
+}
+
+/// Periodic jobs that do not belong to a request: vacancy expiry reminders. Safe to run on
+/// several instances at once (each vacancy is claimed with a conditional update).
+async fn maintenance(state: Data<AppState>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match crate::employers::service::send_expiry_reminders(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(vacancies = n, "expiry reminders queued"),
+            Err(e) => tracing::warn!(error = %e, "expiry reminders failed"),
+        }
     }
 }
 

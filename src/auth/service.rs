@@ -615,3 +615,18 @@ pub async fn create_user(
         })
         .await
 }
+
+/// The registration answer for an account that has just been given a session.
+pub async fn signed_in(
+    state: &AppState,
+    id: AccountId,
+    session: NewSession,
+) -> Result<Registered, ApiError> {
+    let lookup = id.clone();
+    let me = state.db.run(move |conn| load_me(conn, &lookup)).await?;
+    let tokens = token_pair(state, &id, me.role, session)?;
+    Ok(Registered {
+        account: me,
+        tokens,
+    })
+}

@@ -144,6 +144,21 @@ pub fn search(query: &str) -> Vec<&'static Occupation> {
         .collect()
 }
 
+/// An occupation code in the contract: an enum of every code, so clients know the values.
+pub struct OccupationCode;
+
+impl utoipa::PartialSchema for OccupationCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("An occupation code from GET /v1/occupations"))
+            .enum_values(Some(OCCUPATIONS.iter().map(|o| o.code)))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for OccupationCode {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -77,3 +77,7 @@ typed_id!(
     /// A message waiting in, or sent from, the mail outbox.
     OutboxId
 );
+typed_id!(
+    /// A vacancy of an organisation.
+    VacancyId
+);

@@ -134,6 +134,51 @@ diesel::table! {
 diesel::joinable!(youth_profiles -> accounts (account_id));
 diesel::joinable!(youth_sensitive -> accounts (account_id));
 
+diesel::table! {
+    vacancies (id) {
+        id -> Text,
+        organisation_id -> Text,
+        created_by -> Nullable<Text>,
+        title -> Text,
+        description -> Text,
+        occupation -> Text,
+        competences -> Text,
+        competence_mask -> BigInt,
+        kind -> Integer,
+        hours_min -> Integer,
+        hours_max -> Integer,
+        positions -> Integer,
+        place_name -> Text,
+        latitude -> Double,
+        longitude -> Double,
+        max_distance_km -> Nullable<Integer>,
+        min_education -> Nullable<Text>,
+        start_date -> Nullable<Date>,
+        valid_days -> Integer,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+        expires_at -> Nullable<Timestamp>,
+        reminder_sent_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    organisation_invitations (token_hash) {
+        token_hash -> Text,
+        organisation_id -> Text,
+        email -> Text,
+        invited_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        accepted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(vacancies -> organisations (organisation_id));
+diesel::joinable!(organisation_invitations -> organisations (organisation_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     organisations,
@@ -144,4 +189,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     youth_profiles,
     youth_sensitive,
+    vacancies,
+    organisation_invitations,
 );

@@ -156,6 +156,74 @@ pub fn password_changed(lang: Language, name: &str) -> Rendered {
     )
 }
 
+pub fn organisation_invitation(
+    lang: Language,
+    inviter: &str,
+    organisation: &str,
+    link: &str,
+) -> Rendered {
+    let (subject, greeting, body, label) = match lang {
+        Language::Nl => (
+            format!("Uitnodiging voor {organisation} op werkmatch"),
+            "Hoi,".to_owned(),
+            format!(
+                "{inviter} nodigt je uit om samen met collega's de vacatures van {organisation} op werkmatch te beheren. De link werkt 7 dagen en één keer."
+            ),
+            "Uitnodiging aannemen",
+        ),
+        Language::En => (
+            format!("Invitation to {organisation} on werkmatch"),
+            "Hi,".to_owned(),
+            format!(
+                "{inviter} invites you to manage the vacancies of {organisation} on werkmatch together with your colleagues. The link works once, for 7 days."
+            ),
+            "Accept the invitation",
+        ),
+    };
+    layout(
+        "organisation_invitation",
+        subject,
+        greeting,
+        &[body],
+        Some((label, link)),
+        closing(lang),
+    )
+}
+
+pub fn vacancy_expiring(
+    lang: Language,
+    name: &str,
+    title: &str,
+    expires: chrono::NaiveDate,
+    link: &str,
+) -> Rendered {
+    let date = expires.format("%d-%m-%Y");
+    let (subject, body, label) = match lang {
+        Language::Nl => (
+            format!("Je vacature \"{title}\" verloopt binnenkort"),
+            format!(
+                "Je vacature \"{title}\" verloopt op {date}. Daarna zien jongeren haar niet meer. Wil je dat ze blijft staan? Open haar opnieuw of pas de looptijd aan."
+            ),
+            "Vacature bekijken",
+        ),
+        Language::En => (
+            format!("Your vacancy \"{title}\" expires soon"),
+            format!(
+                "Your vacancy \"{title}\" expires on {date}. After that, young people no longer see it. Want to keep it up? Open it again or change how long it runs."
+            ),
+            "View the vacancy",
+        ),
+    };
+    layout(
+        "vacancy_expiring",
+        subject,
+        greeting(lang, name),
+        &[body],
+        Some((label, link)),
+        closing(lang),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

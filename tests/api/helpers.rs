@@ -20,6 +20,9 @@ pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
 #[macro_export]
 macro_rules! api_test {
     ($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
+        $crate::api_test!(settings [] $(#[$meta])* async fn $name($app) $body);
+    };
+    (settings [$(($k:literal, $v:literal)),* $(,)?] $(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
         $(#[$meta])*
         mod $name {
             #[allow(unused_imports)]
@@ -29,12 +32,12 @@ macro_rules! api_test {
 
             #[actix_web::test]
             async fn sqlite() {
-                body($crate::helpers::TestApp::sqlite(&[]).await).await
+                body($crate::helpers::TestApp::sqlite(&[$(($k, $v)),*]).await).await
             }
 
             #[actix_web::test]
             async fn postgres() {
-                match $crate::helpers::TestApp::postgres(&[]).await {
+                match $crate::helpers::TestApp::postgres(&[$(($k, $v)),*]).await {
                     Some(app) => body(app).await,
                     None => eprintln!("postgres variant not run: TEST_DATABASE_URL is not set"),
                 }

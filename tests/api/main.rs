@@ -10,3 +10,4 @@ mod errors;
 mod operations;
 mod profiles;
 mod sessions;
+mod vacancies;

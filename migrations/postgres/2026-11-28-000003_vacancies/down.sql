@@ -1,0 +1,2 @@
+DROP TABLE organisation_invitations;
+DROP TABLE vacancies;
