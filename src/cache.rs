@@ -236,6 +236,92 @@ impl Cache {
         }
     }
 
+    /// Replaces the list at `key` (a feed: ids in rank order) with `items`, with a TTL.
+    pub async fn list_set(&self, key: &str, items: &[String], ttl: Duration) {
+        let key = self.key(key);
+        match self {
+            Cache::Redis { conn, .. } => {
+                let mut conn = conn.clone();
+                let mut pipe = redis::pipe();
+                pipe.atomic().del(&key).ignore();
+                if !items.is_empty() {
+                    pipe.rpush(&key, items)
+                        .ignore()
+                        .pexpire(&key, ttl.as_millis().max(1) as i64)
+                        .ignore();
+                }
+                if let Err(e) = pipe.query_async::<()>(&mut conn).await {
+                    Self::miss::<()>("list_set", e);
+                }
+            }
+            Cache::Memory { store, .. } => {
+                if items.is_empty() {
+                    store.invalidate(&key);
+                } else {
+                    store.insert(
+                        key,
+                        Entry {
+                            value: items.join("\n").into(),
+                            expires_at: Instant::now() + ttl,
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    /// The first `n` items of the list at `key`; `None` when there is no such list (or the
+    /// cache cannot answer), so the caller computes it afresh.
+    pub async fn list_head(&self, key: &str, n: usize) -> Option<Vec<String>> {
+        let key = self.key(key);
+        let items: Vec<String> = match self {
+            Cache::Redis { conn, .. } => {
+                let mut conn = conn.clone();
+                let stop = n.max(1) as isize - 1;
+                conn.lrange::<_, Vec<String>>(&key, 0, stop)
+                    .await
+                    .unwrap_or_else(|e| Self::miss("list_head", e).unwrap_or_default())
+            }
+            Cache::Memory { store, .. } => store
+                .get(&key)
+                .map(|e| e.value.split('\n').take(n).map(str::to_owned).collect())
+                .unwrap_or_default(),
+        };
+        (!items.is_empty()).then_some(items)
+    }
+
+    /// Removes every item equal to `item` from the list at `key`.
+    pub async fn list_remove(&self, key: &str, item: &str) {
+        let key = self.key(key);
+        match self {
+            Cache::Redis { conn, .. } => {
+                let mut conn = conn.clone();
+                if let Err(e) = conn.lrem::<_, _, ()>(&key, 0, item).await {
+                    Self::miss::<()>("list_remove", e);
+                }
+            }
+            Cache::Memory { store, .. } => {
+                let _ = store.entry(key).and_compute_with(|current| {
+                    match current.map(|e| e.into_value()) {
+                        Some(e) => {
+                            let rest: Vec<&str> =
+                                e.value.split('\n').filter(|i| *i != item).collect();
+                            if rest.is_empty() {
+                                moka::ops::compute::Op::Remove
+                            } else {
+                                moka::ops::compute::Op::Put(Entry {
+                                    value: rest.join("\n").into(),
+                                    expires_at: e.expires_at,
+                                })
+                            }
+                        }
+                        None => moka::ops::compute::Op::Nop,
+                    }
+                });
+            }
+        }
+    }
+
     /// For readiness: can the cache be reached right now?
     pub async fn ping(&self) -> Result<(), String> {
         match self {
@@ -265,6 +351,23 @@ mod tests {
         let c = cache.count("k").await.unwrap();
         assert_eq!(c.hits, 2);
         assert!(c.resets_in <= w && c.resets_in > Duration::from_secs(50));
+    }
+
+    #[tokio::test]
+    async fn memory_lists_keep_order_and_drop_removed_items() {
+        let cache = Cache::memory("t:");
+        let items: Vec<String> = ["a|1", "b|2", "c|3"].map(String::from).to_vec();
+        cache.list_set("f", &items, Duration::from_secs(60)).await;
+        assert_eq!(cache.list_head("f", 2).await.unwrap(), ["a|1", "b|2"]);
+        cache.list_remove("f", "b|2").await;
+        assert_eq!(cache.list_head("f", 5).await.unwrap(), ["a|1", "c|3"]);
+        cache.list_remove("f", "a|1").await;
+        cache.list_remove("f", "c|3").await;
+        assert_eq!(
+            cache.list_head("f", 5).await,
+            None,
+            "an emptied list is gone"
+        );
     }
 
     #[tokio::test]

@@ -64,6 +64,8 @@ pub struct RateLimits {
     pub login_failures: RateLimit,
     pub registration: RateLimit,
     pub password_reset: RateLimit,
+    /// Swipes per account per day.
+    pub swipes: RateLimit,
 }
 
 /// Argon2id cost. Production uses the OWASP minimum or more; tests use the cheapest legal
@@ -305,6 +307,10 @@ impl Settings {
                 password_reset: RateLimit {
                     max: src.positive("RATE_LIMIT_PASSWORD_RESETS_PER_HOUR", 5)?,
                     window: hour,
+                },
+                swipes: RateLimit {
+                    max: src.positive("RATE_LIMIT_SWIPES_PER_DAY", 1000)?,
+                    window: 24 * hour,
                 },
             },
             max_body_bytes: src.positive("MAX_BODY_BYTES", 64 * 1024)? as usize,

@@ -11,6 +11,7 @@ pub mod employers;
 pub mod error;
 pub mod health;
 pub mod json;
+pub mod matching;
 pub mod notifications;
 pub mod openapi;
 pub mod ratelimit;

@@ -28,6 +28,7 @@ stable `code`.",
         (name = "competences", description = "The competence catalogue, occupations and the competence generator"),
         (name = "organisations", description = "Employer organisations, their members and invitations"),
         (name = "vacancies", description = "Jobs, internships, BBL learning-work jobs and side jobs"),
+        (name = "matching", description = "Feeds, swipes, matches and the conversation after a match"),
         (name = "operations", description = "Health checks"),
     ),
     components(schemas(Problem, FieldError)),
@@ -128,7 +129,8 @@ where
                 .configure(crate::auth::configure)
                 .configure(crate::competences::configure)
                 .configure(crate::youth::configure)
-                .configure(crate::employers::configure),
+                .configure(crate::employers::configure)
+                .configure(crate::matching::configure),
         )
 }
 

@@ -31,6 +31,7 @@ pub struct AppState {
     pub tokens: Arc<JwtKeys>,
     pub passwords: Passwords,
     pub mailer: Mailer,
+    pub candidate_ids: Arc<crate::matching::candidate_id::CandidateIds>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +84,9 @@ pub async fn build_state(settings: Settings, clock: Clock) -> Result<AppState, S
     let mailer = Mailer::from_settings(&settings.mail).map_err(StartupError::Mail)?;
     let passwords = Passwords::new(settings.password_cost).map_err(StartupError::Passwords)?;
     Ok(AppState {
+        candidate_ids: Arc::new(crate::matching::candidate_id::CandidateIds::new(
+            settings.jwt_secret.expose(),
+        )),
         tokens: Arc::new(JwtKeys::new(&settings).map_err(|e| StartupError::Jwt(e.to_string()))?),
         settings: Arc::new(settings),
         db,

@@ -81,3 +81,11 @@ typed_id!(
     /// A vacancy of an organisation.
     VacancyId
 );
+typed_id!(
+    /// A mutual like between a youth and a vacancy.
+    MatchId
+);
+typed_id!(
+    /// A message in the conversation after a match.
+    MessageId
+);

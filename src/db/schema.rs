@@ -179,6 +179,50 @@ diesel::table! {
 diesel::joinable!(vacancies -> organisations (organisation_id));
 diesel::joinable!(organisation_invitations -> organisations (organisation_id));
 
+diesel::table! {
+    swipes (youth_id, vacancy_id) {
+        youth_id -> Text,
+        vacancy_id -> Text,
+        youth_decision -> Nullable<Text>,
+        youth_decided_at -> Nullable<Timestamp>,
+        employer_decision -> Nullable<Text>,
+        employer_decided_at -> Nullable<Timestamp>,
+        employer_decided_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    matches (id) {
+        id -> Text,
+        youth_id -> Text,
+        vacancy_id -> Text,
+        organisation_id -> Text,
+        employer_contact_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+        ended_by -> Nullable<Text>,
+        youth_notified_at -> Nullable<Timestamp>,
+        employer_notified_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    messages (id) {
+        id -> Text,
+        match_id -> Text,
+        sender_id -> Nullable<Text>,
+        from_youth -> Bool,
+        body -> Text,
+        created_at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(swipes -> vacancies (vacancy_id));
+diesel::joinable!(matches -> vacancies (vacancy_id));
+diesel::joinable!(messages -> matches (match_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     organisations,
@@ -191,4 +235,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     youth_sensitive,
     vacancies,
     organisation_invitations,
+    swipes,
+    matches,
+    messages,
 );

@@ -697,7 +697,8 @@ pub async fn patch_vacancy(
     p: VacancyPatch,
 ) -> Result<Vacancy, ApiError> {
     let now = state.clock.now_naive();
-    state
+    let changed = id.clone();
+    let vacancy = state
         .db
         .write(move |conn| {
             let (mut row, name, city) = load_for_change(conn, &user, &id, now)?;
@@ -760,7 +761,10 @@ pub async fn patch_vacancy(
             store::save_vacancy(conn, &row)?;
             Ok(view(row, name, city, true, now))
         })
-        .await
+        .await?;
+    // Its candidates were ranked for the old vacancy.
+    crate::matching::feed::forget_candidates(state, &changed).await;
+    Ok(vacancy)
 }
 
 pub async fn delete_vacancy(
@@ -773,6 +777,12 @@ pub async fn delete_vacancy(
         .db
         .write(move |conn| {
             load_for_change(conn, &user, &id, now)?;
+            if crate::matching::store::vacancy_has_matches(conn, &id)? {
+                return Err(ApiError::conflict(
+                    "has_matches",
+                    "This vacancy has matches and cannot be deleted; close it instead.",
+                ));
+            }
             store::delete_vacancy(conn, &id)?;
             Ok(())
         })

@@ -224,6 +224,104 @@ pub fn vacancy_expiring(
     )
 }
 
+/// A new match, to the youth (`for_youth`) or to the employer's contact person. Contact
+/// details are in the app, not in the mail.
+pub fn match_made(
+    lang: Language,
+    name: &str,
+    title: &str,
+    organisation: &str,
+    link: &str,
+    for_youth: bool,
+) -> Rendered {
+    let (subject, body, label) = match (lang, for_youth) {
+        (Language::Nl, true) => (
+            format!("Het is een match: {title} bij {organisation}"),
+            format!(
+                "{organisation} wil graag met je kennismaken voor \"{title}\". Jullie kunnen nu rechtstreeks contact hebben."
+            ),
+            "Bekijk je match",
+        ),
+        (Language::En, true) => (
+            format!("It's a match: {title} at {organisation}"),
+            format!(
+                "{organisation} would like to meet you for \"{title}\". You can now contact each other directly."
+            ),
+            "See your match",
+        ),
+        (Language::Nl, false) => (
+            format!("Nieuwe match voor \"{title}\""),
+            format!(
+                "Een kandidaat voor \"{title}\" vindt jullie vacature ook interessant. In de app zie je nu de contactgegevens."
+            ),
+            "Bekijk de match",
+        ),
+        (Language::En, false) => (
+            format!("New match for \"{title}\""),
+            format!(
+                "A candidate for \"{title}\" likes your vacancy too. The app now shows their contact details."
+            ),
+            "See the match",
+        ),
+    };
+    layout(
+        "match_made",
+        subject,
+        greeting(lang, name),
+        &[body],
+        Some((label, link)),
+        closing(lang),
+    )
+}
+
+pub fn match_ended(lang: Language, name: &str, title: &str) -> Rendered {
+    let (subject, body) = match lang {
+        Language::Nl => (
+            format!("Match beëindigd: {title}"),
+            format!(
+                "De andere kant heeft de match voor \"{title}\" beëindigd. Er staan nog genoeg andere kansen voor je klaar."
+            ),
+        ),
+        Language::En => (
+            format!("Match ended: {title}"),
+            format!(
+                "The other side ended the match for \"{title}\". There are plenty of other chances waiting."
+            ),
+        ),
+    };
+    layout(
+        "match_ended",
+        subject,
+        greeting(lang, name),
+        &[body],
+        None,
+        closing(lang),
+    )
+}
+
+pub fn new_message(lang: Language, name: &str, title: &str, link: &str) -> Rendered {
+    let (subject, body, label) = match lang {
+        Language::Nl => (
+            format!("Nieuw bericht over \"{title}\""),
+            "Je hebt een nieuw bericht van je match.".to_owned(),
+            "Lees het bericht",
+        ),
+        Language::En => (
+            format!("New message about \"{title}\""),
+            "You have a new message from your match.".to_owned(),
+            "Read the message",
+        ),
+    };
+    layout(
+        "new_message",
+        subject,
+        greeting(lang, name),
+        &[body],
+        Some((label, link)),
+        closing(lang),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -167,6 +167,7 @@ pub async fn put_profile(
         return Err(ApiError::validation(errors));
     }
     let changes = changes(form, now);
+    let who = account.clone();
     let row = state
         .db
         .write(move |conn| {
@@ -175,6 +176,8 @@ pub async fn put_profile(
             store::find_profile(conn, &account)?.ok_or_else(not_found)
         })
         .await?;
+    // The feed was ranked for the old profile.
+    crate::matching::feed::forget_youth_feed(state, &who).await;
     Ok(view(row, today))
 }
 
@@ -186,6 +189,7 @@ pub async fn patch_profile(
 ) -> Result<Profile, ApiError> {
     let now = state.clock.now_naive();
     let today = now.date();
+    let who = account.clone();
     let row = state
         .db
         .write(move |conn| {
@@ -226,6 +230,8 @@ pub async fn patch_profile(
             store::find_profile(conn, &account)?.ok_or_else(not_found)
         })
         .await?;
+    // The feed was ranked for the old profile.
+    crate::matching::feed::forget_youth_feed(state, &who).await;
     Ok(view(row, today))
 }
 
@@ -275,6 +281,7 @@ pub async fn set_competences(
     let mask = catalogue::mask_of(picked.iter().copied());
     let now = state.clock.now_naive();
     let json = to_json(&codes);
+    let who = account.clone();
     let row = state
         .db
         .write(move |conn| {
@@ -283,6 +290,8 @@ pub async fn set_competences(
             store::find_profile(conn, &account)?.ok_or_else(not_found)
         })
         .await?;
+    // The feed was ranked for the old profile.
+    crate::matching::feed::forget_youth_feed(state, &who).await;
     Ok(view(row, now.date()))
 }
 

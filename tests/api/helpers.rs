@@ -196,12 +196,17 @@ impl TestApp {
         .await
     }
 
-    /// Sends what the outbox holds through the memory transport.
+    /// Sends everything the outbox holds through the memory transport (the worker sends in
+    /// batches; this drains until a pass finds nothing due).
     pub async fn deliver_mail(&self) -> usize {
         let s = &self.state;
-        match Outbox::drain_once(&s.db, &s.mailer, &s.settings.mail_from, &self.clock).await {
-            Ok(n) => n,
-            Err(e) => panic!("outbox: {e}"),
+        let mut total = 0;
+        loop {
+            match Outbox::drain_once(&s.db, &s.mailer, &s.settings.mail_from, &self.clock).await {
+                Ok(0) => return total,
+                Ok(n) => total += n,
+                Err(e) => panic!("outbox: {e}"),
+            }
         }
     }
 

@@ -7,6 +7,7 @@ mod accounts;
 mod competences;
 mod contract;
 mod errors;
+mod matching;
 mod operations;
 mod profiles;
 mod sessions;

@@ -1,0 +1,203 @@
+//! Matching wire types: feed cards, anonymous candidate cards, swipes, matches, messages.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::ids::{MatchId, MessageId, VacancyId};
+use crate::employers::model::OrganisationSummary;
+use crate::matching::score::Reason;
+use crate::work::{EducationLevel, WorkKind};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Like,
+    Pass,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Like => "like",
+            Decision::Pass => "pass",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Decision> {
+        match s {
+            "like" => Some(Decision::Like),
+            "pass" => Some(Decision::Pass),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SwipeBody {
+    pub decision: Decision,
+}
+
+/// The outcome of a swipe. Sending the same swipe again answers the same.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SwipeResult {
+    pub decision: Decision,
+    /// Set when this pair is a match (now or earlier).
+    pub match_id: Option<MatchId>,
+}
+
+/// Why a card is in the feed.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Why {
+    /// Competence codes both sides have.
+    pub matched_competences: Vec<String>,
+    /// Share of the vacancy's required competences that match, 0 to 1.
+    pub coverage: f64,
+    pub reasons: Vec<Reason>,
+}
+
+/// A vacancy in a youth's feed.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FeedCard {
+    pub vacancy_id: VacancyId,
+    pub title: String,
+    pub description: String,
+    pub occupation: String,
+    pub competences: Vec<String>,
+    pub kind: WorkKind,
+    pub hours_min: u8,
+    pub hours_max: u8,
+    pub positions: u8,
+    pub place_name: String,
+    pub minimum_education: Option<EducationLevel>,
+    pub open_to_youth_without_start_qualification: bool,
+    pub start_date: Option<NaiveDate>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub organisation: OrganisationSummary,
+    pub distance_km: f64,
+    pub why: Why,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Feed {
+    pub items: Vec<FeedCard>,
+}
+
+/// A youth as an employer sees them before a match: no name, birth date, age, photo, contact
+/// details or sensitive characteristics.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CandidateCard {
+    /// Stable for this vacancy; meaningless anywhere else.
+    pub candidate_id: String,
+    pub competences: Vec<String>,
+    pub profile_text: Option<String>,
+    pub pitch: Option<String>,
+    pub education_level: Option<EducationLevel>,
+    pub has_start_qualification: Option<bool>,
+    pub hours_min: Option<u8>,
+    pub hours_max: Option<u8>,
+    pub available_from: Option<NaiveDate>,
+    pub driving_licence: bool,
+    pub languages: Vec<String>,
+    pub distance_km: f64,
+    pub why: Why,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Candidates {
+    pub items: Vec<CandidateCard>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct LimitQuery {
+    /// 1 to 50; 20 when left out.
+    #[param(minimum = 1, maximum = 50)]
+    pub limit: Option<u8>,
+}
+
+/// The other side's contact details, released by the match.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Contact {
+    pub name: String,
+    pub email: String,
+    /// The organisation, when the contact is an employer.
+    pub organisation: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Match {
+    pub id: MatchId,
+    pub vacancy_id: VacancyId,
+    pub vacancy_title: String,
+    pub organisation: OrganisationSummary,
+    /// The youth's candidate id for this vacancy (for employers; null for the youth).
+    pub candidate_id: Option<String>,
+    /// The other side; null once the match has ended.
+    pub contact: Option<Contact>,
+    pub created_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub unread_messages: u32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MatchPage {
+    pub items: Vec<Match>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct MatchQuery {
+    /// Employers: only the matches of this vacancy.
+    #[param(
+        pattern = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    )]
+    pub vacancy_id: Option<String>,
+    #[param(
+        pattern = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    )]
+    pub cursor: Option<String>,
+    /// 1 to 100; 20 when left out.
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u8>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMessage {
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Message {
+    pub id: MessageId,
+    /// True for messages you (your side) sent.
+    pub mine: bool,
+    pub sender_name: Option<String>,
+    pub text: String,
+    pub created_at: DateTime<Utc>,
+    /// When the other side read it.
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessagePage {
+    /// Newest first.
+    pub items: Vec<Message>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PageQuery {
+    #[param(
+        pattern = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    )]
+    pub cursor: Option<String>,
+    /// 1 to 100; 50 when left out.
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u8>,
+}

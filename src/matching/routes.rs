@@ -1,0 +1,286 @@
+//! HTTP handlers for feeds, swipes, matches and messages.
+
+use actix_web::web::{Data, Json, Path, Query};
+use actix_web::{HttpResponse, delete, get, post, put};
+
+use crate::auth::AuthUser;
+use crate::auth::model::Role;
+use crate::db::ids::{MatchId, MessageId, VacancyId};
+use crate::error::{ApiError, Problem};
+use crate::json::Body;
+use crate::matching::model::*;
+use crate::matching::{feed, service};
+use crate::startup::AppState;
+
+fn limit(raw: Option<u8>, default: u8, max: u8) -> Result<u8, ApiError> {
+    let l = raw.unwrap_or(default);
+    if (1..=max).contains(&l) {
+        Ok(l)
+    } else {
+        Err(ApiError::bad_request(
+            "invalid_query",
+            format!("limit must be 1 to {max}."),
+        ))
+    }
+}
+
+fn cursor<T>(raw: Option<&str>, parse: fn(&str) -> Option<T>) -> Result<Option<T>, ApiError> {
+    raw.map(|c| {
+        parse(c).ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_query",
+                "cursor is not a cursor from a previous page.",
+            )
+        })
+    })
+    .transpose()
+}
+
+fn vacancy_id(raw: &str) -> Result<VacancyId, ApiError> {
+    VacancyId::parse(raw).ok_or_else(|| {
+        ApiError::not_found(
+            "vacancy_not_found",
+            "There is no vacancy with this id that you can see.",
+        )
+    })
+}
+
+fn match_id(raw: &str) -> Result<MatchId, ApiError> {
+    MatchId::parse(raw).ok_or_else(|| {
+        ApiError::not_found(
+            "match_not_found",
+            "There is no match with this id that you are part of.",
+        )
+    })
+}
+
+/// Your feed: open vacancies that fit you, best first, that you have not swiped.
+#[utoipa::path(
+    tag = "matching",
+    security(("bearer" = [])),
+    params(LimitQuery),
+    responses(
+        (status = 200, description = "A page of vacancy cards", body = Feed),
+        (status = 400, description = "`invalid_query`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`wrong_role`: feeds are for youth", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`profile_incomplete` (says what is missing) or `profile_paused`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me/feed")]
+pub async fn my_feed(
+    state: Data<AppState>,
+    user: AuthUser,
+    query: Query<LimitQuery>,
+) -> Result<Json<Feed>, ApiError> {
+    user.require(&[Role::Youth])?;
+    let limit = limit(query.limit, 20, 50)?;
+    Ok(Json(
+        feed::youth_feed(&state, user.account_id, usize::from(limit)).await?,
+    ))
+}
+
+/// Like or pass a vacancy. The same swipe twice answers the same; a pass can become a like,
+/// a like a pass only while there is no match. A like that completes a pair makes a match.
+#[utoipa::path(
+    tag = "matching",
+    security(("bearer" = [])),
+    params(("vacancy_id" = String, Path, description = "Vacancy id")),
+    request_body = SwipeBody,
+    responses(
+        (status = 200, description = "Saved", body = SwipeResult),
+        (status = 403, description = "`wrong_role`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`vacancy_not_found`: no open vacancy with this id", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`already_matched`: end the match instead", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`: the daily number of swipes is reached", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until swiping is possible again"))),
+    )
+)]
+#[put("/me/swipes/{vacancy_id}")]
+pub async fn youth_swipe(
+    state: Data<AppState>,
+    user: AuthUser,
+    id: Path<String>,
+    body: Body<SwipeBody>,
+) -> Result<Json<SwipeResult>, ApiError> {
+    Ok(Json(
+        service::youth_swipe(&state, user, vacancy_id(&id)?, body.into_inner().decision).await?,
+    ))
+}
+
+/// Anonymous candidate cards for your vacancy, best first: no name, age, photo, contact
+/// details or sensitive characteristics until a match.
+#[utoipa::path(
+    tag = "matching",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Vacancy id"), LimitQuery),
+    responses(
+        (status = 200, description = "A page of candidate cards", body = Candidates),
+        (status = 400, description = "`invalid_query`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`not_your_vacancy`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`vacancy_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`vacancy_closed`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/vacancies/{id}/candidates")]
+pub async fn candidates(
+    state: Data<AppState>,
+    user: AuthUser,
+    id: Path<String>,
+    query: Query<LimitQuery>,
+) -> Result<Json<Candidates>, ApiError> {
+    let limit = limit(query.limit, 20, 50)?;
+    Ok(Json(
+        feed::candidates(&state, &user, vacancy_id(&id)?, usize::from(limit)).await?,
+    ))
+}
+
+/// Like or pass a candidate of your vacancy (same rules as a youth's swipe).
+#[utoipa::path(
+    tag = "matching",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Vacancy id"), ("candidate_id" = String, Path, description = "Candidate id from a candidate card")),
+    request_body = SwipeBody,
+    responses(
+        (status = 200, description = "Saved", body = SwipeResult),
+        (status = 403, description = "`wrong_role`, `not_your_vacancy`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`vacancy_not_found`, `candidate_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`already_matched`, `vacancy_closed`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until swiping is possible again"))),
+    )
+)]
+#[put("/vacancies/{id}/swipes/{candidate_id}")]
+pub async fn employer_swipe(
+    state: Data<AppState>,
+    user: AuthUser,
+    path: Path<(String, String)>,
+    body: Body<SwipeBody>,
+) -> Result<Json<SwipeResult>, ApiError> {
+    let (id, candidate) = path.into_inner();
+    Ok(Json(
+        service::employer_swipe(
+            &state,
+            user,
+            vacancy_id(&id)?,
+            &candidate,
+            body.into_inner().decision,
+        )
+        .await?,
+    ))
+}
+
+/// Your matches (youth), or your organisation's (employers; optionally of one vacancy).
+#[utoipa::path(
+    tag = "matching",
+    security(("bearer" = [])),
+    params(MatchQuery),
+    responses(
+        (status = 200, description = "A page of matches, newest first", body = MatchPage),
+        (status = 400, description = "`invalid_query`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`wrong_role`, `no_organisation`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/matches")]
+pub async fn list_matches(
+    state: Data<AppState>,
+    user: AuthUser,
+    query: Query<MatchQuery>,
+) -> Result<Json<MatchPage>, ApiError> {
+    let q = query.into_inner();
+    let limit = limit(q.limit, 20, 100)?;
+    let vacancy = cursor(q.vacancy_id.as_deref(), VacancyId::parse)?;
+    let before = cursor(q.cursor.as_deref(), MatchId::parse)?;
+    Ok(Json(
+        service::list_matches(&state, user, vacancy, before, limit).await?,
+    ))
+}
+
+/// One match, with the other side's contact details.
+#[utoipa::path(
+    tag = "matching",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Match id")),
+    responses(
+        (status = 200, description = "The match", body = Match),
+        (status = 404, description = "`match_not_found`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/matches/{id}")]
+pub async fn get_match(
+    state: Data<AppState>,
+    user: AuthUser,
+    id: Path<String>,
+) -> Result<Json<Match>, ApiError> {
+    Ok(Json(
+        service::get_match(&state, user, match_id(&id)?).await?,
+    ))
+}
+
+/// End a match (either side); the other side is told.
+#[utoipa::path(
+    tag = "matching",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Match id")),
+    responses(
+        (status = 204, description = "Ended"),
+        (status = 404, description = "`match_not_found`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/matches/{id}")]
+pub async fn end_match(
+    state: Data<AppState>,
+    user: AuthUser,
+    id: Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    service::end_match(&state, user, match_id(&id)?).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The conversation of a match, newest first. Reading marks the other side's messages read.
+#[utoipa::path(
+    tag = "matching",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Match id"), PageQuery),
+    responses(
+        (status = 200, description = "A page of messages", body = MessagePage),
+        (status = 400, description = "`invalid_query`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`match_not_found`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/matches/{id}/messages")]
+pub async fn messages(
+    state: Data<AppState>,
+    user: AuthUser,
+    id: Path<String>,
+    query: Query<PageQuery>,
+) -> Result<Json<MessagePage>, ApiError> {
+    let q = query.into_inner();
+    let limit = limit(q.limit, 50, 100)?;
+    let before = cursor(q.cursor.as_deref(), MessageId::parse)?;
+    Ok(Json(
+        service::messages(&state, user, match_id(&id)?, before, limit).await?,
+    ))
+}
+
+/// Send a message to the other side of a match.
+#[utoipa::path(
+    tag = "matching",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Match id")),
+    request_body = NewMessage,
+    responses(
+        (status = 201, description = "Sent", body = Message),
+        (status = 404, description = "`match_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`match_ended`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/matches/{id}/messages")]
+pub async fn send_message(
+    state: Data<AppState>,
+    user: AuthUser,
+    id: Path<String>,
+    body: Body<NewMessage>,
+) -> Result<HttpResponse, ApiError> {
+    let message = service::send_message(&state, user, match_id(&id)?, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(message))
+}

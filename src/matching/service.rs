@@ -1,0 +1,566 @@
+//! Swipes, matches and the conversation after a match.
+//!
+//! A swipe writes its side's decision on the pair's single row inside one write
+//! transaction, with the row locked (see `store::lock_pair`). Whichever side likes second
+//! sees the other's like and creates the match, together with one email to each side through
+//! the outbox; when both like at the same instant, the lock makes one of them second. A
+//! unique key on (youth, vacancy) in `matches` backs this up.
+
+use chrono::{NaiveDateTime, TimeDelta};
+
+use crate::auth::AuthUser;
+use crate::auth::model::{Language, Role};
+use crate::db::DbConn;
+use crate::db::ids::{AccountId, MatchId, MessageId, VacancyId};
+use crate::employers::model::{OrganisationSummary, ShownStatus, VacancyStatus};
+use crate::employers::service::is_public;
+use crate::employers::store::VacancyRow;
+use crate::error::{ApiError, FieldError};
+use crate::matching::feed;
+use crate::matching::model::*;
+use crate::matching::store::{self, MatchOwner, MatchRow, MessageRow, SwipeRow};
+use crate::notifications::{Outbox, templates};
+use crate::startup::AppState;
+
+/// A side is mailed about new messages at most this often per conversation.
+const MESSAGE_MAIL_INTERVAL: TimeDelta = TimeDelta::hours(1);
+
+fn vacancy_not_found() -> ApiError {
+    ApiError::not_found(
+        "vacancy_not_found",
+        "There is no vacancy with this id that you can see.",
+    )
+}
+
+fn candidate_not_found() -> ApiError {
+    ApiError::not_found(
+        "candidate_not_found",
+        "There is no such candidate for this vacancy.",
+    )
+}
+
+fn match_not_found() -> ApiError {
+    ApiError::not_found(
+        "match_not_found",
+        "There is no match with this id that you are part of.",
+    )
+}
+
+async fn count_swipe(state: &AppState, user: &AuthUser) -> Result<(), ApiError> {
+    crate::ratelimit::hit(
+        state,
+        "swipes",
+        user.account_id.as_str(),
+        state.settings.rate_limits.swipes,
+    )
+    .await
+}
+
+fn language_of(row: &crate::auth::store::AccountRow) -> Language {
+    Language::parse(&row.language).unwrap_or_default()
+}
+
+/// Creates the match of a pair whose second like this is, and mails both sides once.
+fn create_match(
+    conn: &mut DbConn,
+    pair: &SwipeRow,
+    vacancy: &VacancyRow,
+    organisation: &str,
+    contact: Option<&AccountId>,
+    now: NaiveDateTime,
+    base_url: &str,
+) -> Result<MatchId, ApiError> {
+    let row = MatchRow {
+        id: MatchId::generate(),
+        youth_id: pair.youth_id.clone(),
+        vacancy_id: vacancy.id.clone(),
+        organisation_id: vacancy.organisation_id.clone(),
+        employer_contact_id: contact.cloned(),
+        created_at: now,
+        ended_at: None,
+        ended_by: None,
+        youth_notified_at: None,
+        employer_notified_at: None,
+    };
+    store::insert_match(conn, &row)?;
+    let link = format!("{base_url}/matches/{}", row.id);
+    if let Some(youth) = crate::auth::store::find_account(conn, &row.youth_id)? {
+        let mail = templates::match_made(
+            language_of(&youth),
+            &youth.display_name,
+            &vacancy.title,
+            organisation,
+            &link,
+            true,
+        );
+        Outbox::enqueue(conn, now, &youth.email, mail)?;
+    }
+    if let Some(contact) = contact
+        .map(|c| crate::auth::store::find_account(conn, c))
+        .transpose()?
+        .flatten()
+    {
+        let mail = templates::match_made(
+            language_of(&contact),
+            &contact.display_name,
+            &vacancy.title,
+            organisation,
+            &link,
+            false,
+        );
+        Outbox::enqueue(conn, now, &contact.email, mail)?;
+    }
+    Ok(row.id)
+}
+
+/// A youth likes or passes a vacancy in their feed.
+pub async fn youth_swipe(
+    state: &AppState,
+    user: AuthUser,
+    vacancy: VacancyId,
+    decision: Decision,
+) -> Result<SwipeResult, ApiError> {
+    user.require(&[Role::Youth])?;
+    count_swipe(state, &user).await?;
+    let now = state.clock.now_naive();
+    let base_url = state.settings.public_base_url.clone();
+    let (youth, id) = (user.account_id.clone(), vacancy.clone());
+    let result = state
+        .db
+        .write(move |conn| {
+            let (row, org, _) =
+                crate::employers::store::find_vacancy(conn, &id)?.ok_or_else(vacancy_not_found)?;
+            if !is_public(&row, now) {
+                return Err(vacancy_not_found());
+            }
+            let pair = store::lock_pair(conn, &youth, &id, now)?;
+            let existing = store::match_of_pair(conn, &youth, &id)?.map(|m| m.id);
+            if pair.youth_decision.as_deref() == Some(decision.as_str()) {
+                return Ok(SwipeResult {
+                    decision,
+                    match_id: existing,
+                });
+            }
+            if decision == Decision::Pass && existing.is_some() {
+                return Err(ApiError::conflict(
+                    "already_matched",
+                    "This is a match: end the match instead of passing.",
+                ));
+            }
+            store::set_youth_decision(conn, &youth, &id, decision.as_str(), now)?;
+            let match_id = match existing {
+                None if decision == Decision::Like
+                    && pair.employer_decision.as_deref() == Some("like") =>
+                {
+                    Some(create_match(
+                        conn,
+                        &pair,
+                        &row,
+                        &org,
+                        pair.employer_decided_by.as_ref(),
+                        now,
+                        &base_url,
+                    )?)
+                }
+                other => other,
+            };
+            Ok(SwipeResult { decision, match_id })
+        })
+        .await?;
+    feed::drop_from_youth_feed(state, &user.account_id, &vacancy).await;
+    Ok(result)
+}
+
+/// A member of the owning organisation likes or passes a candidate of a vacancy.
+pub async fn employer_swipe(
+    state: &AppState,
+    user: AuthUser,
+    vacancy: VacancyId,
+    candidate: &str,
+    decision: Decision,
+) -> Result<SwipeResult, ApiError> {
+    user.require(&[Role::Employer])?;
+    count_swipe(state, &user).await?;
+    let now = state.clock.now_naive();
+    let base_url = state.settings.public_base_url.clone();
+    let youth = state.candidate_ids.decode(&vacancy, candidate);
+    let (member, id) = (user.account_id.clone(), vacancy.clone());
+    let swiped = youth.clone();
+    let result = state
+        .db
+        .write(move |conn| {
+            let (row, org, _) =
+                crate::employers::store::find_vacancy(conn, &id)?.ok_or_else(vacancy_not_found)?;
+            if crate::employers::store::role_in(conn, &row.organisation_id, &member)?.is_none() {
+                return Err(if is_public(&row, now) {
+                    ApiError::forbidden(
+                        "not_your_vacancy",
+                        "Only members of the organisation swipe its candidates.",
+                    )
+                } else {
+                    vacancy_not_found()
+                });
+            }
+            let status = VacancyStatus::parse(&row.status).unwrap_or(VacancyStatus::Closed);
+            if ShownStatus::of(status, false).is_final() {
+                return Err(ApiError::conflict(
+                    "vacancy_closed",
+                    "A closed or filled vacancy takes no more swipes.",
+                ));
+            }
+            let youth = youth.ok_or_else(candidate_not_found)?;
+            if crate::youth::store::find_profile(conn, &youth)?.is_none() {
+                return Err(candidate_not_found());
+            }
+            let pair = store::lock_pair(conn, &youth, &id, now)?;
+            let existing = store::match_of_pair(conn, &youth, &id)?.map(|m| m.id);
+            if pair.employer_decision.as_deref() == Some(decision.as_str()) {
+                return Ok(SwipeResult {
+                    decision,
+                    match_id: existing,
+                });
+            }
+            if decision == Decision::Pass && existing.is_some() {
+                return Err(ApiError::conflict(
+                    "already_matched",
+                    "This is a match: end the match instead of passing.",
+                ));
+            }
+            store::set_employer_decision(conn, &youth, &id, decision.as_str(), &member, now)?;
+            let match_id = match existing {
+                None if decision == Decision::Like
+                    && pair.youth_decision.as_deref() == Some("like") =>
+                {
+                    Some(create_match(
+                        conn,
+                        &pair,
+                        &row,
+                        &org,
+                        Some(&member),
+                        now,
+                        &base_url,
+                    )?)
+                }
+                other => other,
+            };
+            Ok(SwipeResult { decision, match_id })
+        })
+        .await?;
+    if let Some(youth) = swiped {
+        feed::drop_from_candidates(state, &vacancy, &youth).await;
+    }
+    Ok(result)
+}
+
+// ---- Matches ------------------------------------------------------------------------------
+
+/// Which side of a match the caller is on: the youth, or a member of the organisation.
+fn side_of(conn: &mut DbConn, m: &MatchRow, user: &AuthUser) -> Result<bool, ApiError> {
+    match user.role {
+        Role::Youth if m.youth_id == user.account_id => Ok(true),
+        Role::Employer
+            if crate::employers::store::role_in(conn, &m.organisation_id, &user.account_id)?
+                .is_some() =>
+        {
+            Ok(false)
+        }
+        _ => Err(match_not_found()),
+    }
+}
+
+fn view(
+    conn: &mut DbConn,
+    state_ids: &crate::matching::candidate_id::CandidateIds,
+    m: MatchRow,
+    youth_side: bool,
+) -> Result<Match, ApiError> {
+    let (vacancy, org, city) =
+        crate::employers::store::find_vacancy(conn, &m.vacancy_id)?.ok_or_else(match_not_found)?;
+    let contact = if m.ended_at.is_some() {
+        None
+    } else if youth_side {
+        match &m.employer_contact_id {
+            Some(c) => crate::auth::store::find_account(conn, c)?.map(|a| Contact {
+                name: a.display_name,
+                email: a.email,
+                organisation: Some(org.clone()),
+            }),
+            None => None,
+        }
+    } else {
+        let account = crate::auth::store::find_account(conn, &m.youth_id)?;
+        let profile = crate::youth::store::find_profile(conn, &m.youth_id)?;
+        account.map(|a| Contact {
+            name: profile
+                .map(|p| {
+                    [Some(p.first_name), p.last_name]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .unwrap_or(a.display_name),
+            email: a.email,
+            organisation: None,
+        })
+    };
+    let unread = store::unread(conn, &m.id, youth_side)?;
+    Ok(Match {
+        candidate_id: (!youth_side).then(|| state_ids.encode(&m.vacancy_id, &m.youth_id)),
+        id: m.id,
+        vacancy_id: m.vacancy_id,
+        vacancy_title: vacancy.title,
+        organisation: OrganisationSummary {
+            id: m.organisation_id,
+            name: org,
+            city,
+        },
+        contact,
+        created_at: m.created_at.and_utc(),
+        ended_at: m.ended_at.map(|e| e.and_utc()),
+        unread_messages: unread.clamp(0, i64::from(u32::MAX)) as u32,
+    })
+}
+
+pub async fn list_matches(
+    state: &AppState,
+    user: AuthUser,
+    vacancy: Option<VacancyId>,
+    cursor: Option<MatchId>,
+    limit: u8,
+) -> Result<MatchPage, ApiError> {
+    user.require(&[Role::Youth, Role::Employer])?;
+    let ids = state.candidate_ids.clone();
+    state
+        .db
+        .run(move |conn| {
+            let youth_side = user.role == Role::Youth;
+            let org = if youth_side {
+                None
+            } else {
+                Some(
+                    crate::employers::store::membership_of(conn, &user.account_id)?
+                        .ok_or_else(|| {
+                            ApiError::forbidden(
+                                "no_organisation",
+                                "This account belongs to no organisation.",
+                            )
+                        })?
+                        .organisation_id,
+                )
+            };
+            let owner = match &org {
+                None => MatchOwner::Youth(&user.account_id),
+                Some(o) => MatchOwner::Organisation(o, vacancy.as_ref()),
+            };
+            let mut rows = store::list_matches(conn, owner, cursor.as_ref(), i64::from(limit) + 1)?;
+            let next_cursor = (rows.len() > usize::from(limit)).then(|| {
+                rows.truncate(usize::from(limit));
+                rows.last().map(|r| r.id.to_string())
+            });
+            let items = rows
+                .into_iter()
+                .map(|m| view(conn, &ids, m, youth_side))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(MatchPage {
+                items,
+                next_cursor: next_cursor.flatten(),
+            })
+        })
+        .await
+}
+
+pub async fn get_match(state: &AppState, user: AuthUser, id: MatchId) -> Result<Match, ApiError> {
+    let ids = state.candidate_ids.clone();
+    state
+        .db
+        .run(move |conn| {
+            let m = store::find_match(conn, &id)?.ok_or_else(match_not_found)?;
+            let youth_side = side_of(conn, &m, &user)?;
+            view(conn, &ids, m, youth_side)
+        })
+        .await
+}
+
+/// Ends a match; the other side is told by mail. Ending an ended match changes nothing.
+pub async fn end_match(state: &AppState, user: AuthUser, id: MatchId) -> Result<(), ApiError> {
+    let now = state.clock.now_naive();
+    state
+        .db
+        .write(move |conn| {
+            let m = store::find_match(conn, &id)?.ok_or_else(match_not_found)?;
+            let youth_side = side_of(conn, &m, &user)?;
+            if !store::end_match(
+                conn,
+                &id,
+                if youth_side { "youth" } else { "employer" },
+                now,
+            )? {
+                return Ok(());
+            }
+            let (vacancy, _, _) = crate::employers::store::find_vacancy(conn, &m.vacancy_id)?
+                .ok_or_else(match_not_found)?;
+            let other = if youth_side {
+                m.employer_contact_id.clone()
+            } else {
+                Some(m.youth_id.clone())
+            };
+            if let Some(other) = other
+                .map(|o| crate::auth::store::find_account(conn, &o))
+                .transpose()?
+                .flatten()
+            {
+                Outbox::enqueue(
+                    conn,
+                    now,
+                    &other.email,
+                    templates::match_ended(
+                        language_of(&other),
+                        &other.display_name,
+                        &vacancy.title,
+                    ),
+                )?;
+            }
+            Ok(())
+        })
+        .await
+}
+
+// ---- Messages -----------------------------------------------------------------------------
+
+pub async fn messages(
+    state: &AppState,
+    user: AuthUser,
+    id: MatchId,
+    cursor: Option<MessageId>,
+    limit: u8,
+) -> Result<MessagePage, ApiError> {
+    let now = state.clock.now_naive();
+    state
+        .db
+        .write(move |conn| {
+            let m = store::find_match(conn, &id)?.ok_or_else(match_not_found)?;
+            let youth_side = side_of(conn, &m, &user)?;
+            let mut rows = store::list_messages(conn, &id, cursor.as_ref(), i64::from(limit) + 1)?;
+            let next_cursor = (rows.len() > usize::from(limit)).then(|| {
+                rows.truncate(usize::from(limit));
+                rows.last().map(|r| r.id.to_string())
+            });
+            // Reading the conversation marks what the other side sent as read.
+            store::mark_read(conn, &id, youth_side, now)?;
+            let mut names: Vec<(AccountId, String)> = Vec::new();
+            let mut items = Vec::new();
+            for r in rows {
+                let sender_name = match &r.sender_id {
+                    Some(s) => match names.iter().find(|(a, _)| a == s) {
+                        Some((_, n)) => Some(n.clone()),
+                        None => {
+                            let n =
+                                crate::auth::store::find_account(conn, s)?.map(|a| a.display_name);
+                            if let Some(n) = &n {
+                                names.push((s.clone(), n.clone()));
+                            }
+                            n
+                        }
+                    },
+                    None => None,
+                };
+                items.push(Message {
+                    id: r.id,
+                    mine: r.from_youth == youth_side,
+                    sender_name,
+                    text: r.body,
+                    created_at: r.created_at.and_utc(),
+                    read_at: r.read_at.map(|t| t.and_utc()),
+                });
+            }
+            Ok(MessagePage {
+                items,
+                next_cursor: next_cursor.flatten(),
+            })
+        })
+        .await
+}
+
+pub async fn send_message(
+    state: &AppState,
+    user: AuthUser,
+    id: MatchId,
+    body: NewMessage,
+) -> Result<Message, ApiError> {
+    let text = body.text;
+    let n = text.chars().count();
+    if !(1..=2000).contains(&n)
+        || text.trim().is_empty()
+        || !crate::auth::model::is_plain_text(&text)
+    {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "text",
+            "invalid_text",
+            "write 1 to 2000 characters of plain text",
+        )]));
+    }
+    let now = state.clock.now_naive();
+    let base_url = state.settings.public_base_url.clone();
+    state
+        .db
+        .write(move |conn| {
+            let m = store::find_match(conn, &id)?.ok_or_else(match_not_found)?;
+            let youth_side = side_of(conn, &m, &user)?;
+            if m.ended_at.is_some() {
+                return Err(ApiError::conflict(
+                    "match_ended",
+                    "This match has ended; the conversation is closed.",
+                ));
+            }
+            let row = MessageRow {
+                id: MessageId::generate(),
+                match_id: id.clone(),
+                sender_id: Some(user.account_id.clone()),
+                from_youth: youth_side,
+                body: text.trim().to_owned(),
+                created_at: now,
+                read_at: None,
+            };
+            store::insert_message(conn, &row)?;
+            // Mail the other side, at most once an hour per conversation.
+            let (recipient, last) = if youth_side {
+                (m.employer_contact_id.clone(), m.employer_notified_at)
+            } else {
+                (Some(m.youth_id.clone()), m.youth_notified_at)
+            };
+            let due = last.is_none_or(|t| now - t >= MESSAGE_MAIL_INTERVAL);
+            let account = match recipient {
+                Some(r) if due => crate::auth::store::find_account(conn, &r)?,
+                _ => None,
+            };
+            if let Some(account) = account {
+                let (vacancy, _, _) = crate::employers::store::find_vacancy(conn, &m.vacancy_id)?
+                    .ok_or_else(match_not_found)?;
+                let link = format!("{base_url}/matches/{id}");
+                Outbox::enqueue(
+                    conn,
+                    now,
+                    &account.email,
+                    templates::new_message(
+                        language_of(&account),
+                        &account.display_name,
+                        &vacancy.title,
+                        &link,
+                    ),
+                )?;
+                store::set_notified(conn, &id, !youth_side, now)?;
+            }
+            let sender =
+                crate::auth::store::find_account(conn, &user.account_id)?.map(|a| a.display_name);
+            Ok(Message {
+                id: row.id,
+                mine: true,
+                sender_name: sender,
+                text: row.body,
+                created_at: now.and_utc(),
+                read_at: None,
+            })
+        })
+        .await
+}

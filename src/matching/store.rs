@@ -1,0 +1,451 @@
+//! Diesel queries for feeds, swipes, matches and messages.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::ids::{AccountId, MatchId, MessageId, OrganisationId, VacancyId};
+use crate::db::schema::{matches, messages, organisations, swipes, vacancies, youth_profiles};
+use crate::employers::store::VacancyRow;
+use crate::youth::store::ProfileRow;
+
+/// A latitude/longitude box: (lat_min, lat_max, lon_min, lon_max).
+pub type BBox = (f64, f64, f64, f64);
+
+/// What the youth feed scores about a vacancy.
+#[derive(Debug, Queryable)]
+pub struct VacancyCandidate {
+    pub id: VacancyId,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub competence_mask: i64,
+    pub hours_min: i32,
+    pub hours_max: i32,
+    pub max_distance_km: Option<i32>,
+    pub min_education: Option<String>,
+    pub published_at: Option<NaiveDateTime>,
+    pub employer_decision: Option<String>,
+}
+
+/// Open, unexpired vacancies of the wanted kinds in the box, with overlapping hours, that
+/// this youth has not swiped.
+pub fn vacancy_candidates(
+    conn: &mut DbConn,
+    youth: &AccountId,
+    kinds: &[i32],
+    (lat0, lat1, lon0, lon1): BBox,
+    (hmin, hmax): (i32, i32),
+    now: NaiveDateTime,
+) -> QueryResult<Vec<VacancyCandidate>> {
+    vacancies::table
+        .left_join(
+            swipes::table.on(swipes::vacancy_id
+                .eq(vacancies::id)
+                .and(swipes::youth_id.eq(youth))),
+        )
+        .filter(vacancies::status.eq("open"))
+        .filter(vacancies::expires_at.gt(now))
+        .filter(vacancies::kind.eq_any(kinds))
+        .filter(vacancies::latitude.between(lat0, lat1))
+        .filter(vacancies::longitude.between(lon0, lon1))
+        .filter(vacancies::hours_min.le(hmax))
+        .filter(vacancies::hours_max.ge(hmin))
+        .filter(swipes::youth_decision.is_null())
+        .select((
+            vacancies::id,
+            vacancies::latitude,
+            vacancies::longitude,
+            vacancies::competence_mask,
+            vacancies::hours_min,
+            vacancies::hours_max,
+            vacancies::max_distance_km,
+            vacancies::min_education,
+            vacancies::published_at,
+            swipes::employer_decision.nullable(),
+        ))
+        .load(conn)
+}
+
+/// The cards of a feed page, checked against the truth: still open, unexpired and not swiped
+/// by this youth (whatever a cache says).
+pub fn feed_rows(
+    conn: &mut DbConn,
+    youth: &AccountId,
+    ids: &[VacancyId],
+    now: NaiveDateTime,
+) -> QueryResult<Vec<(VacancyRow, String, String)>> {
+    vacancies::table
+        .inner_join(organisations::table)
+        .left_join(
+            swipes::table.on(swipes::vacancy_id
+                .eq(vacancies::id)
+                .and(swipes::youth_id.eq(youth))),
+        )
+        .filter(vacancies::id.eq_any(ids))
+        .filter(vacancies::status.eq("open"))
+        .filter(vacancies::expires_at.gt(now))
+        .filter(swipes::youth_decision.is_null())
+        .select((
+            VacancyRow::as_select(),
+            organisations::name,
+            organisations::city,
+        ))
+        .load(conn)
+}
+
+/// What the candidate feed scores about a youth.
+#[derive(Debug, Queryable)]
+pub struct YouthCandidate {
+    pub account_id: AccountId,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub competence_mask: i64,
+    pub hours_min: Option<i32>,
+    pub hours_max: Option<i32>,
+    pub search_radius_km: i32,
+    pub education_level: Option<String>,
+    pub updated_at: NaiveDateTime,
+    pub youth_decision: Option<String>,
+}
+
+/// Active youth in the box who want this kind of work, with overlapping hours and at least
+/// one competence, whom this vacancy has not swiped.
+pub fn youth_candidates(
+    conn: &mut DbConn,
+    vacancy: &VacancyId,
+    kind_masks: &[i32],
+    (lat0, lat1, lon0, lon1): BBox,
+    (hmin, hmax): (i32, i32),
+) -> QueryResult<Vec<YouthCandidate>> {
+    youth_profiles::table
+        .left_join(
+            swipes::table.on(swipes::youth_id
+                .eq(youth_profiles::account_id)
+                .and(swipes::vacancy_id.eq(vacancy))),
+        )
+        .filter(youth_profiles::status.eq("active"))
+        .filter(youth_profiles::kinds.eq_any(kind_masks))
+        .filter(youth_profiles::latitude.between(lat0, lat1))
+        .filter(youth_profiles::longitude.between(lon0, lon1))
+        .filter(youth_profiles::hours_min.le(hmax))
+        .filter(youth_profiles::hours_max.ge(hmin))
+        .filter(youth_profiles::competence_mask.ne(0))
+        .filter(swipes::employer_decision.is_null())
+        .select((
+            youth_profiles::account_id,
+            youth_profiles::latitude,
+            youth_profiles::longitude,
+            youth_profiles::competence_mask,
+            youth_profiles::hours_min,
+            youth_profiles::hours_max,
+            youth_profiles::search_radius_km,
+            youth_profiles::education_level,
+            youth_profiles::updated_at,
+            swipes::youth_decision.nullable(),
+        ))
+        .load(conn)
+}
+
+/// The profiles of a candidate page, checked against the truth: active and not swiped for
+/// this vacancy.
+pub fn candidate_rows(
+    conn: &mut DbConn,
+    vacancy: &VacancyId,
+    ids: &[AccountId],
+) -> QueryResult<Vec<ProfileRow>> {
+    youth_profiles::table
+        .left_join(
+            swipes::table.on(swipes::youth_id
+                .eq(youth_profiles::account_id)
+                .and(swipes::vacancy_id.eq(vacancy))),
+        )
+        .filter(youth_profiles::account_id.eq_any(ids))
+        .filter(youth_profiles::status.eq("active"))
+        .filter(swipes::employer_decision.is_null())
+        .select(ProfileRow::as_select())
+        .load(conn)
+}
+
+// ---- Swipes -------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = swipes)]
+pub struct SwipeRow {
+    pub youth_id: AccountId,
+    pub vacancy_id: VacancyId,
+    pub youth_decision: Option<String>,
+    pub youth_decided_at: Option<NaiveDateTime>,
+    pub employer_decision: Option<String>,
+    pub employer_decided_at: Option<NaiveDateTime>,
+    pub employer_decided_by: Option<AccountId>,
+    pub created_at: NaiveDateTime,
+}
+
+/// Reads the pair's row, creating it if absent, and locks it for the rest of the
+/// transaction. The dialects differ here: PostgreSQL locks the row (`FOR UPDATE`), so the
+/// second of two simultaneous likes waits and then sees the first; SQLite already holds the
+/// database's single write lock (`BEGIN IMMEDIATE`). Both use `ON CONFLICT DO NOTHING`, which
+/// diesel builds per backend only.
+pub fn lock_pair(
+    conn: &mut DbConn,
+    youth: &AccountId,
+    vacancy: &VacancyId,
+    now: NaiveDateTime,
+) -> QueryResult<SwipeRow> {
+    let values = (
+        swipes::youth_id.eq(youth),
+        swipes::vacancy_id.eq(vacancy),
+        swipes::created_at.eq(now),
+    );
+    let row = || swipes::table.find((youth, vacancy));
+    match conn {
+        DbConn::Pg(pg) => {
+            diesel::insert_into(swipes::table)
+                .values(values)
+                .on_conflict_do_nothing()
+                .execute(pg)?;
+            row().for_update().select(SwipeRow::as_select()).first(pg)
+        }
+        DbConn::Sqlite(lite) => {
+            diesel::insert_into(swipes::table)
+                .values(values)
+                .on_conflict_do_nothing()
+                .execute(lite)?;
+            row().select(SwipeRow::as_select()).first(lite)
+        }
+    }
+}
+
+/// A decision already made for this pair, without creating or locking anything.
+pub fn find_pair(
+    conn: &mut DbConn,
+    youth: &AccountId,
+    vacancy: &VacancyId,
+) -> QueryResult<Option<SwipeRow>> {
+    swipes::table
+        .find((youth, vacancy))
+        .select(SwipeRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn set_youth_decision(
+    conn: &mut DbConn,
+    youth: &AccountId,
+    vacancy: &VacancyId,
+    decision: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(swipes::table.find((youth, vacancy)))
+        .set((
+            swipes::youth_decision.eq(Some(decision)),
+            swipes::youth_decided_at.eq(Some(now)),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn set_employer_decision(
+    conn: &mut DbConn,
+    youth: &AccountId,
+    vacancy: &VacancyId,
+    decision: &str,
+    by: &AccountId,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(swipes::table.find((youth, vacancy)))
+        .set((
+            swipes::employer_decision.eq(Some(decision)),
+            swipes::employer_decided_at.eq(Some(now)),
+            swipes::employer_decided_by.eq(Some(by)),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+// ---- Matches ------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = matches)]
+pub struct MatchRow {
+    pub id: MatchId,
+    pub youth_id: AccountId,
+    pub vacancy_id: VacancyId,
+    pub organisation_id: OrganisationId,
+    pub employer_contact_id: Option<AccountId>,
+    pub created_at: NaiveDateTime,
+    pub ended_at: Option<NaiveDateTime>,
+    pub ended_by: Option<String>,
+    pub youth_notified_at: Option<NaiveDateTime>,
+    pub employer_notified_at: Option<NaiveDateTime>,
+}
+
+pub fn insert_match(conn: &mut DbConn, row: &MatchRow) -> QueryResult<()> {
+    diesel::insert_into(matches::table)
+        .values(row.clone())
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn match_of_pair(
+    conn: &mut DbConn,
+    youth: &AccountId,
+    vacancy: &VacancyId,
+) -> QueryResult<Option<MatchRow>> {
+    matches::table
+        .filter(matches::youth_id.eq(youth))
+        .filter(matches::vacancy_id.eq(vacancy))
+        .select(MatchRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_match(conn: &mut DbConn, id: &MatchId) -> QueryResult<Option<MatchRow>> {
+    matches::table
+        .find(id)
+        .select(MatchRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Whose matches to list.
+pub enum MatchOwner<'a> {
+    Youth(&'a AccountId),
+    Organisation(&'a OrganisationId, Option<&'a VacancyId>),
+}
+
+/// A page of matches, newest first.
+pub fn list_matches(
+    conn: &mut DbConn,
+    owner: MatchOwner<'_>,
+    before: Option<&MatchId>,
+    limit: i64,
+) -> QueryResult<Vec<MatchRow>> {
+    let mut q = matches::table
+        .select(MatchRow::as_select())
+        .order(matches::id.desc())
+        .limit(limit)
+        .into_boxed();
+    q = match owner {
+        MatchOwner::Youth(y) => q.filter(matches::youth_id.eq(y.clone())),
+        MatchOwner::Organisation(o, v) => {
+            let q = q.filter(matches::organisation_id.eq(o.clone()));
+            match v {
+                Some(v) => q.filter(matches::vacancy_id.eq(v.clone())),
+                None => q,
+            }
+        }
+    };
+    if let Some(before) = before {
+        q = q.filter(matches::id.lt(before.clone()));
+    }
+    q.load(conn)
+}
+
+pub fn end_match(
+    conn: &mut DbConn,
+    id: &MatchId,
+    by: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(matches::table.find(id).filter(matches::ended_at.is_null()))
+        .set((
+            matches::ended_at.eq(Some(now)),
+            matches::ended_by.eq(Some(by)),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn vacancy_has_matches(conn: &mut DbConn, vacancy: &VacancyId) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        matches::table.filter(matches::vacancy_id.eq(vacancy)),
+    ))
+    .get_result(conn)
+}
+
+/// Marks that a side was mailed about new messages.
+pub fn set_notified(
+    conn: &mut DbConn,
+    id: &MatchId,
+    youth_side: bool,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let target = matches::table.find(id);
+    if youth_side {
+        diesel::update(target)
+            .set(matches::youth_notified_at.eq(Some(now)))
+            .execute(conn)?;
+    } else {
+        diesel::update(target)
+            .set(matches::employer_notified_at.eq(Some(now)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+// ---- Messages -----------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = messages)]
+pub struct MessageRow {
+    pub id: MessageId,
+    pub match_id: MatchId,
+    pub sender_id: Option<AccountId>,
+    pub from_youth: bool,
+    pub body: String,
+    pub created_at: NaiveDateTime,
+    pub read_at: Option<NaiveDateTime>,
+}
+
+pub fn insert_message(conn: &mut DbConn, row: &MessageRow) -> QueryResult<()> {
+    diesel::insert_into(messages::table)
+        .values(row.clone())
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn list_messages(
+    conn: &mut DbConn,
+    id: &MatchId,
+    before: Option<&MessageId>,
+    limit: i64,
+) -> QueryResult<Vec<MessageRow>> {
+    let mut q = messages::table
+        .filter(messages::match_id.eq(id.clone()))
+        .select(MessageRow::as_select())
+        .order(messages::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(before) = before {
+        q = q.filter(messages::id.lt(before.clone()));
+    }
+    q.load(conn)
+}
+
+/// Read receipts: the reader's side has now read everything the other side sent.
+pub fn mark_read(
+    conn: &mut DbConn,
+    id: &MatchId,
+    reader_is_youth: bool,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(
+        messages::table
+            .filter(messages::match_id.eq(id))
+            .filter(messages::from_youth.eq(!reader_is_youth))
+            .filter(messages::read_at.is_null()),
+    )
+    .set(messages::read_at.eq(Some(now)))
+    .execute(conn)
+    .map(|_| ())
+}
+
+pub fn unread(conn: &mut DbConn, id: &MatchId, reader_is_youth: bool) -> QueryResult<i64> {
+    messages::table
+        .filter(messages::match_id.eq(id))
+        .filter(messages::from_youth.eq(!reader_is_youth))
+        .filter(messages::read_at.is_null())
+        .count()
+        .get_result(conn)
+}

@@ -1,0 +1,439 @@
+//! Feeds, candidate cards, swipes, matches (exactly once), contact and messages.
+
+use chrono::TimeDelta;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::api_test;
+use crate::helpers::*;
+
+const EINDHOVEN: (f64, f64) = (51.4416, 5.4697);
+const HELMOND: (f64, f64) = (51.4817, 5.6611); // about 14 km east
+const AMSTERDAM: (f64, f64) = (52.3676, 4.9041); // about 108 km
+
+struct Youth {
+    token: String,
+    id: String,
+}
+
+async fn youth_with_profile(app: &TestApp, email: &str, competences: &[&str]) -> Youth {
+    let reg = app.register_youth(email).await;
+    let token = reg["tokens"]["access_token"].as_str().unwrap().to_owned();
+    let profile = json!({
+        "first_name": "Sanne", "last_name": "Verborgen", "birth_date": "2006-03-14",
+        "place_name": "Eindhoven", "location": {"lat": EINDHOVEN.0, "lon": EINDHOVEN.1},
+        "education_level": "vmbo", "hours_min": 16, "hours_max": 32, "kinds": ["job"],
+        "pitch": "Ik wil graag aan de slag."
+    });
+    expect_json(
+        send(
+            app.client
+                .put(app.url("/v1/me/profile"))
+                .bearer_auth(&token)
+                .json(&profile),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let body = json!({"competences": competences});
+    expect_json(
+        send(
+            app.client
+                .put(app.url("/v1/me/profile/competences"))
+                .bearer_auth(&token)
+                .json(&body),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    Youth {
+        token,
+        id: reg["account"]["id"].as_str().unwrap().to_owned(),
+    }
+}
+
+async fn employer(app: &TestApp, email: &str) -> String {
+    let res = app
+        .post("/v1/auth/register/employer", &json!({"email": email, "password": PASSWORD, "contact_name": "Petra Baas", "organisation": {"name": "Bakkerij Zoet", "city": "Eindhoven"}}), None)
+        .await;
+    expect_json(res, StatusCode::CREATED).await["tokens"]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn vacancy(app: &TestApp, token: &str, changes: Value) -> String {
+    let mut body = json!({
+        "title": "Medewerker winkel", "description": "Je helpt klanten en vult de schappen aan.",
+        "occupation": "shop_assistant", "competences": ["teamwork", "reliability", "customer_focus"],
+        "kind": "job", "hours_min": 20, "hours_max": 24,
+        "place_name": "Eindhoven", "location": {"lat": EINDHOVEN.0, "lon": EINDHOVEN.1}, "status": "open"
+    });
+    for (k, v) in changes.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    expect_json(
+        app.post("/v1/vacancies", &body, Some(token)).await,
+        StatusCode::CREATED,
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn feed_ids(app: &TestApp, token: &str) -> Vec<String> {
+    let feed = expect_json(
+        app.get("/v1/me/feed?limit=50", Some(token)).await,
+        StatusCode::OK,
+    )
+    .await;
+    feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["vacancy_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn swipe(app: &TestApp, token: &str, path: &str, decision: &str) -> reqwest::Response {
+    send(
+        app.client
+            .put(app.url(path))
+            .bearer_auth(token)
+            .json(&json!({"decision": decision})),
+    )
+    .await
+}
+
+fn loc((lat, lon): (f64, f64)) -> Value {
+    json!({"lat": lat, "lon": lon})
+}
+
+api_test!(
+    settings [("ACCESS_TOKEN_TTL_SECONDS", "31536000")]
+    async fn the_feed_respects_radius_kind_hours_status_and_expiry(app) {
+        let y = youth_with_profile(&app, "feed@voorbeeld.nl", &["teamwork", "reliability", "customer_focus"]).await;
+        let e = employer(&app, "feed@bakkerij.nl").await;
+        let shown = vacancy(&app, &e, json!({})).await;
+        let short_lived = vacancy(&app, &e, json!({"valid_days": 1})).await;
+        vacancy(&app, &e, json!({"location": loc(AMSTERDAM), "place_name": "Amsterdam"})).await;
+        vacancy(&app, &e, json!({"kind": "internship"})).await;
+        vacancy(&app, &e, json!({"hours_min": 36, "hours_max": 40})).await;
+        vacancy(&app, &e, json!({"status": "draft"})).await;
+        let paused = vacancy(&app, &e, json!({})).await;
+        send(app.client.patch(app.url(&format!("/v1/vacancies/{paused}"))).bearer_auth(&e).json(&json!({"status": "paused"}))).await;
+        vacancy(&app, &e, json!({"location": loc(HELMOND), "place_name": "Helmond", "max_distance_km": 5})).await;
+        let helmond = vacancy(&app, &e, json!({"location": loc(HELMOND), "place_name": "Helmond"})).await;
+
+        let mut ids = feed_ids(&app, &y.token).await;
+        ids.sort();
+        let mut want = vec![shown.clone(), short_lived.clone(), helmond.clone()];
+        want.sort();
+        assert_eq!(ids, want);
+
+        // Past its expiry a vacancy leaves the feed, even from the cache.
+        app.advance(TimeDelta::days(2));
+        let ids = feed_ids(&app, &y.token).await;
+        assert!(!ids.contains(&short_lived) && ids.contains(&shown));
+        let first = expect_json(app.get("/v1/me/feed", Some(&y.token)).await, StatusCode::OK).await;
+        let card = &first["items"][0];
+        assert_eq!(card["organisation"]["name"], "Bakkerij Zoet");
+        assert_eq!(card["why"]["matched_competences"], json!(["teamwork", "reliability", "customer_focus"]));
+        assert!(card["distance_km"].as_f64().unwrap() < 15.0);
+    }
+);
+
+api_test!(
+    async fn a_swiped_vacancy_never_comes_back_even_from_a_stale_cache(app) {
+        let y = youth_with_profile(&app, "swiper@voorbeeld.nl", &["teamwork", "reliability", "customer_focus"]).await;
+        let e = employer(&app, "swiper@bakkerij.nl").await;
+        let a = vacancy(&app, &e, json!({})).await;
+        let b = vacancy(&app, &e, json!({})).await;
+        assert_eq!(feed_ids(&app, &y.token).await.len(), 2);
+        let key = format!("feed:y:{}", y.id);
+        let cached = app.state.cache.list_head(&key, 10).await.expect("the feed is cached");
+        expect_json(swipe(&app, &y.token, &format!("/v1/me/swipes/{a}"), "pass").await, StatusCode::OK).await;
+        assert_eq!(feed_ids(&app, &y.token).await, vec![b.clone()]);
+        // Put the old list back, as a stale cache on another instance might have it.
+        app.state.cache.list_set(&key, &cached, std::time::Duration::from_secs(60)).await;
+        assert_eq!(feed_ids(&app, &y.token).await, vec![b]);
+    }
+);
+
+api_test!(
+    async fn full_coverage_nearby_ranks_above_half_coverage_far_away(app) {
+        let y = youth_with_profile(&app, "rank@voorbeeld.nl", &["teamwork", "reliability", "customer_focus", "punctuality"]).await;
+        let e = employer(&app, "rank@bakkerij.nl").await;
+        let half_far = vacancy(&app, &e, json!({"competences": ["teamwork", "reliability", "hygiene", "accuracy"], "location": loc(HELMOND), "place_name": "Helmond"})).await;
+        let full_near = vacancy(&app, &e, json!({"competences": ["teamwork", "reliability", "customer_focus", "punctuality"]})).await;
+        assert_eq!(feed_ids(&app, &y.token).await, vec![full_near, half_far]);
+    }
+);
+
+api_test!(
+    async fn an_incomplete_or_paused_profile_gets_409_saying_what_is_missing(app) {
+        let reg = app.register_youth("leeg@voorbeeld.nl").await;
+        let token = reg["tokens"]["access_token"].as_str().unwrap();
+        let p = expect_problem(app.get("/v1/me/feed", Some(token)).await, StatusCode::CONFLICT, "profile_incomplete").await;
+        assert!(p["detail"].as_str().unwrap().contains("location") && p["detail"].as_str().unwrap().contains("competences"), "{p}");
+        let y = youth_with_profile(&app, "pauze@voorbeeld.nl", &["teamwork", "reliability", "customer_focus"]).await;
+        send(app.client.patch(app.url("/v1/me/profile")).bearer_auth(&y.token).json(&json!({"status": "paused"}))).await;
+        expect_problem(app.get("/v1/me/feed", Some(&y.token)).await, StatusCode::CONFLICT, "profile_paused").await;
+    }
+);
+
+api_test!(
+    async fn candidate_cards_are_anonymous(app) {
+        let y = youth_with_profile(&app, "anoniem.persoon@voorbeeld.nl", &["teamwork", "reliability", "customer_focus"]).await;
+        send(app.client.put(app.url("/v1/me/sensitive")).bearer_auth(&y.token).json(&json!({"benefit": "wajong", "work_limitation": true}))).await;
+        let e = employer(&app, "anoniem@bakkerij.nl").await;
+        let v = vacancy(&app, &e, json!({})).await;
+        let res = app.get(&format!("/v1/vacancies/{v}/candidates"), Some(&e)).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let text = res.text().await.unwrap();
+        let body: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(body["items"].as_array().unwrap().len(), 1);
+        assert_eq!(body["items"][0]["competences"], json!(["teamwork", "reliability", "customer_focus"]));
+        assert_eq!(body["items"][0]["pitch"], "Ik wil graag aan de slag.");
+        // No identifying or sensitive value anywhere in the serialized JSON…
+        for secret in ["Sanne", "Verborgen", "anoniem.persoon", "voorbeeld.nl", "2006-03-14", "wajong", &y.id] {
+            assert!(!text.contains(secret), "candidate card shows {secret:?}: {text}");
+        }
+        // …and no field that could carry one.
+        let keys: Vec<&String> = body["items"][0].as_object().unwrap().keys().collect();
+        for field in ["name", "first_name", "last_name", "birth_date", "age", "email", "phone", "photo", "place_name", "benefit", "work_limitation", "participation_ladder_step", "account_id", "id"] {
+            assert!(!keys.iter().any(|k| k.as_str() == field), "candidate card has a {field:?} field: {keys:?}");
+        }
+        // Another organisation's member cannot see them.
+        let other = employer(&app, "nieuwsgierig@concurrent.nl").await;
+        expect_problem(app.get(&format!("/v1/vacancies/{v}/candidates"), Some(&other)).await, StatusCode::FORBIDDEN, "not_your_vacancy").await;
+    }
+);
+
+api_test!(
+    async fn the_same_swipe_twice_answers_the_same_and_a_match_cannot_be_passed(app) {
+        let y = youth_with_profile(&app, "twee@voorbeeld.nl", &["teamwork", "reliability", "customer_focus"]).await;
+        let e = employer(&app, "twee@bakkerij.nl").await;
+        let v = vacancy(&app, &e, json!({})).await;
+        let path = format!("/v1/me/swipes/{v}");
+        let first = expect_json(swipe(&app, &y.token, &path, "pass").await, StatusCode::OK).await;
+        let again = expect_json(swipe(&app, &y.token, &path, "pass").await, StatusCode::OK).await;
+        assert_eq!(first, again);
+        assert_eq!(first, json!({"decision": "pass", "match_id": null}));
+        expect_json(swipe(&app, &y.token, &path, "like").await, StatusCode::OK).await;
+        let cards = expect_json(app.get(&format!("/v1/vacancies/{v}/candidates"), Some(&e)).await, StatusCode::OK).await;
+        let cid = cards["items"][0]["candidate_id"].as_str().unwrap().to_owned();
+        let epath = format!("/v1/vacancies/{v}/swipes/{cid}");
+        let m1 = expect_json(swipe(&app, &e, &epath, "like").await, StatusCode::OK).await;
+        let m2 = expect_json(swipe(&app, &e, &epath, "like").await, StatusCode::OK).await;
+        assert!(m1["match_id"].is_string());
+        assert_eq!(m1, m2);
+        let y2 = expect_json(swipe(&app, &y.token, &path, "like").await, StatusCode::OK).await;
+        assert_eq!(y2["match_id"], m1["match_id"]);
+        expect_problem(swipe(&app, &y.token, &path, "pass").await, StatusCode::CONFLICT, "already_matched").await;
+        expect_problem(swipe(&app, &e, &epath, "pass").await, StatusCode::CONFLICT, "already_matched").await;
+        // A vacancy with a match is closed, not deleted.
+        let res = send(app.client.delete(app.url(&format!("/v1/vacancies/{v}"))).bearer_auth(&e)).await;
+        expect_problem(res, StatusCode::CONFLICT, "has_matches").await;
+        expect_problem(swipe(&app, &e, &format!("/v1/vacancies/{v}/swipes/AAAAAAAAAAAAAAAAAAAAAA"), "like").await, StatusCode::NOT_FOUND, "candidate_not_found").await;
+    }
+);
+
+api_test!(
+    settings [("RATE_LIMIT_REGISTRATIONS_PER_HOUR", "1000")]
+    async fn two_hundred_simultaneous_mutual_likes_make_exactly_two_hundred_matches(app) {
+        let e = employer(&app, "druk@bakkerij.nl").await;
+        let mut vacancies = Vec::new();
+        for _ in 0..10 {
+            vacancies.push(vacancy(&app, &e, json!({})).await);
+        }
+        let mut youths = Vec::new();
+        for i in 0..20 {
+            let reg = app.register_youth(&format!("jongere{i}@voorbeeld.nl")).await;
+            youths.push((reg["tokens"]["access_token"].as_str().unwrap().to_owned(), reg["account"]["id"].as_str().unwrap().to_owned()));
+        }
+        let mut requests = Vec::new();
+        for (token, id) in &youths {
+            for v in &vacancies {
+                let vid = werkmatch::db::ids::VacancyId::parse(v).unwrap();
+                let yid = werkmatch::db::ids::AccountId::parse(id).unwrap();
+                let cid = app.state.candidate_ids.encode(&vid, &yid);
+                requests.push((token.clone(), format!("/v1/me/swipes/{v}")));
+                requests.push((e.clone(), format!("/v1/vacancies/{v}/swipes/{cid}")));
+            }
+        }
+        let responses = futures_util::future::join_all(requests.iter().map(|(t, p)| swipe(&app, t, p, "like"))).await;
+        for r in responses {
+            assert_eq!(r.status(), StatusCode::OK);
+        }
+        let count = app.state.db.run(|conn| {
+            use diesel::prelude::*;
+            use werkmatch::db::schema::matches::dsl::*;
+            Ok(matches.count().get_result::<i64>(conn)?)
+        }).await.unwrap();
+        assert_eq!(count, 200);
+        assert_eq!(app.deliver_mail().await, 400 + 20 + 1, "one match mail per side per match, plus the confirmation mails");
+        assert_eq!(app.mails_to("druk@bakkerij.nl").iter().filter(|m| m.subject.starts_with("Nieuwe match")).count(), 200);
+        for i in 0..20 {
+            let mine = app.mails_to(&format!("jongere{i}@voorbeeld.nl"));
+            assert_eq!(mine.iter().filter(|m| m.subject.starts_with("Het is een match")).count(), 10);
+        }
+        let mut total = 0;
+        let mut cursor = String::new();
+        loop {
+            let page = expect_json(app.get(&format!("/v1/matches?limit=100{cursor}"), Some(&e)).await, StatusCode::OK).await;
+            total += page["items"].as_array().unwrap().len();
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = format!("&cursor={c}"),
+                None => break,
+            }
+        }
+        assert_eq!(total, 200);
+    }
+);
+
+/// A youth and an employer who matched: (youth, employer token, match id).
+async fn matched(app: &TestApp) -> (Youth, String, String) {
+    let y = youth_with_profile(
+        app,
+        "match@voorbeeld.nl",
+        &["teamwork", "reliability", "customer_focus"],
+    )
+    .await;
+    let e = employer(app, "match@bakkerij.nl").await;
+    let v = vacancy(app, &e, json!({})).await;
+    swipe(app, &y.token, &format!("/v1/me/swipes/{v}"), "like").await;
+    let cards = expect_json(
+        app.get(&format!("/v1/vacancies/{v}/candidates"), Some(&e))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let cid = cards["items"][0]["candidate_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let m = expect_json(
+        swipe(app, &e, &format!("/v1/vacancies/{v}/swipes/{cid}"), "like").await,
+        StatusCode::OK,
+    )
+    .await;
+    (y, e, m["match_id"].as_str().unwrap().to_owned())
+}
+
+api_test!(
+    async fn a_match_releases_contact_details_to_both_sides(app) {
+        let (y, e, id) = matched(&app).await;
+        let for_youth = expect_json(app.get(&format!("/v1/matches/{id}"), Some(&y.token)).await, StatusCode::OK).await;
+        assert_eq!(for_youth["contact"], json!({"name": "Petra Baas", "email": "match@bakkerij.nl", "organisation": "Bakkerij Zoet"}));
+        assert_eq!(for_youth["candidate_id"], Value::Null);
+        let for_employer = expect_json(app.get(&format!("/v1/matches/{id}"), Some(&e)).await, StatusCode::OK).await;
+        assert_eq!(for_employer["contact"]["name"], "Sanne Verborgen");
+        assert_eq!(for_employer["contact"]["email"], "match@voorbeeld.nl");
+        let mine = expect_json(app.get("/v1/matches", Some(&y.token)).await, StatusCode::OK).await;
+        assert_eq!(mine["items"][0]["id"], id.as_str());
+    }
+);
+
+api_test!(
+    settings [("ACCESS_TOKEN_TTL_SECONDS", "31536000")]
+    async fn only_the_two_parties_read_and_write_the_conversation(app) {
+        let (y, e, id) = matched(&app).await;
+        let path = format!("/v1/matches/{id}/messages");
+        let stranger = youth_with_profile(&app, "vreemd@voorbeeld.nl", &["teamwork", "reliability", "customer_focus"]).await;
+        let rival = employer(&app, "rivaal@concurrent.nl").await;
+        for outsider in [&stranger.token, &rival] {
+            expect_problem(app.get(&path, Some(outsider)).await, StatusCode::NOT_FOUND, "match_not_found").await;
+            expect_problem(app.post(&path, &json!({"text": "hallo"}), Some(outsider)).await, StatusCode::NOT_FOUND, "match_not_found").await;
+            expect_problem(app.get(&format!("/v1/matches/{id}"), Some(outsider)).await, StatusCode::NOT_FOUND, "match_not_found").await;
+        }
+        expect_problem(app.get(&path, None).await, StatusCode::UNAUTHORIZED, "missing_token").await;
+
+        app.deliver_mail().await;
+        for text in ["Hoi! Wanneer kan ik langskomen?", "Ik kan ook zaterdag.", "Tot dan!"] {
+            expect_json(app.post(&path, &json!({"text": text}), Some(&y.token)).await, StatusCode::CREATED).await;
+        }
+        app.deliver_mail().await;
+        let notices = |app: &TestApp| app.mails_to("match@bakkerij.nl").iter().filter(|m| m.subject.starts_with("Nieuw bericht")).count();
+        assert_eq!(notices(&app), 1, "at most one mail an hour per conversation");
+        app.advance(TimeDelta::minutes(61));
+        expect_json(app.post(&path, &json!({"text": "Nog één vraag."}), Some(&y.token)).await, StatusCode::CREATED).await;
+        app.deliver_mail().await;
+        assert_eq!(notices(&app), 2);
+
+        let page = expect_json(app.get(&path, Some(&e)).await, StatusCode::OK).await;
+        let items = page["items"].as_array().unwrap();
+        assert_eq!(items.len(), 4);
+        assert_eq!(items[0]["text"], "Nog één vraag.", "newest first");
+        assert_eq!(items[0]["mine"], false);
+        let seen = expect_json(app.get(&path, Some(&y.token)).await, StatusCode::OK).await;
+        assert!(seen["items"][0]["read_at"].is_string(), "read receipt: the employer has read it");
+        assert_eq!(seen["items"][0]["mine"], true);
+        expect_problem(app.post(&path, &json!({"text": ""}), Some(&e)).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        let long = "x".repeat(2001);
+        expect_problem(app.post(&path, &json!({"text": long}), Some(&e)).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    }
+);
+
+api_test!(
+    async fn ending_a_match_tells_the_other_side_and_closes_the_conversation(app) {
+        let (y, e, id) = matched(&app).await;
+        app.deliver_mail().await;
+        let res = send(app.client.delete(app.url(&format!("/v1/matches/{id}"))).bearer_auth(&e)).await;
+        assert_eq!(res.status(), StatusCode::NO_CONTENT);
+        app.deliver_mail().await;
+        assert_eq!(app.mails_to("match@voorbeeld.nl").iter().filter(|m| m.subject.starts_with("Match beëindigd")).count(), 1);
+        let m = expect_json(app.get(&format!("/v1/matches/{id}"), Some(&y.token)).await, StatusCode::OK).await;
+        assert!(m["ended_at"].is_string());
+        assert_eq!(m["contact"], Value::Null);
+        let res = app.post(&format!("/v1/matches/{id}/messages"), &json!({"text": "Hallo?"}), Some(&y.token)).await;
+        expect_problem(res, StatusCode::CONFLICT, "match_ended").await;
+    }
+);
+
+/// With Redis unreachable the feed is computed from the database every time.
+#[actix_web::test]
+async fn the_feed_answers_while_redis_is_down() {
+    let app = TestApp::sqlite(&[("REDIS_URL", "redis://127.0.0.1:1")]).await;
+    let y = youth_with_profile(
+        &app,
+        "offline-feed@voorbeeld.nl",
+        &["teamwork", "reliability", "customer_focus"],
+    )
+    .await;
+    let e = employer(&app, "offline@bakkerij.nl").await;
+    let v = vacancy(&app, &e, json!({})).await;
+    assert_eq!(feed_ids(&app, &y.token).await, vec![v.clone()]);
+    expect_json(
+        swipe(&app, &y.token, &format!("/v1/me/swipes/{v}"), "like").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(feed_ids(&app, &y.token).await.is_empty());
+    let cards = expect_json(
+        app.get(&format!("/v1/vacancies/{v}/candidates"), Some(&e))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(cards["items"].as_array().unwrap().len(), 1);
+}
+
+api_test!(
+    async fn a_warm_feed_lists_its_ids_from_the_cache_not_the_database(app) {
+        let y = youth_with_profile(&app, "warm@voorbeeld.nl", &["teamwork", "reliability", "customer_focus"]).await;
+        let e = employer(&app, "warm@bakkerij.nl").await;
+        let first = vacancy(&app, &e, json!({"location": loc(HELMOND), "place_name": "Helmond"})).await;
+        assert_eq!(feed_ids(&app, &y.token).await, vec![first.clone()]);
+        // A better vacancy appears. A page that queried candidates would rank it first; a
+        // warm page lists the cached ids and so does not show it yet.
+        let better = vacancy(&app, &e, json!({})).await;
+        assert_eq!(feed_ids(&app, &y.token).await, vec![first.clone()]);
+        // Once the cached list is gone (TTL, or a profile change), the feed is computed again.
+        werkmatch::matching::feed::forget_youth_feed(&app.state, &werkmatch::db::ids::AccountId::parse(&y.id).unwrap()).await;
+        assert_eq!(feed_ids(&app, &y.token).await, vec![better, first]);
+    }
+);
