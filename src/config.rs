@@ -104,6 +104,8 @@ pub struct Settings {
     pub rate_limits: RateLimits,
     pub max_body_bytes: usize,
     pub log_format: LogFormat,
+    /// How long a computed feed is reused; zero computes every page afresh.
+    pub feed_ttl: Duration,
 }
 
 /// Why start-up stopped: the setting and what is wrong with it.
@@ -315,6 +317,11 @@ impl Settings {
             },
             max_body_bytes: src.positive("MAX_BODY_BYTES", 64 * 1024)? as usize,
             log_format,
+            feed_ttl: Duration::from_secs(src.parse(
+                "FEED_CACHE_TTL_SECONDS",
+                300,
+                "a number of seconds",
+            )?),
         })
     }
 }

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod competences;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod employers;
 pub mod error;
 pub mod health;

@@ -27,6 +27,15 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document (JSON) to standard output.
     Openapi,
+    /// Fill the database with a realistic, reproducible demo data set.
+    SeedDemo {
+        #[arg(long, default_value_t = 200)]
+        youth: usize,
+        #[arg(long, default_value_t = 100)]
+        vacancies: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Operator tasks.
     #[command(subcommand)]
     Admin(Admin),
@@ -109,6 +118,11 @@ fn main() -> ExitCode {
                 println!("migrations are up to date ({})", db.backend());
                 Ok(())
             }
+            Command::SeedDemo {
+                youth,
+                vacancies,
+                seed,
+            } => seed_demo(settings, youth, vacancies, seed).await,
             Command::Admin(Admin::CreateUser {
                 email,
                 role,
@@ -164,5 +178,74 @@ async fn create_user(
     if generated {
         println!("password (shown once): {password}");
     }
+    Ok(())
+}
+
+async fn seed_demo(
+    settings: Settings,
+    youth: usize,
+    vacancies: usize,
+    seed: u64,
+) -> Result<(), String> {
+    use std::io::{IsTerminal, Write};
+    let state = startup::build_state(settings, Clock::System)
+        .await
+        .map_err(|e| e.to_string())?;
+    let hash = state
+        .passwords
+        .hash(werkmatch::demo::DEMO_PASSWORD.to_owned())
+        .await
+        .map_err(|e| e.to_string())?;
+    let now = state.clock.now_naive();
+    let options = werkmatch::demo::Options {
+        youth,
+        vacancies,
+        seed,
+    };
+    let started = std::time::Instant::now();
+    let report = state
+        .db
+        .run(move |conn| {
+            let terminal = std::io::stderr().is_terminal();
+            let mut last_decile = usize::MAX;
+            let mut progress = |stage: &str, done: usize, total: usize| {
+                // A bar on a terminal; a line per 10 % in logs.
+                if terminal {
+                    let width = 30;
+                    let filled = (done * width).checked_div(total).unwrap_or(width);
+                    eprint!(
+                        "\r{stage:<14} [{}{}] {done}/{total}   ",
+                        "#".repeat(filled),
+                        " ".repeat(width - filled)
+                    );
+                    if done == total {
+                        eprintln!();
+                    }
+                    let _ = std::io::stderr().flush();
+                } else {
+                    let decile = (done * 10).checked_div(total).unwrap_or(10);
+                    if decile != last_decile {
+                        eprintln!("{stage}: {done}/{total}");
+                        last_decile = decile;
+                    }
+                }
+            };
+            werkmatch::demo::seed(conn, options, &hash, now, &mut progress).map_err(Into::into)
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "inserted {} youth, {} organisations, {} vacancies in {:.1} s (seed {seed}; rows that existed already were kept)",
+        report.youth,
+        report.organisations,
+        report.vacancies,
+        started.elapsed().as_secs_f64()
+    );
+    println!(
+        "try: {} or {} with password {}",
+        report.youth_login,
+        report.employer_login,
+        werkmatch::demo::DEMO_PASSWORD
+    );
     Ok(())
 }

@@ -3,8 +3,6 @@
 //! from the cache and fetches just those rows, with a filter that re-checks the truth (still
 //! open, not swiped), so a stale cache can never bring a swiped card back.
 
-use std::time::Duration;
-
 use crate::competences::catalogue;
 use crate::db::ids::{AccountId, VacancyId};
 use crate::employers::model::{OrganisationSummary, ShownStatus};
@@ -19,9 +17,6 @@ use crate::youth::model::ProfileStatus;
 
 /// How many ranked ids a feed keeps.
 pub const FEED_SIZE: usize = 200;
-/// How long a computed feed is reused: changes elsewhere (new vacancies, edits) reach feeds
-/// within this time; closing and swiping take effect at once through the truth filter.
-pub const FEED_TTL: Duration = Duration::from_secs(300);
 
 pub fn youth_key(youth: &AccountId) -> String {
     format!("feed:y:{youth}")
@@ -80,8 +75,13 @@ where
         return Ok(cached.iter().filter_map(|r| Item::decode(r)).collect());
     }
     let items = compute().await?;
-    let encoded: Vec<String> = items.iter().map(Item::encode).collect();
-    state.cache.list_set(key, &encoded, FEED_TTL).await;
+    // The TTL (`FEED_CACHE_TTL_SECONDS`) bounds how long new vacancies and edits take to reach
+    // a cached feed; closing and swiping take effect at once through the truth filter.
+    let ttl = state.settings.feed_ttl;
+    if !ttl.is_zero() {
+        let encoded: Vec<String> = items.iter().map(Item::encode).collect();
+        state.cache.list_set(key, &encoded, ttl).await;
+    }
     Ok(items.into_iter().take(n).collect())
 }
 

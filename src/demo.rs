@@ -1,0 +1,490 @@
+//! `werkmatch seed-demo`: a realistic, reproducible data set for demos and benchmarks.
+//!
+//! Youth and vacancies are spread over Dutch places by population, with competence sets
+//! drawn from the occupations, a mix of kinds and hours, and organisations of very different
+//! sizes (a few large employers, many small ones). Everything derives from the seed, ids
+//! included, so a second run with the same seed inserts nothing new (`ON CONFLICT DO
+//! NOTHING`). Rows go in batches; every demo account shares one password hash, because
+//! hashing 100,000 passwords with argon2 would take most of an hour.
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta};
+use diesel::prelude::*;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::auth::model::{Language, MemberRole, Role};
+use crate::competences::{catalogue, generator, occupations::OCCUPATIONS};
+use crate::db::DbConn;
+use crate::db::ids::{AccountId, OrganisationId, VacancyId};
+use crate::db::schema::{accounts, organisation_members, organisations, vacancies, youth_profiles};
+use crate::work::{EducationLevel, WorkKind};
+
+/// The password of every demo account.
+pub const DEMO_PASSWORD: &str = "werkmatch-demo";
+
+/// Places with their population in thousands (CBS, rounded): the weights of the spread.
+const PLACES: &[(&str, f64, f64, u32)] = &[
+    ("Amsterdam", 52.3676, 4.9041, 930),
+    ("Rotterdam", 51.9244, 4.4777, 660),
+    ("Den Haag", 52.0705, 4.3007, 560),
+    ("Utrecht", 52.0907, 5.1214, 370),
+    ("Eindhoven", 51.4416, 5.4697, 240),
+    ("Groningen", 53.2194, 6.5665, 240),
+    ("Tilburg", 51.5555, 5.0913, 225),
+    ("Almere", 52.3508, 5.2647, 220),
+    ("Breda", 51.5719, 4.7683, 185),
+    ("Nijmegen", 51.8126, 5.8372, 180),
+    ("Apeldoorn", 52.2112, 5.9699, 165),
+    ("Arnhem", 51.9851, 5.8987, 165),
+    ("Haarlem", 52.3874, 4.6462, 165),
+    ("Enschede", 52.2215, 6.8937, 160),
+    ("Amersfoort", 52.1561, 5.3878, 160),
+    ("Zaandam", 52.4391, 4.8275, 160),
+    ("'s-Hertogenbosch", 51.6978, 5.3037, 160),
+    ("Zwolle", 52.5168, 6.0830, 130),
+    ("Leiden", 52.1601, 4.4970, 125),
+    ("Maastricht", 50.8514, 5.6910, 120),
+    ("Dordrecht", 51.8133, 4.6901, 120),
+    ("Zoetermeer", 52.0575, 4.4931, 125),
+    ("Ede", 52.0402, 5.6649, 120),
+    ("Leeuwarden", 53.2012, 5.7999, 125),
+    ("Alkmaar", 52.6324, 4.7534, 110),
+    ("Delft", 52.0116, 4.3571, 105),
+    ("Venlo", 51.3704, 6.1724, 100),
+    ("Deventer", 52.2661, 6.1552, 100),
+    ("Helmond", 51.4817, 5.6611, 93),
+    ("Heerlen", 50.8882, 5.9795, 87),
+    ("Hilversum", 52.2292, 5.1669, 92),
+    ("Oss", 51.7650, 5.5180, 93),
+    ("Roosendaal", 51.5308, 4.4653, 77),
+    ("Emmen", 52.7792, 6.8994, 107),
+    ("Lelystad", 52.5185, 5.4714, 80),
+    ("Middelburg", 51.4988, 3.6136, 49),
+    ("Assen", 52.9925, 6.5649, 69),
+    ("Sittard", 51.0009, 5.8697, 92),
+    ("Gouda", 52.0115, 4.7105, 74),
+    ("Den Helder", 52.9563, 4.7600, 56),
+];
+
+const FIRST_NAMES: &[&str] = &[
+    "Sanne", "Jamal", "Lotte", "Mohamed", "Emma", "Noah", "Fleur", "Daan", "Aisha", "Luuk", "Yara",
+    "Sem", "Fatima", "Milan", "Zoë", "Bilal", "Julia", "Thijs", "Nora", "Ilias", "Sophie", "Kevin",
+    "Amira", "Jesse",
+];
+const LAST_NAMES: &[&str] = &[
+    "de Vries",
+    "Jansen",
+    "El Amrani",
+    "Bakker",
+    "Yilmaz",
+    "Visser",
+    "Smit",
+    "Öztürk",
+    "de Jong",
+    "Mulder",
+    "Bos",
+    "Kaya",
+];
+const INTERESTS: &[&str] = &[
+    "voetbal",
+    "gamen",
+    "koken",
+    "muziek maken",
+    "tekenen",
+    "fitness",
+    "dansen",
+    "brommers",
+    "dieren",
+    "fotografie",
+    "kickboksen",
+    "TikTok-video's",
+];
+const COMPANY_WORDS: &[&str] = &[
+    "Bakkerij",
+    "Bouwbedrijf",
+    "Zorggroep",
+    "Logistiek",
+    "Installatie",
+    "Horeca",
+    "Supermarkt",
+    "Techniek",
+    "Schoonmaak",
+    "Hoveniers",
+    "Transport",
+    "Kinderopvang",
+];
+
+/// How many rows and which seed.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub youth: usize,
+    pub vacancies: usize,
+    pub seed: u64,
+}
+
+/// What a run inserted (rows that existed already are not counted) and a login to try.
+#[derive(Debug)]
+pub struct Report {
+    pub youth: usize,
+    pub organisations: usize,
+    pub vacancies: usize,
+    pub youth_login: String,
+    pub employer_login: String,
+}
+
+/// A UUIDv7 that depends only on the seed, the kind of row and its number, with its time
+/// part in creation order (so "newest first" lists keep working on demo data).
+fn id(seed: u64, kind: u8, n: usize, base_ms: u64) -> String {
+    let mut rng = StdRng::seed_from_u64(
+        seed ^ (u64::from(kind) << 56) ^ (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+    );
+    let random: [u8; 10] = rng.random();
+    uuid::Builder::from_unix_timestamp_millis(base_ms + n as u64, &random)
+        .into_uuid()
+        .to_string()
+}
+
+fn weighted<'a, T>(rng: &mut StdRng, items: &'a [T], weight: impl Fn(&T) -> u32) -> &'a T {
+    let total: u32 = items.iter().map(&weight).sum();
+    let mut pick = rng.random_range(0..total.max(1));
+    for item in items {
+        let w = weight(item);
+        if pick < w {
+            return item;
+        }
+        pick -= w;
+    }
+    &items[0]
+}
+
+fn place(rng: &mut StdRng) -> (&'static str, f64, f64) {
+    let (name, lat, lon, _) = *weighted(rng, PLACES, |p| p.3);
+    // Spread over the place and its surroundings (about ±6 km).
+    (
+        name,
+        lat + rng.random_range(-0.055..0.055),
+        lon + rng.random_range(-0.09..0.09),
+    )
+}
+
+fn kind(rng: &mut StdRng) -> WorkKind {
+    weighted(
+        rng,
+        &[
+            (WorkKind::Job, 40),
+            (WorkKind::SideJob, 30),
+            (WorkKind::Bbl, 15),
+            (WorkKind::Internship, 15),
+        ],
+        |k| k.1,
+    )
+    .0
+}
+
+fn hours_for(rng: &mut StdRng, kind: WorkKind) -> (i32, i32) {
+    let (lo, hi) = match kind {
+        WorkKind::SideJob => (4, 16),
+        WorkKind::Job => (24, 40),
+        WorkKind::Bbl => (24, 32),
+        WorkKind::Internship => (16, 40),
+    };
+    let a = rng.random_range(lo..=hi);
+    (a, rng.random_range(a..=hi))
+}
+
+/// Inserts in batches small enough for both backends' parameter limits.
+const BATCH: usize = 500;
+
+macro_rules! insert_all {
+    ($conn:expr, $table:expr, $rows:expr) => {{
+        let mut inserted = 0usize;
+        for chunk in $rows.chunks(BATCH) {
+            inserted += match $conn {
+                DbConn::Pg(c) => diesel::insert_into($table)
+                    .values(chunk)
+                    .on_conflict_do_nothing()
+                    .execute(c)?,
+                // SQLite spells the same thing INSERT OR IGNORE for batches.
+                DbConn::Sqlite(c) => diesel::insert_or_ignore_into($table)
+                    .values(chunk)
+                    .execute(c)?,
+            };
+        }
+        inserted
+    }};
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = accounts)]
+struct NewAccount {
+    id: AccountId,
+    email: String,
+    password_hash: String,
+    role: String,
+    language: String,
+    display_name: String,
+    email_verified_at: Option<NaiveDateTime>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+/// Seeds the database. `progress(stage, done, total)` is called as batches complete.
+pub fn seed(
+    conn: &mut DbConn,
+    opts: Options,
+    password_hash: &str,
+    now: NaiveDateTime,
+    progress: &mut dyn FnMut(&str, usize, usize),
+) -> QueryResult<Report> {
+    let base_ms = 1_767_225_600_000u64 + opts.seed % 1000 * 10_000_000; // 2026-01-01, shifted per seed
+    let mut rng = StdRng::seed_from_u64(opts.seed);
+    let account = |id: String, email: String, role: Role, name: &str, lang: Language| NewAccount {
+        id: AccountId::parse(&id).unwrap_or_else(AccountId::generate),
+        email,
+        password_hash: password_hash.to_owned(),
+        role: role.as_str().to_owned(),
+        language: lang.as_str().to_owned(),
+        display_name: name.to_owned(),
+        email_verified_at: Some(now),
+        created_at: now,
+        updated_at: now,
+    };
+
+    // Organisations, each with one owner; a few large, many small (weights 1/rank).
+    let org_count = (opts.vacancies / 8).max(1);
+    let mut orgs = Vec::with_capacity(org_count);
+    let mut owners = Vec::with_capacity(org_count);
+    let mut owner_accounts = Vec::with_capacity(org_count);
+    let mut members = Vec::with_capacity(org_count);
+    for k in 0..org_count {
+        let (city, lat, lon) = place(&mut rng);
+        let org_id = OrganisationId::parse(&id(opts.seed, 2, k, base_ms))
+            .unwrap_or_else(OrganisationId::generate);
+        let owner = account(
+            id(opts.seed, 3, k, base_ms),
+            format!("employer{k}.s{}@demo.werkmatch.nl", opts.seed),
+            Role::Employer,
+            "Demo Werkgever",
+            Language::Nl,
+        );
+        let name = format!(
+            "{} {} {}",
+            COMPANY_WORDS[rng.random_range(0..COMPANY_WORDS.len())],
+            LAST_NAMES[rng.random_range(0..LAST_NAMES.len())],
+            city
+        );
+        members.push((
+            organisation_members::organisation_id.eq(org_id.clone()),
+            organisation_members::account_id.eq(owner.id.clone()),
+            organisation_members::role.eq(MemberRole::Owner.as_str()),
+            organisation_members::created_at.eq(now),
+        ));
+        orgs.push((
+            organisations::id.eq(org_id.clone()),
+            organisations::name.eq(name),
+            organisations::kvk_number.eq(Some(format!("{:08}", 10_000_000 + k))),
+            organisations::city.eq(city),
+            organisations::created_at.eq(now),
+            organisations::updated_at.eq(now),
+        ));
+        owners.push((org_id, lat, lon, city));
+        owner_accounts.push(owner);
+    }
+    insert_all!(conn, accounts::table, owner_accounts.as_slice());
+    let organisations = insert_all!(conn, organisations::table, orgs.as_slice());
+    insert_all!(conn, organisation_members::table, members.as_slice());
+    progress("organisations", org_count, org_count);
+
+    // Youth: accounts and profiles.
+    let mut youth_inserted = 0;
+    let today = now.date();
+    for start in (0..opts.youth).step_by(BATCH) {
+        let end = (start + BATCH).min(opts.youth);
+        let mut accs = Vec::with_capacity(end - start);
+        let mut profiles = Vec::with_capacity(end - start);
+        for i in start..end {
+            let first = FIRST_NAMES[rng.random_range(0..FIRST_NAMES.len())];
+            let last = LAST_NAMES[rng.random_range(0..LAST_NAMES.len())];
+            let lang = if rng.random_bool(0.9) {
+                Language::Nl
+            } else {
+                Language::En
+            };
+            let acc = account(
+                id(opts.seed, 1, i, base_ms),
+                format!("youth{i}.s{}@demo.werkmatch.nl", opts.seed),
+                Role::Youth,
+                first,
+                lang,
+            );
+            let (city, lat, lon) = place(&mut rng);
+            let age = rng.random_range(16..=27);
+            let birth = NaiveDate::from_ymd_opt(
+                today.year() - age,
+                rng.random_range(1..=12),
+                rng.random_range(1..=28),
+            )
+            .unwrap_or(today);
+            let education = *weighted(
+                &mut rng,
+                &[
+                    (EducationLevel::None, 10),
+                    (EducationLevel::Vmbo, 25),
+                    (EducationLevel::Mbo1, 10),
+                    (EducationLevel::Mbo2, 20),
+                    (EducationLevel::Mbo3, 12),
+                    (EducationLevel::Mbo4, 10),
+                    (EducationLevel::Havo, 8),
+                    (EducationLevel::Vwo, 5),
+                ],
+                |e| e.1,
+            );
+            let mut kinds = vec![kind(&mut rng)];
+            if rng.random_bool(0.4) {
+                let extra = kind(&mut rng);
+                if !kinds.contains(&extra) {
+                    kinds.push(extra);
+                }
+            }
+            let (hmin, hmax) = hours_for(&mut rng, kinds[0]);
+            // Competences: most from one occupation the youth leans to, a few of their own.
+            let occupation = &OCCUPATIONS[rng.random_range(0..OCCUPATIONS.len())];
+            let mut picked: Vec<&'static catalogue::Competence> = occupation
+                .competences
+                .iter()
+                .filter_map(|c| catalogue::by_code(c))
+                .filter(|_| rng.random_bool(0.75))
+                .collect();
+            let target = rng.random_range(3..=8);
+            while picked.len() < target {
+                let c = &catalogue::COMPETENCES[rng.random_range(0..catalogue::COMPETENCES.len())];
+                if !picked.iter().any(|p| p.bit == c.bit) {
+                    picked.push(c);
+                }
+            }
+            let interests: Vec<String> = (0..rng.random_range(0..3))
+                .map(|_| INTERESTS[rng.random_range(0..INTERESTS.len())].to_owned())
+                .collect();
+            let text = generator::generate(&generator::Input {
+                competences: picked.clone(),
+                kinds: kinds.clone(),
+                hours: Some((hmin as u8, hmax as u8)),
+                interests: interests.clone(),
+                education: Some(education.0),
+                language: lang,
+            });
+            let codes: Vec<&str> = picked.iter().map(|c| c.code).collect();
+            profiles.push((
+                youth_profiles::account_id.eq(acc.id.clone()),
+                youth_profiles::first_name.eq(first),
+                youth_profiles::last_name.eq(Some(last)),
+                youth_profiles::birth_date.eq(Some(birth)),
+                youth_profiles::place_name.eq(Some(city)),
+                youth_profiles::latitude.eq(Some(lat)),
+                youth_profiles::longitude.eq(Some(lon)),
+                youth_profiles::search_radius_km.eq([10, 15, 25, 25, 40][rng.random_range(0..5)]),
+                youth_profiles::education_level.eq(Some(education.0.as_str())),
+                youth_profiles::hours_min.eq(Some(hmin)),
+                youth_profiles::hours_max.eq(Some(hmax)),
+                youth_profiles::kinds.eq(WorkKind::mask(&kinds)),
+                (
+                    youth_profiles::interests
+                        .eq(serde_json::to_string(&interests).unwrap_or_else(|_| "[]".into())),
+                    youth_profiles::status.eq(if rng.random_bool(0.95) {
+                        "active"
+                    } else {
+                        "paused"
+                    }),
+                    youth_profiles::competences
+                        .eq(serde_json::to_string(&codes).unwrap_or_else(|_| "[]".into())),
+                    youth_profiles::competence_mask.eq(catalogue::mask_of(picked.iter().copied())),
+                    youth_profiles::generated_text.eq(Some(text)),
+                    youth_profiles::generated_at.eq(Some(now)),
+                    youth_profiles::created_at.eq(now),
+                    youth_profiles::updated_at.eq(now - TimeDelta::days(rng.random_range(0..60))),
+                ),
+            ));
+            accs.push(acc);
+        }
+        youth_inserted += insert_all!(conn, accounts::table, accs.as_slice());
+        insert_all!(conn, youth_profiles::table, profiles.as_slice());
+        progress("youth", end, opts.youth);
+    }
+
+    // Vacancies, spread over the organisations by size.
+    let weights: Vec<u32> = (0..org_count)
+        .map(|k| (10_000 / (k + 1)) as u32 + 1)
+        .collect();
+    let indexed: Vec<(usize, u32)> = weights.iter().copied().enumerate().collect();
+    let mut vacancies_inserted = 0;
+    for start in (0..opts.vacancies).step_by(BATCH) {
+        let end = (start + BATCH).min(opts.vacancies);
+        let mut rows = Vec::with_capacity(end - start);
+        for n in start..end {
+            let (k, _) = *weighted(&mut rng, &indexed, |w| w.1);
+            let (org, olat, olon, city) = &owners[k];
+            let occupation = &OCCUPATIONS[rng.random_range(0..OCCUPATIONS.len())];
+            let picked: Vec<&'static catalogue::Competence> = occupation
+                .competences
+                .iter()
+                .filter_map(|c| catalogue::by_code(c))
+                .collect();
+            let codes: Vec<&str> = picked.iter().map(|c| c.code).collect();
+            let kind = kind(&mut rng);
+            let (hmin, hmax) = hours_for(&mut rng, kind);
+            let published = now
+                - TimeDelta::days(rng.random_range(0..50))
+                - TimeDelta::minutes(rng.random_range(0..1440));
+            let status = *weighted(
+                &mut rng,
+                &[
+                    ("open", 88),
+                    ("draft", 4),
+                    ("paused", 4),
+                    ("closed", 2),
+                    ("filled", 2),
+                ],
+                |s| s.1,
+            );
+            let started = status.0 != "draft";
+            rows.push((
+                (
+                    vacancies::id.eq(VacancyId::parse(&id(opts.seed, 4, n, base_ms)).unwrap_or_else(VacancyId::generate)),
+                    vacancies::organisation_id.eq(org.clone()),
+                    vacancies::title.eq(format!("{} ({})", occupation.nl, match kind { WorkKind::Bbl => "BBL", WorkKind::SideJob => "bijbaan", WorkKind::Internship => "stage", WorkKind::Job => "baan" })),
+                    vacancies::description.eq(format!("Bij ons in {city} werk je als {} in een fijn team. Je leert het vak in de praktijk.", occupation.nl.to_lowercase())),
+                    vacancies::occupation.eq(occupation.code),
+                    vacancies::competences.eq(serde_json::to_string(&codes).unwrap_or_else(|_| "[]".into())),
+                    vacancies::competence_mask.eq(catalogue::mask_of(picked.iter().copied())),
+                    vacancies::kind.eq(kind.bit()),
+                    vacancies::hours_min.eq(hmin),
+                    vacancies::hours_max.eq(hmax),
+                    vacancies::positions.eq(rng.random_range(1..=3)),
+                    vacancies::place_name.eq(*city),
+                ),
+                (
+                    vacancies::latitude.eq(olat + rng.random_range(-0.03..0.03)),
+                    vacancies::longitude.eq(olon + rng.random_range(-0.05..0.05)),
+                    vacancies::max_distance_km.eq(if rng.random_bool(0.1) { Some(10) } else { None }),
+                    vacancies::min_education.eq(if rng.random_bool(0.2) { Some("mbo2") } else { None }),
+                    vacancies::valid_days.eq(60),
+                    vacancies::status.eq(status.0),
+                    vacancies::published_at.eq(started.then_some(published)),
+                    vacancies::expires_at.eq(started.then_some(published + TimeDelta::days(60))),
+                    vacancies::created_at.eq(published),
+                    vacancies::updated_at.eq(published),
+                ),
+            ));
+        }
+        vacancies_inserted += insert_all!(conn, vacancies::table, rows.as_slice());
+        progress("vacancies", end, opts.vacancies);
+    }
+
+    Ok(Report {
+        youth: youth_inserted,
+        organisations,
+        vacancies: vacancies_inserted,
+        youth_login: format!("youth0.s{}@demo.werkmatch.nl", opts.seed),
+        employer_login: format!("employer0.s{}@demo.werkmatch.nl", opts.seed),
+    })
+}
