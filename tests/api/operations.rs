@@ -86,3 +86,28 @@ async fn the_outbox_worker_sends_queued_mail() {
     );
     assert_eq!(app.mails_to("worker@voorbeeld.nl").len(), 1);
 }
+
+api_test!(
+    async fn seed_demo_is_reproducible_and_gives_a_working_login(app) {
+        use werkmatch::demo::{DEMO_PASSWORD, Options, seed};
+        let hash = app.state.passwords.hash(DEMO_PASSWORD.to_owned()).await.unwrap();
+        let now = app.clock.now_naive();
+        let run = |hash: String| {
+            app.state.db.run(move |conn| {
+                Ok(seed(conn, Options { youth: 300, vacancies: 200, seed: 42 }, &hash, now, &mut |_, _, _| {})?)
+            })
+        };
+        let first = run(hash.clone()).await.unwrap();
+        assert_eq!((first.youth, first.organisations, first.vacancies), (300, 25, 200));
+        let again = run(hash).await.unwrap();
+        assert_eq!((again.youth, again.organisations, again.vacancies), (0, 0, 0), "same seed, nothing new");
+        // The printed logins work, and a demo youth has a complete profile and a feed.
+        let login = expect_json(app.login(&first.youth_login, DEMO_PASSWORD).await, StatusCode::OK).await;
+        let token = login["access_token"].as_str().unwrap();
+        let profile = expect_json(app.get("/v1/me/profile", Some(token)).await, StatusCode::OK).await;
+        assert_eq!(profile["complete"], true, "{profile}");
+        let status = app.get("/v1/me/feed", Some(token)).await.status();
+        assert!(status == StatusCode::OK || status == StatusCode::CONFLICT, "paused demo profiles get 409");
+        expect_json(app.login(&first.employer_login, DEMO_PASSWORD).await, StatusCode::OK).await;
+    }
+);
