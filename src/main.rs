@@ -73,7 +73,23 @@ enum CliLanguage {
     En,
 }
 
+/// glibc raises its mmap threshold after large blocks are freed, and then keeps argon2's
+/// 19 MiB blocks in its arenas for good: 200 logins grew the server from 38 MB to 250 MB.
+/// A fixed threshold hands blocks over 1 MiB back to the system when freed (77 MB then).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn tune_allocator() {
+    // SAFETY: mallopt only sets an allocator parameter; it runs first in main, before any
+    // other thread exists or any allocation depends on the setting.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn tune_allocator() {}
+
 fn main() -> ExitCode {
+    tune_allocator();
     let cli = Cli::parse();
     if let Some(Command::Openapi) = cli.command {
         print!("{}", openapi::to_json(&openapi::document()));

@@ -1,5 +1,10 @@
-//! Password hashing with argon2id. Hashing is deliberately slow, so it always runs on a
-//! blocking thread, never on an actix worker.
+//! Password hashing with argon2id. Hashing is deliberately slow (and takes 19 MiB per hash),
+//! so it runs on a small pool of its own threads, one per core, never on an actix worker.
+//! The pool bounds both CPU (a burst of logins cannot take every core) and memory: glibc
+//! keeps freed argon2 blocks in per-thread arenas, so spreading hashes over the general
+//! blocking pool's many threads grew the server to hundreds of MB.
+
+use std::sync::{Arc, Mutex, mpsc};
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -8,8 +13,64 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use crate::config::PasswordCost;
 use crate::error::ApiError;
 
+type Job = Box<dyn FnOnce() + Send>;
+
+/// A fixed set of threads that run hashing jobs in turn.
+struct HashPool {
+    jobs: Mutex<mpsc::Sender<Job>>,
+}
+
+impl HashPool {
+    fn new(threads: usize) -> HashPool {
+        let (tx, rx) = mpsc::channel::<Job>();
+        let rx = Arc::new(Mutex::new(rx));
+        for i in 0..threads.max(1) {
+            let rx = Arc::clone(&rx);
+            let spawned = std::thread::Builder::new()
+                .name(format!("argon2-{i}"))
+                .spawn(move || {
+                    loop {
+                        // The lock is held only to take one job; a poisoned lock still hands it out.
+                        let job = match rx.lock() {
+                            Ok(r) => r.recv(),
+                            Err(p) => p.into_inner().recv(),
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return, // the pool was dropped
+                        }
+                    }
+                });
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "could not start a password hashing thread");
+            }
+        }
+        HashPool {
+            jobs: Mutex::new(tx),
+        }
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = tx.send(f());
+        });
+        let sent = match self.jobs.lock() {
+            Ok(jobs) => jobs.send(job),
+            Err(p) => p.into_inner().send(job),
+        };
+        sent.map_err(|_| ApiError::internal("password hashing pool is gone"))?;
+        rx.await
+            .map_err(|_| ApiError::internal("password hashing job was dropped"))
+    }
+}
+
 #[derive(Clone)]
 pub struct Passwords {
+    pool: Arc<HashPool>,
     params: Params,
     /// A hash of a random password with the same cost, verified against when the email is
     /// unknown, so that a login takes as long whether or not the account exists.
@@ -23,15 +84,20 @@ impl Passwords {
         let mut decoy_secret = crate::auth::tokens::random_token();
         decoy_secret.push('!');
         let decoy = hash_with(&params, &decoy_secret).map_err(|e| e.to_string())?;
-        Ok(Passwords { params, decoy })
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Ok(Passwords {
+            pool: Arc::new(HashPool::new(threads)),
+            params,
+            decoy,
+        })
     }
 
     /// Hashes a new password (PHC string with salt and parameters).
     pub async fn hash(&self, password: String) -> Result<String, ApiError> {
         let params = self.params.clone();
-        actix_web::web::block(move || hash_with(&params, &password))
-            .await
-            .map_err(ApiError::internal)?
+        self.pool
+            .run(move || hash_with(&params, &password))
+            .await?
             .map_err(ApiError::internal)
     }
 
@@ -39,17 +105,18 @@ impl Passwords {
     pub async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, ApiError> {
         let known = stored.is_some();
         let stored = stored.unwrap_or_else(|| self.decoy.clone());
-        let ok = actix_web::web::block(move || {
-            PasswordHash::new(&stored)
-                .map(|parsed| {
-                    Argon2::default()
-                        .verify_password(password.as_bytes(), &parsed)
-                        .is_ok()
-                })
-                .unwrap_or(false)
-        })
-        .await
-        .map_err(ApiError::internal)?;
+        let ok = self
+            .pool
+            .run(move || {
+                PasswordHash::new(&stored)
+                    .map(|parsed| {
+                        Argon2::default()
+                            .verify_password(password.as_bytes(), &parsed)
+                            .is_ok()
+                    })
+                    .unwrap_or(false)
+            })
+            .await?;
         Ok(ok && known)
     }
 }
