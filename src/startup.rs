@@ -32,6 +32,8 @@ pub struct AppState {
     pub passwords: Passwords,
     pub mailer: Mailer,
     pub candidate_ids: Arc<crate::matching::candidate_id::CandidateIds>,
+    /// Open vacancies' ranking fields, in memory (see `matching::index`).
+    pub vacancy_index: Arc<crate::matching::index::VacancyIndex>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -83,7 +85,14 @@ pub async fn build_state(settings: Settings, clock: Clock) -> Result<AppState, S
     };
     let mailer = Mailer::from_settings(&settings.mail).map_err(StartupError::Mail)?;
     let passwords = Passwords::new(settings.password_cost).map_err(StartupError::Passwords)?;
+    let vacancy_index = Arc::new(crate::matching::index::VacancyIndex::default());
+    let open = vacancy_index
+        .reload(&db)
+        .await
+        .map_err(|e| StartupError::Blocking(e.to_string()))?;
+    tracing::info!(open, "vacancy index loaded");
     Ok(AppState {
+        vacancy_index,
         candidate_ids: Arc::new(crate::matching::candidate_id::CandidateIds::new(
             settings.jwt_secret.expose(),
         )),
@@ -166,12 +175,37 @@ impl Application {
             .settings
             .outbox_worker
             .then(|| tokio::spawn(maintenance(self.state.clone())));
+        let index = self
+            .state
+            .settings
+            .outbox_worker
+            .then(|| tokio::spawn(keep_index(self.state.clone())));
         let result = self.server.await;
-        for task in [worker, maintenance].into_iter().flatten() {
+        for task in [worker, maintenance, index].into_iter().flatten() {
             task.abort();
         }
         tracing::info!("werkmatch stopped");
         result
+    }
+}
+
+/// Keeps the vacancy index in step with writes by other instances: changed rows every few
+/// seconds, a full reload (which also drops deleted rows) every minute.
+async fn keep_index(state: Data<AppState>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut n: u64 = 0;
+    loop {
+        tick.tick().await;
+        n += 1;
+        let result = if n.is_multiple_of(20) {
+            state.vacancy_index.reload(&state.db).await
+        } else {
+            state.vacancy_index.catch_up(&state.db).await
+        };
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "vacancy index refresh failed");
+        }
     }
 }
 

@@ -586,7 +586,7 @@ pub async fn create_vacancy(
     v: NewVacancy,
 ) -> Result<Vacancy, ApiError> {
     let now = state.clock.now_naive();
-    state
+    let vacancy = state
         .db
         .write(move |conn| {
             let org = own_organisation(conn, &user)?;
@@ -644,7 +644,13 @@ pub async fn create_vacancy(
                 store::find_vacancy(conn, &row.id)?.ok_or_else(vacancy_not_found)?;
             Ok(view(row, name, city, true, now))
         })
-        .await
+        .await?;
+    // Feeds rank from the in-process index: show the new vacancy there at once.
+    state
+        .vacancy_index
+        .refresh(&state.db, vec![vacancy.id.clone()])
+        .await?;
+    Ok(vacancy)
 }
 
 /// Loads a vacancy for reading: members see all of it; others only an open, unexpired one.
@@ -764,6 +770,10 @@ pub async fn patch_vacancy(
         .await?;
     // Its candidates were ranked for the old vacancy.
     crate::matching::feed::forget_candidates(state, &changed).await;
+    state
+        .vacancy_index
+        .refresh(&state.db, vec![changed])
+        .await?;
     Ok(vacancy)
 }
 
@@ -773,6 +783,7 @@ pub async fn delete_vacancy(
     id: VacancyId,
 ) -> Result<(), ApiError> {
     let now = state.clock.now_naive();
+    let deleted = id.clone();
     state
         .db
         .write(move |conn| {
@@ -786,7 +797,8 @@ pub async fn delete_vacancy(
             store::delete_vacancy(conn, &id)?;
             Ok(())
         })
-        .await
+        .await?;
+    state.vacancy_index.refresh(&state.db, vec![deleted]).await
 }
 
 pub async fn list_vacancies(

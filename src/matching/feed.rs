@@ -12,7 +12,7 @@ use crate::matching::model::{CandidateCard, Candidates, Feed, FeedCard, Why};
 use crate::matching::score::{self, OtherSide, Pair, Reason};
 use crate::matching::store;
 use crate::startup::AppState;
-use crate::work::{EducationLevel, WorkKind};
+use crate::work::EducationLevel;
 use crate::youth::model::ProfileStatus;
 
 /// How many ranked ids a feed keeps.
@@ -107,12 +107,13 @@ fn round_km(km: f64) -> f64 {
     (km * 10.0).round() / 10.0
 }
 
-/// Scores every candidate vacancy for a youth. Refuses a paused or incomplete profile.
+/// Scores every candidate vacancy for a youth: the profile and the youth's decisions come
+/// from the database, the open vacancies from the in-process index.
 async fn compute_youth(state: &AppState, youth: &AccountId) -> Result<Vec<Item>, ApiError> {
     let now = state.clock.now_naive();
     let id = youth.clone();
     let today = now.date();
-    let (profile, rows) = state
+    let (profile, decisions) = state
         .db
         .run(move |conn| {
             let row = crate::youth::store::find_profile(conn, &id)?.ok_or_else(|| {
@@ -143,36 +144,48 @@ async fn compute_youth(state: &AppState, youth: &AccountId) -> Result<Vec<Item>,
                     ),
                 ));
             }
-            let (Some(lat), Some(lon), Some(hmin), Some(hmax)) =
-                (row.latitude, row.longitude, row.hours_min, row.hours_max)
-            else {
-                return Err(ApiError::conflict(
-                    "profile_incomplete",
-                    "Complete your profile first.",
-                ));
-            };
-            let kinds: Vec<i32> = WorkKind::from_mask(row.kinds)
-                .iter()
-                .map(|k| k.bit())
-                .collect();
-            let bbox = score::bounding_box(lat, lon, f64::from(row.search_radius_km));
-            let rows = store::vacancy_candidates(conn, &id, &kinds, bbox, (hmin, hmax), now)?;
-            Ok((row, rows))
+            Ok((row, store::decisions_of(conn, &id)?))
         })
         .await?;
-    let (Some(lat), Some(lon)) = (profile.latitude, profile.longitude) else {
-        return Ok(Vec::new());
+    let (Some(lat), Some(lon), Some(hmin), Some(hmax)) = (
+        profile.latitude,
+        profile.longitude,
+        profile.hours_min,
+        profile.hours_max,
+    ) else {
+        return Err(ApiError::conflict(
+            "profile_incomplete",
+            "Complete your profile first.",
+        ));
     };
-    let hours = (
-        profile.hours_min.unwrap_or(1),
-        profile.hours_max.unwrap_or(40),
-    );
+    let swiped: std::collections::HashSet<&str> = decisions
+        .iter()
+        .filter(|d| d.1.is_some())
+        .map(|d| d.0.as_str())
+        .collect();
+    let employer: std::collections::HashMap<&str, &str> = decisions
+        .iter()
+        .filter_map(|d| d.2.as_deref().map(|e| (d.0.as_str(), e)))
+        .collect();
+    let radius = f64::from(profile.search_radius_km);
+    let (lat0, lat1, lon0, lon1) = score::bounding_box(lat, lon, radius);
     let education = profile
         .education_level
         .as_deref()
         .and_then(EducationLevel::parse);
-    let items = rows
-        .into_iter()
+    let lacks_sq = !education.is_some_and(EducationLevel::is_start_qualification);
+    let index = state.vacancy_index.snapshot();
+    let items = index
+        .iter()
+        .filter(|v| {
+            profile.kinds & v.kind != 0
+                && (lat0..=lat1).contains(&v.latitude)
+                && (lon0..=lon1).contains(&v.longitude)
+                && v.hours_min <= hmax
+                && v.hours_max >= hmin
+                && v.expires_at.is_some_and(|e| e > now)
+                && !swiped.contains(v.id.as_str())
+        })
         .filter_map(|v| {
             let d = score::distance_km(lat, lon, v.latitude, v.longitude);
             let range = f64::from(
@@ -189,14 +202,11 @@ async fn compute_youth(state: &AppState, youth: &AccountId) -> Result<Vec<Item>,
                     offered: profile.competence_mask,
                     distance_km: d,
                     range_km: range,
-                    youth_hours: hours,
+                    youth_hours: (hmin, hmax),
                     vacancy_hours: (v.hours_min, v.hours_max),
                     age_days,
-                    education_gap: education_gap(
-                        v.min_education.as_deref().and_then(EducationLevel::parse),
-                        education,
-                    ),
-                    other_side: other_side(v.employer_decision.as_deref()),
+                    education_gap: v.requires_start_qualification && lacks_sq,
+                    other_side: other_side(employer.get(v.id.as_str()).copied()),
                 });
                 Item {
                     id: v.id.to_string(),

@@ -4,6 +4,7 @@
 
 pub mod candidate_id;
 pub mod feed;
+pub mod index;
 pub mod model;
 pub mod routes;
 pub mod score;

@@ -12,56 +12,17 @@ use crate::youth::store::ProfileRow;
 /// A latitude/longitude box: (lat_min, lat_max, lon_min, lon_max).
 pub type BBox = (f64, f64, f64, f64);
 
-/// What the youth feed scores about a vacancy.
-#[derive(Debug, Queryable)]
-pub struct VacancyCandidate {
-    pub id: VacancyId,
-    pub latitude: f64,
-    pub longitude: f64,
-    pub competence_mask: i64,
-    pub hours_min: i32,
-    pub hours_max: i32,
-    pub max_distance_km: Option<i32>,
-    pub min_education: Option<String>,
-    pub published_at: Option<NaiveDateTime>,
-    pub employer_decision: Option<String>,
-}
-
-/// Open, unexpired vacancies of the wanted kinds in the box, with overlapping hours, that
-/// this youth has not swiped.
-pub fn vacancy_candidates(
+/// Every decision made about this youth's pairs: (vacancy, youth's, employer's).
+pub fn decisions_of(
     conn: &mut DbConn,
     youth: &AccountId,
-    kinds: &[i32],
-    (lat0, lat1, lon0, lon1): BBox,
-    (hmin, hmax): (i32, i32),
-    now: NaiveDateTime,
-) -> QueryResult<Vec<VacancyCandidate>> {
-    vacancies::table
-        .left_join(
-            swipes::table.on(swipes::vacancy_id
-                .eq(vacancies::id)
-                .and(swipes::youth_id.eq(youth))),
-        )
-        .filter(vacancies::status.eq("open"))
-        .filter(vacancies::expires_at.gt(now))
-        .filter(vacancies::kind.eq_any(kinds))
-        .filter(vacancies::latitude.between(lat0, lat1))
-        .filter(vacancies::longitude.between(lon0, lon1))
-        .filter(vacancies::hours_min.le(hmax))
-        .filter(vacancies::hours_max.ge(hmin))
-        .filter(swipes::youth_decision.is_null())
+) -> QueryResult<Vec<(VacancyId, Option<String>, Option<String>)>> {
+    swipes::table
+        .filter(swipes::youth_id.eq(youth))
         .select((
-            vacancies::id,
-            vacancies::latitude,
-            vacancies::longitude,
-            vacancies::competence_mask,
-            vacancies::hours_min,
-            vacancies::hours_max,
-            vacancies::max_distance_km,
-            vacancies::min_education,
-            vacancies::published_at,
-            swipes::employer_decision.nullable(),
+            swipes::vacancy_id,
+            swipes::youth_decision,
+            swipes::employer_decision,
         ))
         .load(conn)
 }

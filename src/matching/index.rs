@@ -1,0 +1,221 @@
+//! The in-process index of open vacancies: just what ranking needs (position, competence
+//! mask, kind, hours, limits, dates), about 100 bytes a vacancy, so a cold feed scans memory
+//! instead of pulling thousands of rows from the database.
+//!
+//! The database stays the truth. Writes made by this process update the index at once;
+//! writes by other instances arrive through `catch_up` (rows changed since the last look,
+//! every few seconds) and a full `reload` (every minute, which also drops deleted rows). A
+//! feed page still re-checks its cards against the database, so a vacancy closed elsewhere
+//! never shows for longer than that.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::Db;
+use crate::db::ids::VacancyId;
+use crate::db::schema::vacancies;
+use crate::error::ApiError;
+use crate::work::EducationLevel;
+
+/// What ranking needs of one open vacancy.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub id: VacancyId,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub competence_mask: i64,
+    pub kind: i32,
+    pub hours_min: i32,
+    pub hours_max: i32,
+    pub max_distance_km: Option<i32>,
+    pub requires_start_qualification: bool,
+    pub published_at: Option<NaiveDateTime>,
+    pub expires_at: Option<NaiveDateTime>,
+}
+
+#[derive(Queryable)]
+struct Row {
+    id: VacancyId,
+    latitude: f64,
+    longitude: f64,
+    competence_mask: i64,
+    kind: i32,
+    hours_min: i32,
+    hours_max: i32,
+    max_distance_km: Option<i32>,
+    min_education: Option<String>,
+    status: String,
+    published_at: Option<NaiveDateTime>,
+    expires_at: Option<NaiveDateTime>,
+    updated_at: NaiveDateTime,
+}
+
+impl Row {
+    fn entry(self) -> Option<Entry> {
+        (self.status == "open").then(|| Entry {
+            requires_start_qualification: self
+                .min_education
+                .as_deref()
+                .and_then(EducationLevel::parse)
+                .is_some_and(EducationLevel::is_start_qualification),
+            id: self.id,
+            latitude: self.latitude,
+            longitude: self.longitude,
+            competence_mask: self.competence_mask,
+            kind: self.kind,
+            hours_min: self.hours_min,
+            hours_max: self.hours_max,
+            max_distance_km: self.max_distance_km,
+            published_at: self.published_at,
+            expires_at: self.expires_at,
+        })
+    }
+}
+
+macro_rules! columns {
+    () => {
+        (
+            vacancies::id,
+            vacancies::latitude,
+            vacancies::longitude,
+            vacancies::competence_mask,
+            vacancies::kind,
+            vacancies::hours_min,
+            vacancies::hours_max,
+            vacancies::max_distance_km,
+            vacancies::min_education,
+            vacancies::status,
+            vacancies::published_at,
+            vacancies::expires_at,
+            vacancies::updated_at,
+        )
+    };
+}
+
+#[derive(Default)]
+pub struct VacancyIndex {
+    entries: RwLock<Arc<Vec<Entry>>>,
+    /// The newest `updated_at` seen, for `catch_up`.
+    seen: Mutex<Option<NaiveDateTime>>,
+}
+
+impl VacancyIndex {
+    /// The current entries (cheap: a shared snapshot).
+    pub fn snapshot(&self) -> Arc<Vec<Entry>> {
+        match self.entries.read() {
+            Ok(e) => Arc::clone(&e),
+            Err(p) => Arc::clone(&p.into_inner()),
+        }
+    }
+
+    fn replace(&self, entries: Vec<Entry>) {
+        match self.entries.write() {
+            Ok(mut e) => *e = Arc::new(entries),
+            Err(p) => *p.into_inner() = Arc::new(entries),
+        }
+    }
+
+    fn note_seen(&self, newest: Option<NaiveDateTime>) {
+        let mut seen = match self.seen.lock() {
+            Ok(s) => s,
+            Err(p) => p.into_inner(),
+        };
+        if newest > *seen {
+            *seen = newest;
+        }
+    }
+
+    /// Loads every open vacancy afresh.
+    pub async fn reload(&self, db: &Db) -> Result<usize, ApiError> {
+        let rows: Vec<Row> = db
+            .run(|conn| {
+                Ok(vacancies::table
+                    .filter(vacancies::status.eq("open"))
+                    .select(columns!())
+                    .load(conn)?)
+            })
+            .await?;
+        let newest = rows.iter().map(|r| r.updated_at).max();
+        let entries: Vec<Entry> = rows.into_iter().filter_map(Row::entry).collect();
+        let n = entries.len();
+        self.replace(entries);
+        self.note_seen(newest);
+        Ok(n)
+    }
+
+    /// Applies rows changed since the last look (by any instance).
+    pub async fn catch_up(&self, db: &Db) -> Result<usize, ApiError> {
+        let since = match self.seen.lock() {
+            Ok(s) => *s,
+            Err(p) => *p.into_inner(),
+        };
+        let Some(since) = since else {
+            return self.reload(db).await;
+        };
+        let rows: Vec<Row> = db
+            .run(move |conn| {
+                Ok(vacancies::table
+                    .filter(vacancies::updated_at.ge(since))
+                    .select(columns!())
+                    .load(conn)?)
+            })
+            .await?;
+        let n = rows.len();
+        self.apply(rows, &[]);
+        Ok(n)
+    }
+
+    /// Re-reads these vacancies now (after a write in this process); missing ones are dropped.
+    pub async fn refresh(&self, db: &Db, ids: Vec<VacancyId>) -> Result<(), ApiError> {
+        let wanted = ids.clone();
+        let rows: Vec<Row> = db
+            .run(move |conn| {
+                Ok(vacancies::table
+                    .filter(vacancies::id.eq_any(&wanted))
+                    .select(columns!())
+                    .load(conn)?)
+            })
+            .await?;
+        self.apply(rows, &ids);
+        Ok(())
+    }
+
+    fn apply(&self, rows: Vec<Row>, gone: &[VacancyId]) {
+        if rows.is_empty() && gone.is_empty() {
+            return;
+        }
+        let newest = rows.iter().map(|r| r.updated_at).max();
+        let current = self.snapshot();
+        let mut by_id: HashMap<&str, usize> = HashMap::with_capacity(current.len());
+        for (i, e) in current.iter().enumerate() {
+            by_id.insert(e.id.as_str(), i);
+        }
+        let mut drop: Vec<bool> = vec![false; current.len()];
+        for id in gone {
+            if let Some(&i) = by_id.get(id.as_str()) {
+                drop[i] = true;
+            }
+        }
+        let mut added = Vec::new();
+        for row in rows {
+            if let Some(&i) = by_id.get(row.id.as_str()) {
+                drop[i] = true;
+            }
+            if let Some(entry) = row.entry() {
+                added.push(entry);
+            }
+        }
+        let mut next: Vec<Entry> = current
+            .iter()
+            .zip(&drop)
+            .filter(|(_, d)| !**d)
+            .map(|(e, _)| e.clone())
+            .collect();
+        next.extend(added);
+        self.replace(next);
+        self.note_seen(newest);
+    }
+}
