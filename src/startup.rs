@@ -34,6 +34,8 @@ pub struct AppState {
     pub candidate_ids: Arc<crate::matching::candidate_id::CandidateIds>,
     /// Open vacancies' ranking fields, in memory (see `matching::index`).
     pub vacancy_index: Arc<crate::matching::index::VacancyIndex>,
+    /// Public vacancy views for feed cards, briefly: an edit elsewhere shows within 30 s.
+    pub cards: moka::sync::Cache<String, Arc<crate::employers::model::Vacancy>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -93,6 +95,10 @@ pub async fn build_state(settings: Settings, clock: Clock) -> Result<AppState, S
     tracing::info!(open, "vacancy index loaded");
     Ok(AppState {
         vacancy_index,
+        cards: moka::sync::Cache::builder()
+            .max_capacity(20_000)
+            .time_to_live(std::time::Duration::from_secs(30))
+            .build(),
         candidate_ids: Arc::new(crate::matching::candidate_id::CandidateIds::new(
             settings.jwt_secret.expose(),
         )),

@@ -798,6 +798,7 @@ pub async fn delete_vacancy(
             Ok(())
         })
         .await?;
+    state.cards.invalidate(deleted.as_str());
     state.vacancy_index.refresh(&state.db, vec![deleted]).await
 }
 

@@ -175,9 +175,12 @@ async fn compute_youth(state: &AppState, youth: &AccountId) -> Result<Vec<Item>,
         .and_then(EducationLevel::parse);
     let lacks_sq = !education.is_some_and(EducationLevel::is_start_qualification);
     let index = state.vacancy_index.snapshot();
-    let items = index
+    // Score by index position first; only the kept top ids are turned into strings.
+    let mut scored: Vec<(f64, usize, f64, i64)> = index
+        .entries
         .iter()
-        .filter(|v| {
+        .enumerate()
+        .filter(|(_, v)| {
             profile.kinds & v.kind != 0
                 && (lat0..=lat1).contains(&v.latitude)
                 && (lon0..=lon1).contains(&v.longitude)
@@ -186,7 +189,7 @@ async fn compute_youth(state: &AppState, youth: &AccountId) -> Result<Vec<Item>,
                 && v.expires_at.is_some_and(|e| e > now)
                 && !swiped.contains(v.id.as_str())
         })
-        .filter_map(|v| {
+        .filter_map(|(i, v)| {
             let d = score::distance_km(lat, lon, v.latitude, v.longitude);
             let range = f64::from(
                 v.max_distance_km
@@ -208,13 +211,21 @@ async fn compute_youth(state: &AppState, youth: &AccountId) -> Result<Vec<Item>,
                     education_gap: v.requires_start_qualification && lacks_sq,
                     other_side: other_side(employer.get(v.id.as_str()).copied()),
                 });
-                Item {
-                    id: v.id.to_string(),
-                    distance_km: d,
-                    score: s.score,
-                    matched: s.matched,
-                }
+                (s.score, i, d, s.matched)
             })
+        })
+        .collect();
+    if scored.len() > FEED_SIZE {
+        scored.select_nth_unstable_by(FEED_SIZE, |a, b| b.0.total_cmp(&a.0));
+        scored.truncate(FEED_SIZE);
+    }
+    let items = scored
+        .into_iter()
+        .map(|(score, i, distance_km, matched)| Item {
+            id: index.entries[i].id.to_string(),
+            distance_km,
+            score,
+            matched,
         })
         .collect();
     Ok(rank(items))
@@ -229,6 +240,10 @@ fn other_side(decision: Option<&str>) -> OtherSide {
 }
 
 /// A page of a youth's feed: the best-ranked vacancies they have not swiped.
+///
+/// A page lists its ids from the cache; whether each is still open comes from the vacancy
+/// index, whether the youth swiped it from one small query on `swipes` (the truth), and the
+/// card itself from the card cache, or the database for the ones not cached.
 pub async fn youth_feed(
     state: &AppState,
     youth: AccountId,
@@ -242,30 +257,45 @@ pub async fn youth_feed(
         if items.is_empty() {
             break;
         }
-        let ids: Vec<VacancyId> = items
+        let now = state.clock.now_naive();
+        let index = state.vacancy_index.snapshot();
+        let open: Vec<VacancyId> = items
             .iter()
+            .filter(|i| {
+                index
+                    .get(&i.id)
+                    .is_some_and(|e| e.expires_at.is_some_and(|x| x > now))
+            })
             .filter_map(|i| VacancyId::parse(&i.id))
             .collect();
-        let now = state.clock.now_naive();
-        let who = youth.clone();
-        let rows = state
+        let (who, ids) = (youth.clone(), open.clone());
+        let swiped = state
             .db
-            .run(move |conn| Ok(store::feed_rows(conn, &who, &ids, now)?))
+            .run(move |conn| Ok(store::swiped_among(conn, &who, &ids)?))
             .await?;
+        let fresh: Vec<&Item> = items
+            .iter()
+            .filter(|i| {
+                open.iter().any(|o| o.as_str() == i.id)
+                    && !swiped.iter().any(|s| s.as_str() == i.id)
+            })
+            .collect();
         let mut stale = 0;
-        cards.clear();
-        for item in &items {
-            match rows.iter().find(|(r, _, _)| r.id.as_str() == item.id) {
-                Some((row, org, city)) if cards.len() < limit => {
-                    cards.push(card(row.clone(), org.clone(), city.clone(), item, now))
-                }
-                Some(_) => {}
-                None => {
-                    stale += 1;
-                    state.cache.list_remove(&key, &item.encode()).await;
-                }
-            }
+        for item in items.iter().filter(|i| !fresh.iter().any(|f| f.id == i.id)) {
+            stale += 1;
+            state.cache.list_remove(&key, &item.encode()).await;
         }
+        let page: Vec<&Item> = fresh.into_iter().take(limit).collect();
+        let views = vacancy_cards(state, page.iter().map(|i| i.id.as_str()).collect()).await?;
+        cards = page
+            .iter()
+            .filter_map(|item| {
+                views
+                    .iter()
+                    .find(|v| v.id.as_str() == item.id)
+                    .map(|v| card((**v).clone(), item))
+            })
+            .collect();
         if stale == 0 || cards.len() >= limit {
             break;
         }
@@ -273,14 +303,36 @@ pub async fn youth_feed(
     Ok(Feed { items: cards })
 }
 
-fn card(
-    row: crate::employers::store::VacancyRow,
-    org: String,
-    city: String,
-    item: &Item,
-    now: chrono::NaiveDateTime,
-) -> FeedCard {
-    let v = employers::view(row, org, city, false, now);
+/// The public view of these vacancies: from the in-process card cache, the rest from the
+/// database (and then cached). Cards live a short time; edits in this process drop them.
+async fn vacancy_cards(
+    state: &AppState,
+    ids: Vec<&str>,
+) -> Result<Vec<std::sync::Arc<crate::employers::model::Vacancy>>, ApiError> {
+    let mut found = Vec::with_capacity(ids.len());
+    let mut missing = Vec::new();
+    for id in ids {
+        match state.cards.get(id) {
+            Some(v) => found.push(v),
+            None => missing.extend(VacancyId::parse(id)),
+        }
+    }
+    if !missing.is_empty() {
+        let now = state.clock.now_naive();
+        let rows = state
+            .db
+            .run(move |conn| Ok(store::cards_by_ids(conn, &missing)?))
+            .await?;
+        for (row, org, city) in rows {
+            let view = std::sync::Arc::new(employers::view(row, org, city, false, now));
+            state.cards.insert(view.id.to_string(), view.clone());
+            found.push(view);
+        }
+    }
+    Ok(found)
+}
+
+fn card(v: crate::employers::model::Vacancy, item: &Item) -> FeedCard {
     let coverage = score::coverage(
         catalogue::mask_of(v.competences.iter().filter_map(|c| catalogue::by_code(c))),
         item.matched,

@@ -95,16 +95,39 @@ macro_rules! columns {
     };
 }
 
+/// One consistent view of the index.
+#[derive(Default)]
+pub struct Snapshot {
+    pub entries: Vec<Entry>,
+    by_id: HashMap<String, usize>,
+}
+
+impl Snapshot {
+    fn new(entries: Vec<Entry>) -> Snapshot {
+        let by_id = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id.as_str().to_owned(), i))
+            .collect();
+        Snapshot { entries, by_id }
+    }
+
+    /// The entry of an open vacancy, if it is in the index.
+    pub fn get(&self, id: &str) -> Option<&Entry> {
+        self.by_id.get(id).map(|&i| &self.entries[i])
+    }
+}
+
 #[derive(Default)]
 pub struct VacancyIndex {
-    entries: RwLock<Arc<Vec<Entry>>>,
+    entries: RwLock<Arc<Snapshot>>,
     /// The newest `updated_at` seen, for `catch_up`.
     seen: Mutex<Option<NaiveDateTime>>,
 }
 
 impl VacancyIndex {
     /// The current entries (cheap: a shared snapshot).
-    pub fn snapshot(&self) -> Arc<Vec<Entry>> {
+    pub fn snapshot(&self) -> Arc<Snapshot> {
         match self.entries.read() {
             Ok(e) => Arc::clone(&e),
             Err(p) => Arc::clone(&p.into_inner()),
@@ -112,9 +135,10 @@ impl VacancyIndex {
     }
 
     fn replace(&self, entries: Vec<Entry>) {
+        let snapshot = Arc::new(Snapshot::new(entries));
         match self.entries.write() {
-            Ok(mut e) => *e = Arc::new(entries),
-            Err(p) => *p.into_inner() = Arc::new(entries),
+            Ok(mut e) => *e = snapshot,
+            Err(p) => *p.into_inner() = snapshot,
         }
     }
 
@@ -189,26 +213,24 @@ impl VacancyIndex {
         }
         let newest = rows.iter().map(|r| r.updated_at).max();
         let current = self.snapshot();
-        let mut by_id: HashMap<&str, usize> = HashMap::with_capacity(current.len());
-        for (i, e) in current.iter().enumerate() {
-            by_id.insert(e.id.as_str(), i);
-        }
-        let mut drop: Vec<bool> = vec![false; current.len()];
-        for id in gone {
-            if let Some(&i) = by_id.get(id.as_str()) {
+        let mut drop: Vec<bool> = vec![false; current.entries.len()];
+        let mark = |id: &str, drop: &mut Vec<bool>| {
+            if let Some(&i) = current.by_id.get(id) {
                 drop[i] = true;
             }
+        };
+        for id in gone {
+            mark(id.as_str(), &mut drop);
         }
         let mut added = Vec::new();
         for row in rows {
-            if let Some(&i) = by_id.get(row.id.as_str()) {
-                drop[i] = true;
-            }
+            mark(row.id.as_str(), &mut drop);
             if let Some(entry) = row.entry() {
                 added.push(entry);
             }
         }
         let mut next: Vec<Entry> = current
+            .entries
             .iter()
             .zip(&drop)
             .filter(|(_, d)| !**d)

@@ -12,11 +12,11 @@ use crate::youth::store::ProfileRow;
 /// A latitude/longitude box: (lat_min, lat_max, lon_min, lon_max).
 pub type BBox = (f64, f64, f64, f64);
 
-/// Every decision made about this youth's pairs: (vacancy, youth's, employer's).
-pub fn decisions_of(
-    conn: &mut DbConn,
-    youth: &AccountId,
-) -> QueryResult<Vec<(VacancyId, Option<String>, Option<String>)>> {
+/// A pair's decisions, seen from the youth: (vacancy, youth's decision, employer's decision).
+pub type Decisions = (VacancyId, Option<String>, Option<String>);
+
+/// Every decision made about this youth's pairs.
+pub fn decisions_of(conn: &mut DbConn, youth: &AccountId) -> QueryResult<Vec<Decisions>> {
     swipes::table
         .filter(swipes::youth_id.eq(youth))
         .select((
@@ -27,25 +27,28 @@ pub fn decisions_of(
         .load(conn)
 }
 
-/// The cards of a feed page, checked against the truth: still open, unexpired and not swiped
-/// by this youth (whatever a cache says).
-pub fn feed_rows(
+/// Which of these vacancies the youth has swiped (the truth a cached feed is checked against).
+pub fn swiped_among(
     conn: &mut DbConn,
     youth: &AccountId,
     ids: &[VacancyId],
-    now: NaiveDateTime,
+) -> QueryResult<Vec<VacancyId>> {
+    swipes::table
+        .filter(swipes::youth_id.eq(youth))
+        .filter(swipes::vacancy_id.eq_any(ids))
+        .filter(swipes::youth_decision.is_not_null())
+        .select(swipes::vacancy_id)
+        .load(conn)
+}
+
+/// Vacancies with their organisation's name and city, for cards.
+pub fn cards_by_ids(
+    conn: &mut DbConn,
+    ids: &[VacancyId],
 ) -> QueryResult<Vec<(VacancyRow, String, String)>> {
     vacancies::table
         .inner_join(organisations::table)
-        .left_join(
-            swipes::table.on(swipes::vacancy_id
-                .eq(vacancies::id)
-                .and(swipes::youth_id.eq(youth))),
-        )
         .filter(vacancies::id.eq_any(ids))
-        .filter(vacancies::status.eq("open"))
-        .filter(vacancies::expires_at.gt(now))
-        .filter(swipes::youth_decision.is_null())
         .select((
             VacancyRow::as_select(),
             organisations::name,
