@@ -437,3 +437,28 @@ api_test!(
         assert_eq!(feed_ids(&app, &y.token).await, vec![better, first]);
     }
 );
+
+api_test!(
+    async fn the_vacancy_index_catches_up_with_writes_of_another_instance(app) {
+        let y = youth_with_profile(&app, "index@voorbeeld.nl", &["teamwork", "reliability", "customer_focus"]).await;
+        let e = employer(&app, "index@bakkerij.nl").await;
+        let a = vacancy(&app, &e, json!({})).await;
+        let b = vacancy(&app, &e, json!({})).await;
+        let mut ids = feed_ids(&app, &y.token).await;
+        ids.sort();
+        let mut both = vec![a.clone(), b.clone()];
+        both.sort();
+        assert_eq!(ids, both);
+        // Another instance pauses `a`: same database, but not this process's index.
+        let (target, now) = (a.clone(), app.clock.now_naive() + TimeDelta::seconds(1));
+        app.state.db.run(move |conn| {
+            use diesel::prelude::*;
+            use werkmatch::db::schema::vacancies as v;
+            diesel::update(v::table.filter(v::id.eq(target))).set((v::status.eq("paused"), v::updated_at.eq(now))).execute(conn)?;
+            Ok(())
+        }).await.unwrap();
+        // The server's refresher catches up every few seconds; here it is called directly.
+        assert!(app.state.vacancy_index.catch_up(&app.state.db).await.unwrap() >= 1);
+        assert_eq!(feed_ids(&app, &y.token).await, vec![b]);
+    }
+);
