@@ -99,7 +99,14 @@ macro_rules! columns {
 #[derive(Default)]
 pub struct Snapshot {
     pub entries: Vec<Entry>,
-    by_id: HashMap<String, usize>,
+    /// Position by id, keyed by the UUID's 128 bits (a third of the memory of the text).
+    by_id: HashMap<u128, usize>,
+}
+
+fn key(id: &str) -> u128 {
+    uuid::Uuid::parse_str(id)
+        .map(|u| u.as_u128())
+        .unwrap_or_default()
 }
 
 impl Snapshot {
@@ -107,14 +114,14 @@ impl Snapshot {
         let by_id = entries
             .iter()
             .enumerate()
-            .map(|(i, e)| (e.id.as_str().to_owned(), i))
+            .map(|(i, e)| (key(e.id.as_str()), i))
             .collect();
         Snapshot { entries, by_id }
     }
 
     /// The entry of an open vacancy, if it is in the index.
     pub fn get(&self, id: &str) -> Option<&Entry> {
-        self.by_id.get(id).map(|&i| &self.entries[i])
+        self.by_id.get(&key(id)).map(|&i| &self.entries[i])
     }
 }
 
@@ -152,18 +159,38 @@ impl VacancyIndex {
         }
     }
 
-    /// Loads every open vacancy afresh.
+    /// Loads every open vacancy afresh, in pages of 10,000 (by id), so that the peak memory
+    /// of a reload is one page of rows, not all of them.
     pub async fn reload(&self, db: &Db) -> Result<usize, ApiError> {
-        let rows: Vec<Row> = db
-            .run(|conn| {
-                Ok(vacancies::table
-                    .filter(vacancies::status.eq("open"))
-                    .select(columns!())
-                    .load(conn)?)
-            })
-            .await?;
-        let newest = rows.iter().map(|r| r.updated_at).max();
-        let entries: Vec<Entry> = rows.into_iter().filter_map(Row::entry).collect();
+        const PAGE: i64 = 10_000;
+        let mut entries = Vec::new();
+        let mut newest = None;
+        let mut after: Option<VacancyId> = None;
+        loop {
+            let from = after.clone();
+            let rows: Vec<Row> = db
+                .run(move |conn| {
+                    let mut q = vacancies::table
+                        .filter(vacancies::status.eq("open"))
+                        .order(vacancies::id.asc())
+                        .limit(PAGE)
+                        .select(columns!())
+                        .into_boxed();
+                    if let Some(from) = from {
+                        q = q.filter(vacancies::id.gt(from));
+                    }
+                    Ok(q.load(conn)?)
+                })
+                .await?;
+            let full = rows.len() as i64 == PAGE;
+            after = rows.last().map(|r| r.id.clone());
+            newest = newest.max(rows.iter().map(|r| r.updated_at).max());
+            entries.extend(rows.into_iter().filter_map(Row::entry));
+            if !full {
+                break;
+            }
+        }
+        entries.shrink_to_fit();
         let n = entries.len();
         self.replace(entries);
         self.note_seen(newest);
@@ -215,7 +242,7 @@ impl VacancyIndex {
         let current = self.snapshot();
         let mut drop: Vec<bool> = vec![false; current.entries.len()];
         let mark = |id: &str, drop: &mut Vec<bool>| {
-            if let Some(&i) = current.by_id.get(id) {
+            if let Some(&i) = current.by_id.get(&key(id)) {
                 drop[i] = true;
             }
         };
