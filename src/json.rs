@@ -36,6 +36,19 @@ pub fn opt_u8_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u8>, D::Erro
         .transpose()
 }
 
+/// For partial updates of clearable fields (with `#[serde(default)]`): left out is `None`
+/// (unchanged), `null` is `Some(None)` (clear it), a value is `Some(Some(v))`.
+pub fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// [`double_option`] for whole numbers 0–255.
+pub fn double_option_u8<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<u8>>, D::Error> {
+    opt_u8_int(d).map(Some)
+}
+
 /// For partial updates (with `#[serde(default)]`): a field left out is `None`; `null` is
 /// refused, because these fields cannot be cleared.
 pub fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(

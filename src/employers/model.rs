@@ -23,12 +23,6 @@ pub struct Organisation {
     pub your_role: MemberRole,
 }
 
-fn double_option<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
-
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrganisationPatch {
@@ -41,7 +35,7 @@ pub struct OrganisationPatch {
     )]
     pub name: Option<String>,
     /// 8 digits; `null` removes it.
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "crate::json::double_option")]
     #[schema(value_type = Option<String>, pattern = "^[0-9]{8}$")]
     pub kvk_number: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::json::present")]
@@ -303,12 +297,6 @@ pub struct NewVacancy {
     pub status: NewVacancyStatus,
 }
 
-fn double_option_u8<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Option<u8>>, D::Error> {
-    crate::json::opt_u8_int(d).map(Some)
-}
-
 /// A partial update; `status` moves the vacancy through its status machine.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -359,14 +347,14 @@ pub struct VacancyPatch {
     #[schema(nullable = false)]
     pub location: Option<Location>,
     /// `null` removes the limit.
-    #[serde(default, deserialize_with = "double_option_u8")]
+    #[serde(default, deserialize_with = "crate::json::double_option_u8")]
     #[schema(value_type = Option<u8>, minimum = 1, maximum = 100)]
     pub max_distance_km: Option<Option<u8>>,
     /// `null` removes the minimum.
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "crate::json::double_option")]
     #[schema(value_type = Option<EducationLevel>)]
     pub minimum_education: Option<Option<EducationLevel>>,
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "crate::json::double_option")]
     #[schema(value_type = Option<NaiveDate>)]
     pub start_date: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "crate::json::present_u8_int")]

@@ -23,7 +23,8 @@ fn org_id(raw: &str) -> Result<OrganisationId, ApiError> {
     })
 }
 
-fn vacancy_id(raw: &str) -> Result<VacancyId, ApiError> {
+/// A vacancy id from a path; anything that is not one is simply not found.
+pub fn vacancy_id(raw: &str) -> Result<VacancyId, ApiError> {
     VacancyId::parse(raw).ok_or_else(|| {
         ApiError::not_found(
             "vacancy_not_found",

@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, delete, get, post, put};
 use crate::auth::AuthUser;
 use crate::auth::model::Role;
 use crate::db::ids::{MatchId, MessageId, VacancyId};
+use crate::employers::routes::vacancy_id;
 use crate::error::{ApiError, Problem};
 use crate::json::Body;
 use crate::matching::model::*;
@@ -34,15 +35,6 @@ fn cursor<T>(raw: Option<&str>, parse: fn(&str) -> Option<T>) -> Result<Option<T
         })
     })
     .transpose()
-}
-
-fn vacancy_id(raw: &str) -> Result<VacancyId, ApiError> {
-    VacancyId::parse(raw).ok_or_else(|| {
-        ApiError::not_found(
-            "vacancy_not_found",
-            "There is no vacancy with this id that you can see.",
-        )
-    })
 }
 
 fn match_id(raw: &str) -> Result<MatchId, ApiError> {

@@ -1,7 +1,7 @@
 //! Youth profile types: the wire shapes of the one registration form, and their validation.
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::model::parse_text;
@@ -134,13 +134,6 @@ pub struct ProfileForm {
     pub status: ProfileStatus,
 }
 
-/// `Some(None)` when a field is sent as `null` (clear it), `None` when it is left out.
-fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
-
 /// A partial update: fields left out stay as they are; `null` clears an optional field.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -187,7 +180,7 @@ pub struct ProfilePatch {
     #[serde(default, deserialize_with = "crate::json::present_u8_int")]
     #[schema(nullable = false, minimum = 1, maximum = 40)]
     pub hours_max: Option<u8>,
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "crate::json::double_option")]
     #[schema(value_type = Option<NaiveDate>)]
     pub available_from: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "crate::json::present")]
@@ -202,10 +195,10 @@ pub struct ProfilePatch {
     #[serde(default, deserialize_with = "crate::json::present")]
     #[schema(nullable = false, max_items = 10, value_type = Option<Vec<InterestText>>)]
     pub interests: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "crate::json::double_option")]
     #[schema(value_type = Option<String>, max_length = 2000, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")]
     pub about: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "crate::json::double_option")]
     #[schema(value_type = Option<String>, max_length = 500, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$")]
     pub pitch: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::json::present")]
