@@ -80,6 +80,15 @@ impl TestApp {
         let redis = std::env::var("TEST_REDIS_URL")
             .ok()
             .filter(|s| !s.is_empty());
+        // Loopback test database: no TLS. With TLS, libpq's OpenSSL state is torn down at
+        // process exit while connection pools of finished tests may still be alive in other
+        // threads, which crashed the test binary (SIGSEGV after all tests had passed).
+        let base = if base.contains("sslmode=") {
+            base
+        } else {
+            let sep = if base.contains('?') { '&' } else { '?' };
+            format!("{base}{sep}sslmode=disable&gssencmode=disable")
+        };
         let schema = format!("t_{}", unique());
         let (b, s) = (base.clone(), schema.clone());
         run_pg(&b, &format!("CREATE SCHEMA {s}")).await;
