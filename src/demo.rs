@@ -390,11 +390,14 @@ pub fn seed(
                 (
                     youth_profiles::interests
                         .eq(serde_json::to_string(&interests).unwrap_or_else(|_| "[]".into())),
-                    youth_profiles::status.eq(if rng.random_bool(0.95) {
-                        "active"
-                    } else {
-                        "paused"
-                    }),
+                    youth_profiles::status.eq(
+                        // The first youth is the login printed for newcomers: always active.
+                        if i == 0 || rng.random_bool(0.95) {
+                            "active"
+                        } else {
+                            "paused"
+                        },
+                    ),
                     youth_profiles::competences
                         .eq(serde_json::to_string(&codes).unwrap_or_else(|_| "[]".into())),
                     youth_profiles::competence_mask.eq(catalogue::mask_of(picked.iter().copied())),

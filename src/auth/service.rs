@@ -21,19 +21,28 @@ fn delta(d: std::time::Duration) -> TimeDelta {
     TimeDelta::from_std(d).unwrap_or(TimeDelta::MAX)
 }
 
-/// Unique-key races (two registrations with one email at once) answer 409, not 500.
-fn email_conflict(e: diesel::result::Error) -> ApiError {
-    match e {
+/// Inserts a new account, or answers 409 `email_taken` (with `detail`). The check first
+/// gives the common case a clear answer; the unique key catches two registrations racing.
+pub fn insert_new_account(
+    conn: &mut DbConn,
+    row: &AccountRow,
+    detail: &'static str,
+) -> Result<(), ApiError> {
+    let taken = || ApiError::conflict("email_taken", detail);
+    if store::email_taken(conn, &row.email)? {
+        return Err(taken());
+    }
+    store::insert_account(conn, row).map_err(|e| match e {
         diesel::result::Error::DatabaseError(
             diesel::result::DatabaseErrorKind::UniqueViolation,
             _,
-        ) => ApiError::conflict(
-            "email_taken",
-            "An account with this email address already exists.",
-        ),
+        ) => taken(),
         other => other.into(),
-    }
+    })
 }
+
+/// The answer for an address that already has an account.
+const EMAIL_TAKEN: &str = "An account with this email address already exists.";
 
 /// Opaque tokens are 43 characters; the contract allows up to 200. Longer is a client bug.
 fn check_token(field: &str, token: &str) -> Result<(), ApiError> {
@@ -204,13 +213,7 @@ async fn register(
     let (me, session) = state
         .db
         .write(move |conn| {
-            if store::email_taken(conn, &row.email)? {
-                return Err(ApiError::conflict(
-                    "email_taken",
-                    "An account with this email address already exists.",
-                ));
-            }
-            store::insert_account(conn, &row).map_err(email_conflict)?;
+            insert_new_account(conn, &row, EMAIL_TAKEN)?;
             if new.role == Role::Youth {
                 crate::youth::store::create_profile(conn, &row.id, &row.display_name, now)?;
             }
@@ -604,13 +607,7 @@ pub async fn create_user(
     state
         .db
         .write(move |conn| {
-            if store::email_taken(conn, &row.email)? {
-                return Err(ApiError::conflict(
-                    "email_taken",
-                    "An account with this email address already exists.",
-                ));
-            }
-            store::insert_account(conn, &row).map_err(email_conflict)?;
+            insert_new_account(conn, &row, EMAIL_TAKEN)?;
             Ok(row.id)
         })
         .await

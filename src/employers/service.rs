@@ -287,12 +287,6 @@ pub async fn register_invited(
         .write(move |conn| {
             let (org, email) =
                 store::find_invitation(conn, &body.token, now)?.ok_or_else(invalid_invitation)?;
-            if crate::auth::store::email_taken(conn, &email)? {
-                return Err(ApiError::conflict(
-                    "email_taken",
-                    "An account with this email exists: sign in and accept the invitation.",
-                ));
-            }
             if !store::spend_invitation(conn, &body.token, now)? {
                 return Err(invalid_invitation());
             }
@@ -307,7 +301,11 @@ pub async fn register_invited(
                 created_at: now,
                 updated_at: now,
             };
-            crate::auth::store::insert_account(conn, &row)?;
+            crate::auth::service::insert_new_account(
+                conn,
+                &row,
+                "An account with this email exists: sign in and accept the invitation.",
+            )?;
             store::add_member(conn, &org, &row.id, MemberRole::Member, now)?;
             let session = crate::auth::store::create_session(conn, &row.id, now, session_ttl)?;
             Ok((row.id, session))

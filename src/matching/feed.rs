@@ -26,20 +26,22 @@ pub fn candidates_key(vacancy: &VacancyId) -> String {
     format!("feed:v:{vacancy}")
 }
 
-/// A ranked entry as cached: `id|distance_km|score|matched_mask`.
+/// A ranked entry as cached: `id|distance_km|score|matched_mask|reason_bits`. The reasons
+/// are the ones the score was computed with, so a card explains exactly its ranking.
 #[derive(Debug, Clone)]
 struct Item {
     id: String,
     distance_km: f64,
     score: f64,
     matched: i64,
+    reasons: u8,
 }
 
 impl Item {
     fn encode(&self) -> String {
         format!(
-            "{}|{:.2}|{:.5}|{}",
-            self.id, self.distance_km, self.score, self.matched
+            "{}|{:.2}|{:.5}|{}|{}",
+            self.id, self.distance_km, self.score, self.matched, self.reasons
         )
     }
 
@@ -50,6 +52,8 @@ impl Item {
             distance_km: parts.next()?.parse().ok()?,
             score: parts.next()?.parse().ok()?,
             matched: parts.next()?.parse().ok()?,
+            // Entries cached before reasons were kept have none.
+            reasons: parts.next().and_then(|r| r.parse().ok()).unwrap_or(0),
         })
     }
 }
@@ -176,7 +180,7 @@ async fn compute_youth(state: &AppState, youth: &AccountId) -> Result<Vec<Item>,
     let lacks_sq = !education.is_some_and(EducationLevel::is_start_qualification);
     let index = state.vacancy_index.snapshot();
     // Score by index position first; only the kept top ids are turned into strings.
-    let mut scored: Vec<(f64, usize, f64, i64)> = index
+    let mut scored: Vec<(f64, usize, f64, i64, u8)> = index
         .entries
         .iter()
         .enumerate()
@@ -211,7 +215,7 @@ async fn compute_youth(state: &AppState, youth: &AccountId) -> Result<Vec<Item>,
                     education_gap: v.requires_start_qualification && lacks_sq,
                     other_side: other_side(employer.get(v.id.as_str()).copied()),
                 });
-                (s.score, i, d, s.matched)
+                (s.score, i, d, s.matched, Reason::to_bits(&s.reasons))
             })
         })
         .collect();
@@ -221,11 +225,12 @@ async fn compute_youth(state: &AppState, youth: &AccountId) -> Result<Vec<Item>,
     }
     let items = scored
         .into_iter()
-        .map(|(score, i, distance_km, matched)| Item {
+        .map(|(score, i, distance_km, matched, reasons)| Item {
             id: index.entries[i].id.to_string(),
             distance_km,
             score,
             matched,
+            reasons,
         })
         .collect();
     Ok(rank(items))
@@ -337,7 +342,7 @@ fn card(v: crate::employers::model::Vacancy, item: &Item) -> FeedCard {
         catalogue::mask_of(v.competences.iter().filter_map(|c| catalogue::by_code(c))),
         item.matched,
     );
-    let mut reasons = score_reasons(item, &v);
+    let mut reasons = Reason::from_bits(item.reasons);
     if v.open_to_youth_without_start_qualification {
         reasons.push(Reason::NoStartQualificationNeeded);
     }
@@ -364,19 +369,6 @@ fn card(v: crate::employers::model::Vacancy, item: &Item) -> FeedCard {
         },
         distance_km: round_km(item.distance_km),
     }
-}
-
-/// The reasons that can be read back from a cached item and the card itself.
-fn score_reasons(item: &Item, v: &crate::employers::model::Vacancy) -> Vec<Reason> {
-    let required = catalogue::mask_of(v.competences.iter().filter_map(|c| catalogue::by_code(c)));
-    let mut reasons = Vec::new();
-    if score::coverage(required, item.matched) >= 0.5 {
-        reasons.push(Reason::CompetenceMatch);
-    }
-    if item.distance_km <= 8.0 {
-        reasons.push(Reason::Nearby);
-    }
-    reasons
 }
 
 // ---- Candidates for a vacancy ---------------------------------------------------------------
@@ -433,6 +425,7 @@ async fn compute_candidates(
                 distance_km: d,
                 score: s.score,
                 matched: s.matched,
+                reasons: Reason::to_bits(&s.reasons),
             })
         })
         .collect();
@@ -509,10 +502,6 @@ pub async fn candidates(
                 Some(profile) if cards.len() < limit => {
                     let p = crate::youth::service::view(profile.clone(), today);
                     let coverage = score::coverage(row.competence_mask, item.matched);
-                    let mut reasons = Vec::new();
-                    if coverage >= 0.5 {
-                        reasons.push(Reason::CompetenceMatch);
-                    }
                     cards.push(CandidateCard {
                         candidate_id: state.candidate_ids.encode(&vacancy, &profile.account_id),
                         competences: p.competences,
@@ -526,7 +515,12 @@ pub async fn candidates(
                         driving_licence: p.driving_licence,
                         languages: p.languages,
                         distance_km: round_km(item.distance_km),
-                        why: why(item.matched, &required, coverage, reasons),
+                        why: why(
+                            item.matched,
+                            &required,
+                            coverage,
+                            Reason::from_bits(item.reasons),
+                        ),
                     });
                 }
                 Some(_) => {}

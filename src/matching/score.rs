@@ -44,6 +44,34 @@ pub enum Reason {
     NoStartQualificationNeeded,
 }
 
+impl Reason {
+    const ALL: [Reason; 5] = [
+        Reason::CompetenceMatch,
+        Reason::Nearby,
+        Reason::HoursFit,
+        Reason::New,
+        Reason::NoStartQualificationNeeded,
+    ];
+
+    /// A set of reasons as bits, to keep them with a cached feed entry.
+    pub fn to_bits(reasons: &[Reason]) -> u8 {
+        Reason::ALL
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| reasons.contains(r))
+            .fold(0, |b, (i, _)| b | 1 << i)
+    }
+
+    pub fn from_bits(bits: u8) -> Vec<Reason> {
+        Reason::ALL
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| bits & (1 << i) != 0)
+            .map(|(_, r)| *r)
+            .collect()
+    }
+}
+
 /// One side's decision about the other, as the reciprocal part sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OtherSide {
@@ -156,6 +184,13 @@ mod tests {
             near_full.reasons.contains(&Reason::CompetenceMatch)
                 && near_full.reasons.contains(&Reason::Nearby)
         );
+    }
+
+    #[test]
+    fn reasons_round_trip_through_their_bits() {
+        let r = vec![Reason::Nearby, Reason::New];
+        assert_eq!(Reason::from_bits(Reason::to_bits(&r)), r);
+        assert_eq!(Reason::from_bits(0), vec![]);
     }
 
     #[test]

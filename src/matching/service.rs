@@ -113,6 +113,74 @@ fn create_match(
     Ok(row.id)
 }
 
+/// Who decides about a pair.
+enum Side<'a> {
+    Youth,
+    /// A member of the vacancy's organisation; they become the contact if it matches.
+    Employer {
+        member: &'a AccountId,
+    },
+}
+
+/// Records one side's decision on a (youth, vacancy) pair, inside the caller's write
+/// transaction, and makes the match when it completes a mutual like. The same rules hold for
+/// both sides: the same decision again changes nothing and answers the same, and a like can
+/// become a pass only while there is no match.
+#[allow(clippy::too_many_arguments)]
+fn decide(
+    conn: &mut DbConn,
+    youth: &AccountId,
+    vacancy: &VacancyRow,
+    organisation: &str,
+    side: Side<'_>,
+    decision: Decision,
+    now: NaiveDateTime,
+    base_url: &str,
+) -> Result<SwipeResult, ApiError> {
+    let pair = store::lock_pair(conn, youth, &vacancy.id, now)?;
+    let existing = store::match_of_pair(conn, youth, &vacancy.id)?.map(|m| m.id);
+    let (mine, theirs) = match side {
+        Side::Youth => (&pair.youth_decision, &pair.employer_decision),
+        Side::Employer { .. } => (&pair.employer_decision, &pair.youth_decision),
+    };
+    if mine.as_deref() == Some(decision.as_str()) {
+        return Ok(SwipeResult {
+            decision,
+            match_id: existing,
+        });
+    }
+    if decision == Decision::Pass && existing.is_some() {
+        return Err(ApiError::conflict(
+            "already_matched",
+            "This is a match: end the match instead of passing.",
+        ));
+    }
+    let completes = decision == Decision::Like && theirs.as_deref() == Some("like");
+    let contact = match side {
+        Side::Youth => {
+            store::set_youth_decision(conn, youth, &vacancy.id, decision.as_str(), now)?;
+            pair.employer_decided_by.as_ref()
+        }
+        Side::Employer { member } => {
+            store::set_employer_decision(conn, youth, &vacancy.id, decision.as_str(), member, now)?;
+            Some(member)
+        }
+    };
+    let match_id = match existing {
+        None if completes => Some(create_match(
+            conn,
+            &pair,
+            vacancy,
+            organisation,
+            contact,
+            now,
+            base_url,
+        )?),
+        other => other,
+    };
+    Ok(SwipeResult { decision, match_id })
+}
+
 /// A youth likes or passes a vacancy in their feed.
 pub async fn youth_swipe(
     state: &AppState,
@@ -133,38 +201,16 @@ pub async fn youth_swipe(
             if !is_public(&row, now) {
                 return Err(vacancy_not_found());
             }
-            let pair = store::lock_pair(conn, &youth, &id, now)?;
-            let existing = store::match_of_pair(conn, &youth, &id)?.map(|m| m.id);
-            if pair.youth_decision.as_deref() == Some(decision.as_str()) {
-                return Ok(SwipeResult {
-                    decision,
-                    match_id: existing,
-                });
-            }
-            if decision == Decision::Pass && existing.is_some() {
-                return Err(ApiError::conflict(
-                    "already_matched",
-                    "This is a match: end the match instead of passing.",
-                ));
-            }
-            store::set_youth_decision(conn, &youth, &id, decision.as_str(), now)?;
-            let match_id = match existing {
-                None if decision == Decision::Like
-                    && pair.employer_decision.as_deref() == Some("like") =>
-                {
-                    Some(create_match(
-                        conn,
-                        &pair,
-                        &row,
-                        &org,
-                        pair.employer_decided_by.as_ref(),
-                        now,
-                        &base_url,
-                    )?)
-                }
-                other => other,
-            };
-            Ok(SwipeResult { decision, match_id })
+            decide(
+                conn,
+                &youth,
+                &row,
+                &org,
+                Side::Youth,
+                decision,
+                now,
+                &base_url,
+            )
         })
         .await?;
     feed::drop_from_youth_feed(state, &user.account_id, &vacancy).await;
@@ -212,38 +258,16 @@ pub async fn employer_swipe(
             if crate::youth::store::find_profile(conn, &youth)?.is_none() {
                 return Err(candidate_not_found());
             }
-            let pair = store::lock_pair(conn, &youth, &id, now)?;
-            let existing = store::match_of_pair(conn, &youth, &id)?.map(|m| m.id);
-            if pair.employer_decision.as_deref() == Some(decision.as_str()) {
-                return Ok(SwipeResult {
-                    decision,
-                    match_id: existing,
-                });
-            }
-            if decision == Decision::Pass && existing.is_some() {
-                return Err(ApiError::conflict(
-                    "already_matched",
-                    "This is a match: end the match instead of passing.",
-                ));
-            }
-            store::set_employer_decision(conn, &youth, &id, decision.as_str(), &member, now)?;
-            let match_id = match existing {
-                None if decision == Decision::Like
-                    && pair.youth_decision.as_deref() == Some("like") =>
-                {
-                    Some(create_match(
-                        conn,
-                        &pair,
-                        &row,
-                        &org,
-                        Some(&member),
-                        now,
-                        &base_url,
-                    )?)
-                }
-                other => other,
-            };
-            Ok(SwipeResult { decision, match_id })
+            decide(
+                conn,
+                &youth,
+                &row,
+                &org,
+                Side::Employer { member: &member },
+                decision,
+                now,
+                &base_url,
+            )
         })
         .await?;
     if let Some(youth) = swiped {

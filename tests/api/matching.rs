@@ -143,6 +143,11 @@ api_test!(
         assert_eq!(card["organisation"]["name"], "Bakkerij Zoet");
         assert_eq!(card["why"]["matched_competences"], json!(["teamwork", "reliability", "customer_focus"]));
         assert!(card["distance_km"].as_f64().unwrap() < 15.0);
+        // The card explains the score it was ranked with: 20–24 h fits 16–32 h, published 2 days ago.
+        let reasons: Vec<&str> = card["why"]["reasons"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()).collect();
+        for expected in ["competence_match", "hours_fit", "new", "no_start_qualification_needed"] {
+            assert!(reasons.contains(&expected), "{expected} missing from {reasons:?}");
+        }
     }
 );
 
