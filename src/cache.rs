@@ -11,16 +11,60 @@ use moka::Expiry;
 use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
+/// Marks a feed's set of taken-out ids as written together with its list.
+const GONE_MARKER: &str = "-";
+
 #[derive(Clone)]
 pub enum Cache {
     Redis {
-        conn: ConnectionManager,
+        conn: Arc<RedisConnections>,
         prefix: Arc<str>,
     },
     Memory {
         store: moka::sync::Cache<String, Entry>,
         prefix: Arc<str>,
     },
+}
+
+/// Connections to one Redis, one per thread that uses it.
+///
+/// Each actix worker runs its own single-threaded runtime. A connection's driver task runs
+/// where the connection was made, so one shared connection made every worker's call wake
+/// another thread and back; a connection per worker answers on the worker's own thread.
+#[derive(Clone)]
+pub struct RedisConnections {
+    /// Tells this cache's connections apart from another's in the thread-local map.
+    id: u64,
+    client: redis::Client,
+    config: ConnectionManagerConfig,
+    /// Made with the cache; used where a thread cannot make its own.
+    shared: ConnectionManager,
+}
+
+thread_local! {
+    static REDIS_CONNECTIONS: std::cell::RefCell<std::collections::HashMap<u64, ConnectionManager>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+impl RedisConnections {
+    fn get(&self) -> ConnectionManager {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return self.shared.clone();
+        }
+        REDIS_CONNECTIONS.with(|map| {
+            if let Some(conn) = map.borrow().get(&self.id) {
+                return conn.clone();
+            }
+            match ConnectionManager::new_lazy_with_config(self.client.clone(), self.config.clone())
+            {
+                Ok(conn) => {
+                    map.borrow_mut().insert(self.id, conn.clone());
+                    conn
+                }
+                Err(_) => self.shared.clone(),
+            }
+        })
+    }
 }
 
 /// A value in the in-process cache, with its own deadline.
@@ -64,9 +108,15 @@ impl Cache {
             .set_connection_timeout(Some(Duration::from_millis(500)))
             .set_response_timeout(Some(Duration::from_millis(500)))
             .set_number_of_retries(1);
-        let conn = ConnectionManager::new_lazy_with_config(client, config)?;
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let shared = ConnectionManager::new_lazy_with_config(client.clone(), config.clone())?;
         Ok(Cache::Redis {
-            conn,
+            conn: Arc::new(RedisConnections {
+                id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+                client,
+                config,
+                shared,
+            }),
             prefix: prefix.into(),
         })
     }
@@ -106,7 +156,7 @@ impl Cache {
         let key = self.key(key);
         match self {
             Cache::Redis { conn, .. } => {
-                let mut conn = conn.clone();
+                let mut conn = conn.get();
                 conn.get::<_, Option<String>>(key)
                     .await
                     .unwrap_or_else(|e| Self::miss("get", e))
@@ -119,7 +169,7 @@ impl Cache {
         let key = self.key(key);
         match self {
             Cache::Redis { conn, .. } => {
-                let mut conn = conn.clone();
+                let mut conn = conn.get();
                 let secs = ttl.as_secs().max(1);
                 if let Err(e) = conn.set_ex::<_, _, ()>(key, value, secs).await {
                     Self::miss::<()>("set", e);
@@ -139,7 +189,7 @@ impl Cache {
         let key = self.key(key);
         match self {
             Cache::Redis { conn, .. } => {
-                let mut conn = conn.clone();
+                let mut conn = conn.get();
                 if let Err(e) = conn.del::<_, ()>(key).await {
                     Self::miss::<()>("delete", e);
                 }
@@ -154,7 +204,7 @@ impl Cache {
         let key = self.key(key);
         match self {
             Cache::Redis { conn, .. } => {
-                let mut conn = conn.clone();
+                let mut conn = conn.get();
                 let ms = window.as_millis().max(1) as u64;
                 // One round trip, atomic: create the window if absent, count, read what is left.
                 let result: Result<(u64, i64), _> = redis::pipe()
@@ -212,7 +262,7 @@ impl Cache {
         let key = self.key(key);
         match self {
             Cache::Redis { conn, .. } => {
-                let mut conn = conn.clone();
+                let mut conn = conn.get();
                 let result: Result<(Option<u64>, i64), _> = redis::pipe()
                     .cmd("GET")
                     .arg(&key)
@@ -241,7 +291,7 @@ impl Cache {
         let key = self.key(key);
         match self {
             Cache::Redis { conn, .. } => {
-                let mut conn = conn.clone();
+                let mut conn = conn.get();
                 let mut pipe = redis::pipe();
                 pipe.atomic().del(&key).ignore();
                 if !items.is_empty() {
@@ -276,7 +326,7 @@ impl Cache {
         let key = self.key(key);
         let items: Vec<String> = match self {
             Cache::Redis { conn, .. } => {
-                let mut conn = conn.clone();
+                let mut conn = conn.get();
                 let stop = n.max(1) as isize - 1;
                 conn.lrange::<_, Vec<String>>(&key, 0, stop)
                     .await
@@ -295,7 +345,7 @@ impl Cache {
         let key = self.key(key);
         match self {
             Cache::Redis { conn, .. } => {
-                let mut conn = conn.clone();
+                let mut conn = conn.get();
                 if let Err(e) = conn.lrem::<_, _, ()>(&key, 0, item).await {
                     Self::miss::<()>("list_remove", e);
                 }
@@ -322,11 +372,154 @@ impl Cache {
         }
     }
 
+    /// Removes these items from the list at `key`, in one round trip.
+    pub async fn list_remove_many(&self, key: &str, items: &[String]) {
+        if let Cache::Redis { conn, .. } = self {
+            let key = self.key(key);
+            let mut conn = conn.get();
+            let mut pipe = redis::pipe();
+            for item in items {
+                pipe.lrem(&key, 0, item).ignore();
+            }
+            if let Err(e) = pipe.query_async::<()>(&mut conn).await {
+                Self::miss::<()>("list_remove_many", e);
+            }
+            return;
+        }
+        for item in items {
+            self.list_remove(key, item).await;
+        }
+    }
+
+    // ---- Feeds: a ranked list plus the ids taken out of it since -------------------------
+    //
+    // A feed is the list at `key` (entries in rank order) and, at `{key}:gone`, the ids taken
+    // out since it was ranked (swiped). A swipe adds one id to the set instead of rewriting
+    // the list, and a page reads both in one round trip. The set is never emptied by a new
+    // ranking (a swipe that commits while a ranking runs must not be forgotten); it holds a
+    // marker from the ranking on, so a list whose set was evicted is not trusted. Both share
+    // a deadline, and taking an id out extends the set's, so the set outlives its list.
+
+    fn gone_key(&self, key: &str) -> String {
+        self.key(&format!("{key}:gone"))
+    }
+
+    /// Stores a freshly ranked feed.
+    pub async fn feed_write(&self, key: &str, items: &[String], ttl: Duration) {
+        if items.is_empty() {
+            self.delete(key).await;
+            return;
+        }
+        match self {
+            Cache::Redis { conn, .. } => {
+                let (list, gone) = (self.key(key), self.gone_key(key));
+                let ms = ttl.as_millis().max(1) as i64;
+                let mut conn = conn.get();
+                let result = redis::pipe()
+                    .atomic()
+                    .del(&list)
+                    .ignore()
+                    .rpush(&list, items)
+                    .ignore()
+                    .pexpire(&list, ms)
+                    .ignore()
+                    .sadd(&gone, GONE_MARKER)
+                    .ignore()
+                    .pexpire(&gone, ms)
+                    .ignore()
+                    .query_async::<()>(&mut conn)
+                    .await;
+                if let Err(e) = result {
+                    Self::miss::<()>("feed_write", e);
+                }
+            }
+            Cache::Memory { .. } => {
+                self.add_to_memory_set(key, GONE_MARKER, ttl);
+                self.list_set(key, items, ttl).await;
+            }
+        }
+    }
+
+    /// The first `n` entries of a feed and the ids taken out of it since; `None` when there is
+    /// no list, or its set is gone, so the caller ranks afresh.
+    pub async fn feed_read(
+        &self,
+        key: &str,
+        n: usize,
+    ) -> Option<(Vec<String>, std::collections::HashSet<String>)> {
+        let (items, gone): (Vec<String>, std::collections::HashSet<String>) = match self {
+            Cache::Redis { conn, .. } => {
+                let mut conn = conn.get();
+                let stop = n.max(1) as isize - 1;
+                redis::pipe()
+                    .lrange(self.key(key), 0, stop)
+                    .smembers(self.gone_key(key))
+                    .query_async(&mut conn)
+                    .await
+                    .unwrap_or_else(|e| Self::miss("feed_read", e).unwrap_or_default())
+            }
+            Cache::Memory { store, .. } => {
+                let gone = store
+                    .get(&self.gone_key(key))
+                    .map(|e| e.value.split('\n').map(str::to_owned).collect())
+                    .unwrap_or_default();
+                (self.list_head(key, n).await.unwrap_or_default(), gone)
+            }
+        };
+        (!items.is_empty() && gone.contains(GONE_MARKER)).then_some((items, gone))
+    }
+
+    /// Takes `id` out of the feed at `key` (after a swipe has committed).
+    pub async fn feed_take_out(&self, key: &str, id: &str, ttl: Duration) {
+        match self {
+            Cache::Redis { conn, .. } => {
+                let gone = self.gone_key(key);
+                let mut conn = conn.get();
+                let result = redis::pipe()
+                    .sadd(&gone, id)
+                    .ignore()
+                    .pexpire(&gone, ttl.as_millis().max(1) as i64)
+                    .ignore()
+                    .query_async::<()>(&mut conn)
+                    .await;
+                if let Err(e) = result {
+                    // The list may now show a swiped card until it expires: drop it instead.
+                    Self::miss::<()>("feed_take_out", e);
+                    self.delete(key).await;
+                }
+            }
+            Cache::Memory { .. } => self.add_to_memory_set(key, id, ttl),
+        }
+    }
+
+    fn add_to_memory_set(&self, key: &str, id: &str, ttl: Duration) {
+        let Cache::Memory { store, .. } = self else {
+            return;
+        };
+        let deadline = Instant::now() + ttl;
+        let _ = store.entry(self.gone_key(key)).and_compute_with(|current| {
+            let (mut members, expires_at) = match current.map(|e| e.into_value()) {
+                Some(e) => (e.value.to_string(), e.expires_at.max(deadline)),
+                None => (String::new(), deadline),
+            };
+            if !members.split('\n').any(|m| m == id) {
+                if !members.is_empty() {
+                    members.push('\n');
+                }
+                members.push_str(id);
+            }
+            moka::ops::compute::Op::Put(Entry {
+                value: members.into(),
+                expires_at,
+            })
+        });
+    }
+
     /// For readiness: can the cache be reached right now?
     pub async fn ping(&self) -> Result<(), String> {
         match self {
             Cache::Redis { conn, .. } => {
-                let mut conn = conn.clone();
+                let mut conn = conn.get();
                 redis::cmd("PING")
                     .query_async::<String>(&mut conn)
                     .await

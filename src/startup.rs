@@ -35,7 +35,7 @@ pub struct AppState {
     /// Open vacancies' ranking fields, in memory (see `matching::index`).
     pub vacancy_index: Arc<crate::matching::index::VacancyIndex>,
     /// Public vacancy views for feed cards, briefly: an edit elsewhere shows within 30 s.
-    pub cards: moka::sync::Cache<String, Arc<crate::employers::model::Vacancy>>,
+    pub cards: Arc<crate::matching::cards::CardCache<crate::matching::feed::CardTemplate>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -95,10 +95,10 @@ pub async fn build_state(settings: Settings, clock: Clock) -> Result<AppState, S
     tracing::info!(open, "vacancy index loaded");
     Ok(AppState {
         vacancy_index,
-        cards: moka::sync::Cache::builder()
-            .max_capacity(20_000)
-            .time_to_live(std::time::Duration::from_secs(30))
-            .build(),
+        cards: Arc::new(crate::matching::cards::CardCache::new(
+            20_000,
+            std::time::Duration::from_secs(30),
+        )),
         candidate_ids: Arc::new(crate::matching::candidate_id::CandidateIds::new(
             settings.jwt_secret.expose(),
         )),

@@ -5,7 +5,7 @@
 pub mod ids;
 pub mod schema;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
@@ -87,21 +87,50 @@ impl Manager {
     }
 }
 
+/// A pooled connection and when it last answered without an error.
+///
+/// The pool checks a connection before handing it out, but a `SELECT 1` on every check-out
+/// was a round trip per request. A connection that just worked is trusted for a while; one
+/// whose last use failed, or that sat idle, is checked first, so a restarted database still
+/// costs at most one failed request per connection.
+pub struct Tracked {
+    conn: DbConn,
+    answered_at: Option<Instant>,
+}
+
+/// How long a connection that answered is trusted without a check.
+const TRUSTED_FOR: Duration = Duration::from_secs(10);
+
 impl ManageConnection for Manager {
-    type Connection = DbConn;
+    type Connection = Tracked;
     type Error = ConnectionError;
 
-    fn connect(&self) -> Result<DbConn, ConnectionError> {
-        Manager::connect(self)
+    fn connect(&self) -> Result<Tracked, ConnectionError> {
+        Manager::connect(self).map(|conn| Tracked {
+            conn,
+            answered_at: Some(Instant::now()),
+        })
     }
 
-    fn is_valid(&self, conn: &mut DbConn) -> Result<(), ConnectionError> {
-        conn.batch_execute("SELECT 1")
-            .map_err(|e| ConnectionError::BadConnection(e.to_string()))
+    fn is_valid(&self, tracked: &mut Tracked) -> Result<(), ConnectionError> {
+        if tracked
+            .answered_at
+            .is_some_and(|at| at.elapsed() < TRUSTED_FOR)
+        {
+            return Ok(());
+        }
+        tracked
+            .conn
+            .batch_execute("SELECT 1")
+            .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
+        tracked.answered_at = Some(Instant::now());
+        Ok(())
     }
 
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
+    fn has_broken(&self, tracked: &mut Tracked) -> bool {
+        // A transaction left open or failed (diesel's own test); a dead socket is found by
+        // the check-out test after the failed use.
+        diesel::r2d2::R2D2Connection::is_broken(&mut tracked.conn)
     }
 }
 
@@ -173,7 +202,7 @@ impl Db {
     /// Runs the embedded migrations of this backend that have not run yet.
     pub fn migrate(&self) -> Result<usize, DbSetupError> {
         let mut conn = self.pool.get()?;
-        let applied = match &mut *conn {
+        let applied = match &mut conn.conn {
             DbConn::Pg(c) => c.run_pending_migrations(PG_MIGRATIONS).map(|v| v.len()),
             DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
         };
@@ -188,10 +217,14 @@ impl Db {
     {
         let pool = self.pool.clone();
         actix_web::web::block(move || {
-            let mut conn = pool
+            let mut tracked = pool
                 .get()
                 .map_err(|e| ApiError::internal(format!("database pool: {e}")))?;
-            f(&mut conn)
+            let result = f(&mut tracked.conn);
+            // Any failure (a refused write too) makes the next check-out test the connection:
+            // telling a lost connection from a rule error is not worth the risk.
+            tracked.answered_at = result.is_ok().then(Instant::now);
+            result
         })
         .await
         .map_err(|e| ApiError::internal(format!("blocking task: {e}")))?

@@ -766,8 +766,9 @@ pub async fn patch_vacancy(
             Ok(view(row, name, city, true, now))
         })
         .await?;
-    // Its candidates were ranked for the old vacancy.
+    // Its candidates were ranked for the old vacancy, and its card shows the old text.
     crate::matching::feed::forget_candidates(state, &changed).await;
+    crate::matching::feed::forget_card(state, &changed);
     state
         .vacancy_index
         .refresh(&state.db, vec![changed])
@@ -796,7 +797,7 @@ pub async fn delete_vacancy(
             Ok(())
         })
         .await?;
-    state.cards.invalidate(deleted.as_str());
+    crate::matching::feed::forget_card(state, &deleted);
     state.vacancy_index.refresh(&state.db, vec![deleted]).await
 }
 

@@ -1,14 +1,21 @@
-//! Feeds: computed, not stored. Candidates come from SQL (cheap filters on indexed columns),
-//! are scored in Rust, and the top ids go into the cache with a TTL. A page reads its ids
-//! from the cache and fetches just those rows, with a filter that re-checks the truth (still
-//! open, not swiped), so a stale cache can never bring a swiped card back.
+//! Feeds: computed, not stored. A youth's feed scores the open vacancies of the in-process
+//! index; a vacancy's candidates come from SQL (cheap filters on indexed columns) and are
+//! scored in Rust. The top ids go into the cache with a TTL. A youth's page checks its ids
+//! against the index (still open) and the feed's swiped set (written when a swipe commits);
+//! a candidate page re-reads its rows with a filter on the truth. Either way a stale list
+//! cannot bring back a closed vacancy or a swiped card.
+
+use std::collections::HashSet;
+use std::sync::Arc;
 
 use crate::competences::catalogue;
 use crate::db::ids::{AccountId, VacancyId};
+use crate::employers::model::Vacancy;
 use crate::employers::model::{OrganisationSummary, ShownStatus};
 use crate::employers::service::{self as employers, is_public};
 use crate::error::ApiError;
-use crate::matching::model::{CandidateCard, Candidates, Feed, FeedCard, Why};
+use crate::matching::index;
+use crate::matching::model::{CandidateCard, Candidates, FeedCard, Why};
 use crate::matching::score::{self, OtherSide, Pair, Reason};
 use crate::matching::store;
 use crate::startup::AppState;
@@ -31,6 +38,8 @@ pub fn candidates_key(vacancy: &VacancyId) -> String {
 #[derive(Debug, Clone)]
 struct Item {
     id: String,
+    /// `id` as the vacancy index and the card cache key it (parsed once).
+    key: u128,
     distance_km: f64,
     score: f64,
     matched: i64,
@@ -47,8 +56,10 @@ impl Item {
 
     fn decode(raw: &str) -> Option<Item> {
         let mut parts = raw.split('|');
+        let id = parts.next()?;
         Some(Item {
-            id: parts.next()?.to_owned(),
+            key: index::key_of(id),
+            id: id.to_owned(),
             distance_km: parts.next()?.parse().ok()?,
             score: parts.next()?.parse().ok()?,
             matched: parts.next()?.parse().ok()?,
@@ -64,27 +75,22 @@ fn rank(mut items: Vec<Item>) -> Vec<Item> {
     items
 }
 
-/// The ranked items of a feed: from the cache, or computed and cached.
-async fn head<F, Fut>(
+/// The ranked entries of a vacancy's candidate feed: from the cache, or computed and cached.
+/// (A candidate page re-reads its rows from the database, which is the truth check.)
+async fn candidate_entries(
     state: &AppState,
-    key: &str,
+    vacancy: &crate::employers::store::VacancyRow,
     n: usize,
-    compute: F,
-) -> Result<Vec<Item>, ApiError>
-where
-    F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = Result<Vec<Item>, ApiError>>,
-{
-    if let Some(cached) = state.cache.list_head(key, n).await {
+) -> Result<Vec<Item>, ApiError> {
+    let key = candidates_key(&vacancy.id);
+    if let Some(cached) = state.cache.list_head(&key, n).await {
         return Ok(cached.iter().filter_map(|r| Item::decode(r)).collect());
     }
-    let items = compute().await?;
-    // The TTL (`FEED_CACHE_TTL_SECONDS`) bounds how long new vacancies and edits take to reach
-    // a cached feed; closing and swiping take effect at once through the truth filter.
+    let items = compute_candidates(state, vacancy.clone()).await?;
     let ttl = state.settings.feed_ttl;
     if !ttl.is_zero() {
         let encoded: Vec<String> = items.iter().map(Item::encode).collect();
-        state.cache.list_set(key, &encoded, ttl).await;
+        state.cache.list_set(&key, &encoded, ttl).await;
     }
     Ok(items.into_iter().take(n).collect())
 }
@@ -162,15 +168,17 @@ async fn compute_youth(state: &AppState, youth: &AccountId) -> Result<Vec<Item>,
             "Complete your profile first.",
         ));
     };
-    let swiped: std::collections::HashSet<&str> = decisions
+    // Keyed like the index (hashing each entry's id text was a tenth of a cold page).
+    let swiped: index::KeyMap<()> = decisions
         .iter()
         .filter(|d| d.1.is_some())
-        .map(|d| d.0.as_str())
+        .map(|d| (index::key_of(d.0.as_str()), ()))
         .collect();
-    let employer: std::collections::HashMap<&str, &str> = decisions
+    let employer: index::KeyMap<&str> = decisions
         .iter()
-        .filter_map(|d| d.2.as_deref().map(|e| (d.0.as_str(), e)))
+        .filter_map(|d| d.2.as_deref().map(|e| (index::key_of(d.0.as_str()), e)))
         .collect();
+    let origin = score::Origin::new(lat, lon);
     let radius = f64::from(profile.search_radius_km);
     let (lat0, lat1, lon0, lon1) = score::bounding_box(lat, lon, radius);
     let education = profile
@@ -180,21 +188,21 @@ async fn compute_youth(state: &AppState, youth: &AccountId) -> Result<Vec<Item>,
     let lacks_sq = !education.is_some_and(EducationLevel::is_start_qualification);
     let index = state.vacancy_index.snapshot();
     // Score by index position first; only the kept top ids are turned into strings.
+    // Only the grid cells around the youth are visited, not the whole index.
     let mut scored: Vec<(f64, usize, f64, i64, u8)> = index
-        .entries
-        .iter()
-        .enumerate()
+        .near((lat0, lat1, lon0, lon1))
+        .map(|i| (i, &index.entries[i]))
         .filter(|(_, v)| {
             profile.kinds & v.kind != 0
-                && (lat0..=lat1).contains(&v.latitude)
-                && (lon0..=lon1).contains(&v.longitude)
                 && v.hours_min <= hmax
                 && v.hours_max >= hmin
+                && (lat0..=lat1).contains(&v.latitude)
+                && (lon0..=lon1).contains(&v.longitude)
                 && v.expires_at.is_some_and(|e| e > now)
-                && !swiped.contains(v.id.as_str())
+                && (swiped.is_empty() || !swiped.contains_key(&v.key))
         })
         .filter_map(|(i, v)| {
-            let d = score::distance_km(lat, lon, v.latitude, v.longitude);
+            let d = origin.km(v.latitude, v.longitude);
             let range = f64::from(
                 v.max_distance_km
                     .unwrap_or(i32::MAX)
@@ -213,7 +221,7 @@ async fn compute_youth(state: &AppState, youth: &AccountId) -> Result<Vec<Item>,
                     vacancy_hours: (v.hours_min, v.hours_max),
                     age_days,
                     education_gap: v.requires_start_qualification && lacks_sq,
-                    other_side: other_side(employer.get(v.id.as_str()).copied()),
+                    other_side: other_side(employer.get(&v.key).copied()),
                 });
                 (s.score, i, d, s.matched, Reason::to_bits(&s.reasons))
             })
@@ -227,6 +235,7 @@ async fn compute_youth(state: &AppState, youth: &AccountId) -> Result<Vec<Item>,
         .into_iter()
         .map(|(score, i, distance_km, matched, reasons)| Item {
             id: index.entries[i].id.to_string(),
+            key: index.entries[i].key,
             distance_km,
             score,
             matched,
@@ -244,84 +253,90 @@ fn other_side(decision: Option<&str>) -> OtherSide {
     }
 }
 
+/// The ranked entries of a youth's feed and the ids swiped since it was ranked: from the
+/// cache, or ranked now (and then nothing is swiped since).
+async fn youth_entries(
+    state: &AppState,
+    youth: &AccountId,
+    n: usize,
+) -> Result<(Vec<Item>, HashSet<String>), ApiError> {
+    let key = youth_key(youth);
+    if let Some((raw, gone)) = state.cache.feed_read(&key, n).await {
+        return Ok((raw.iter().filter_map(|r| Item::decode(r)).collect(), gone));
+    }
+    let items = compute_youth(state, youth).await?;
+    // The TTL (`FEED_CACHE_TTL_SECONDS`) bounds how long new vacancies and edits take to reach
+    // a cached feed; closing and swiping take effect at once (the index and the swiped set).
+    let ttl = state.settings.feed_ttl;
+    if !ttl.is_zero() {
+        let encoded: Vec<String> = items.iter().map(Item::encode).collect();
+        state.cache.feed_write(&key, &encoded, ttl).await;
+    }
+    Ok((items.into_iter().take(n).collect(), HashSet::new()))
+}
+
 /// A page of a youth's feed: the best-ranked vacancies they have not swiped.
 ///
-/// A page lists its ids from the cache; whether each is still open comes from the vacancy
-/// index, whether the youth swiped it from one small query on `swipes` (the truth), and the
-/// card itself from the card cache, or the database for the ones not cached.
+/// A warm page touches no database: the ranked ids and the ids swiped since come from the
+/// cache in one round trip, whether each vacancy is still open from the vacancy index, and
+/// the cards from the card cache (the database only for cards not cached).
+///
+/// Returns the page as the JSON of a [`Feed`](crate::matching::model::Feed): the vacancy part of each card is serialized
+/// once per cached card ([`CardTemplate`]), only the youth's part per page.
 pub async fn youth_feed(
     state: &AppState,
     youth: AccountId,
     limit: usize,
-) -> Result<Feed, ApiError> {
+) -> Result<Vec<u8>, ApiError> {
     let key = youth_key(&youth);
     let mut cards = Vec::new();
-    // A second pass only when the first found stale entries (swiped or closed since caching).
+    // A second pass only when the first found stale entries (swiped or closed since ranking).
     for _ in 0..2 {
-        let items = head(state, &key, limit * 2, || compute_youth(state, &youth)).await?;
+        let (items, gone) = youth_entries(state, &youth, limit * 2).await?;
         if items.is_empty() {
             break;
         }
         let now = state.clock.now_naive();
         let index = state.vacancy_index.snapshot();
-        let open: Vec<VacancyId> = items
-            .iter()
-            .filter(|i| {
-                index
-                    .get(&i.id)
+        let (fresh, stale): (Vec<&Item>, Vec<&Item>) = items.iter().partition(|i| {
+            !gone.contains(&i.id)
+                && index
+                    .get_by_key(i.key)
                     .is_some_and(|e| e.expires_at.is_some_and(|x| x > now))
-            })
-            .filter_map(|i| VacancyId::parse(&i.id))
-            .collect();
-        let (who, ids) = (youth.clone(), open.clone());
-        let swiped = state
-            .db
-            .run(move |conn| Ok(store::swiped_among(conn, &who, &ids)?))
-            .await?;
-        let fresh: Vec<&Item> = items
-            .iter()
-            .filter(|i| {
-                open.iter().any(|o| o.as_str() == i.id)
-                    && !swiped.iter().any(|s| s.as_str() == i.id)
-            })
-            .collect();
-        let mut stale = 0;
-        for item in items.iter().filter(|i| !fresh.iter().any(|f| f.id == i.id)) {
-            stale += 1;
-            state.cache.list_remove(&key, &item.encode()).await;
+        });
+        if !stale.is_empty() {
+            let encoded: Vec<String> = stale.iter().map(|i| i.encode()).collect();
+            state.cache.list_remove_many(&key, &encoded).await;
         }
         let page: Vec<&Item> = fresh.into_iter().take(limit).collect();
-        let views = vacancy_cards(state, page.iter().map(|i| i.id.as_str()).collect()).await?;
+        let templates = card_templates(state, &page).await?;
         cards = page
             .iter()
-            .filter_map(|item| {
-                views
-                    .iter()
-                    .find(|v| v.id.as_str() == item.id)
-                    .map(|v| card((**v).clone(), item))
-            })
+            .zip(templates)
+            .filter_map(|(item, t)| t.map(|t| (t, (*item).clone())))
             .collect();
-        if stale == 0 || cards.len() >= limit {
+        if stale.is_empty() || cards.len() >= limit {
             break;
         }
     }
-    Ok(Feed { items: cards })
+    page_json(&cards)
 }
 
-/// The public view of these vacancies: from the in-process card cache, the rest from the
-/// database (and then cached). Cards live a short time; edits in this process drop them.
-async fn vacancy_cards(
+/// The card templates of a page, in its order: from the card cache, the rest from the
+/// database (and then cached). `None` for a vacancy that is gone.
+async fn card_templates(
     state: &AppState,
-    ids: Vec<&str>,
-) -> Result<Vec<std::sync::Arc<crate::employers::model::Vacancy>>, ApiError> {
-    let mut found = Vec::with_capacity(ids.len());
-    let mut missing = Vec::new();
-    for id in ids {
-        match state.cards.get(id) {
-            Some(v) => found.push(v),
-            None => missing.extend(VacancyId::parse(id)),
-        }
-    }
+    page: &[&Item],
+) -> Result<Vec<Option<Arc<CardTemplate>>>, ApiError> {
+    let now = std::time::Instant::now();
+    let mut found: Vec<Option<Arc<CardTemplate>>> =
+        page.iter().map(|i| state.cards.get(i.key, now)).collect();
+    let missing: Vec<VacancyId> = page
+        .iter()
+        .zip(&found)
+        .filter(|(_, f)| f.is_none())
+        .filter_map(|(i, _)| VacancyId::parse(&i.id))
+        .collect();
     if !missing.is_empty() {
         let now = state.clock.now_naive();
         let rows = state
@@ -329,25 +344,113 @@ async fn vacancy_cards(
             .run(move |conn| Ok(store::cards_by_ids(conn, &missing)?))
             .await?;
         for (row, org, city) in rows {
-            let view = std::sync::Arc::new(employers::view(row, org, city, false, now));
-            state.cards.insert(view.id.to_string(), view.clone());
-            found.push(view);
+            let key = index::key_of(row.id.as_str());
+            let template = Arc::new(CardTemplate::new(employers::view(
+                row, org, city, false, now,
+            ))?);
+            state.cards.insert(key, template.clone());
+            for (item, slot) in page.iter().zip(found.iter_mut()) {
+                if item.key == key {
+                    *slot = Some(template.clone());
+                }
+            }
         }
     }
     Ok(found)
 }
 
-fn card(v: crate::employers::model::Vacancy, item: &Item) -> FeedCard {
-    let coverage = score::coverage(
-        catalogue::mask_of(v.competences.iter().filter_map(|c| catalogue::by_code(c))),
-        item.matched,
-    );
-    let mut reasons = Reason::from_bits(item.reasons);
-    if v.open_to_youth_without_start_qualification {
-        reasons.push(Reason::NoStartQualificationNeeded);
+/// Drops a vacancy's cached card (after an edit in this process; other instances' copies
+/// live out their 30 seconds).
+pub fn forget_card(state: &AppState, vacancy: &VacancyId) {
+    state.cards.forget(index::key_of(vacancy.as_str()));
+}
+
+/// A feed card's vacancy part, serialized once and shared by every page while cached; a page
+/// adds the youth's own part (`distance_km`, `why`) to it.
+pub struct CardTemplate {
+    competences: Vec<String>,
+    open_to_youth_without_start_qualification: bool,
+    /// The card's JSON without `distance_km` and `why`, and without its closing brace.
+    json: Box<str>,
+}
+
+impl CardTemplate {
+    fn new(v: Vacancy) -> Result<CardTemplate, ApiError> {
+        let (competences, open) = (
+            v.competences.clone(),
+            v.open_to_youth_without_start_qualification,
+        );
+        let mut value = serde_json::to_value(card(v, 0.0, empty_why()))
+            .map_err(|e| ApiError::internal(format!("feed card: {e}")))?;
+        if let Some(fields) = value.as_object_mut() {
+            fields.remove("distance_km");
+            fields.remove("why");
+        }
+        let mut json = value.to_string();
+        json.pop();
+        Ok(CardTemplate {
+            competences,
+            open_to_youth_without_start_qualification: open,
+            json: json.into(),
+        })
     }
+
+    /// Why this vacancy is shown to the youth it was ranked for.
+    fn why(&self, item: &Item) -> Why {
+        let mask = catalogue::mask_of(
+            self.competences
+                .iter()
+                .filter_map(|c| catalogue::by_code(c)),
+        );
+        let mut reasons = Reason::from_bits(item.reasons);
+        if self.open_to_youth_without_start_qualification {
+            reasons.push(Reason::NoStartQualificationNeeded);
+        }
+        why(
+            item.matched,
+            &self.competences,
+            score::coverage(mask, item.matched),
+            reasons,
+        )
+    }
+}
+
+fn empty_why() -> Why {
+    Why {
+        matched_competences: Vec::new(),
+        coverage: 0.0,
+        reasons: Vec::new(),
+    }
+}
+
+/// The JSON of a [`Feed`](crate::matching::model::Feed) with these cards.
+fn page_json(cards: &[(Arc<CardTemplate>, Item)]) -> Result<Vec<u8>, ApiError> {
+    let failed = |e: serde_json::Error| ApiError::internal(format!("feed page: {e}"));
+    let size: usize = cards.iter().map(|(t, _)| t.json.len() + 256).sum();
+    let mut out = Vec::with_capacity(size + 16);
+    out.extend_from_slice(b"{\"items\":[");
+    for (n, (template, item)) in cards.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(template.json.as_bytes());
+        if !template.json.ends_with('{') {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"\"distance_km\":");
+        serde_json::to_writer(&mut out, &round_km(item.distance_km)).map_err(failed)?;
+        out.extend_from_slice(b",\"why\":");
+        serde_json::to_writer(&mut out, &template.why(item)).map_err(failed)?;
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"]}");
+    Ok(out)
+}
+
+/// The typed card (what the contract documents; [`page_json`] writes the same JSON).
+fn card(v: Vacancy, distance_km: f64, why: Why) -> FeedCard {
     FeedCard {
-        why: why(item.matched, &v.competences, coverage, reasons),
+        why,
         vacancy_id: v.id,
         title: v.title,
         description: v.description,
@@ -367,7 +470,7 @@ fn card(v: crate::employers::model::Vacancy, item: &Item) -> FeedCard {
             name: v.organisation.name,
             city: v.organisation.city,
         },
-        distance_km: round_km(item.distance_km),
+        distance_km,
     }
 }
 
@@ -422,6 +525,7 @@ async fn compute_candidates(
             });
             Some(Item {
                 id: y.account_id.to_string(),
+                key: 0,
                 distance_km: d,
                 score: s.score,
                 matched: s.matched,
@@ -479,10 +583,7 @@ pub async fn candidates(
     let today = now.date();
     let mut cards = Vec::new();
     for _ in 0..2 {
-        let items = head(state, &key, limit * 2, || {
-            compute_candidates(state, row.clone())
-        })
-        .await?;
+        let items = candidate_entries(state, &row, limit * 2).await?;
         if items.is_empty() {
             break;
         }
@@ -537,13 +638,14 @@ pub async fn candidates(
     Ok(Candidates { items: cards })
 }
 
-/// Removes one entry from a cached feed after a swipe.
+/// Takes a swiped vacancy out of the youth's cached feed (after the swipe has committed).
 pub async fn drop_from_youth_feed(state: &AppState, youth: &AccountId, vacancy: &VacancyId) {
-    let key = youth_key(youth);
-    if let Some(items) = state.cache.list_head(&key, FEED_SIZE).await {
-        for raw in items.iter().filter(|r| r.starts_with(vacancy.as_str())) {
-            state.cache.list_remove(&key, raw).await;
-        }
+    let ttl = state.settings.feed_ttl;
+    if !ttl.is_zero() {
+        state
+            .cache
+            .feed_take_out(&youth_key(youth), vacancy.as_str(), ttl)
+            .await;
     }
 }
 
@@ -564,4 +666,94 @@ pub async fn forget_youth_feed(state: &AppState, youth: &AccountId) {
 /// A vacancy changed: its candidate feed is computed afresh.
 pub async fn forget_candidates(state: &AppState, vacancy: &VacancyId) {
     state.cache.delete(&candidates_key(vacancy)).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::ids::OrganisationId;
+
+    fn vacancy(title: &str, competences: &[&str], open: bool) -> Vacancy {
+        Vacancy {
+            id: VacancyId::generate(),
+            organisation: OrganisationSummary {
+                id: OrganisationId::generate(),
+                name: "Bakkerij \"Zoet\" & Zn".into(),
+                city: "Eindhoven".into(),
+            },
+            title: title.into(),
+            description: "Brood bakken,\nklanten helpen — één dag per week.\u{2028}".into(),
+            occupation: "baker".into(),
+            competences: competences.iter().map(|c| c.to_string()).collect(),
+            kind: crate::work::WorkKind::SideJob,
+            hours_min: 8,
+            hours_max: 12,
+            positions: 2,
+            place_name: "Eindhoven".into(),
+            location: crate::youth::model::Location {
+                lat: 51.44,
+                lon: 5.47,
+            },
+            max_distance_km: Some(20),
+            minimum_education: None,
+            open_to_youth_without_start_qualification: open,
+            start_date: None,
+            expires_at: None,
+            status: None,
+            valid_days: None,
+            published_at: None,
+            created_at: None,
+            updated_at: None,
+        }
+    }
+
+    #[test]
+    fn a_page_written_from_templates_is_the_json_of_the_typed_feed() {
+        let vacancies = [
+            vacancy(
+                "Hulp in de bakkerij",
+                &["teamwork", "reliability", "hygiene"],
+                true,
+            ),
+            vacancy("Magazijn", &["physical_fitness", "accuracy"], false),
+        ];
+        let items: Vec<Item> = vacancies
+            .iter()
+            .enumerate()
+            .map(|(n, v)| Item {
+                id: v.id.to_string(),
+                key: index::key_of(v.id.as_str()),
+                distance_km: 2.71 * (n + 1) as f64,
+                score: 0.5,
+                matched: catalogue::mask_of(
+                    v.competences
+                        .iter()
+                        .take(1)
+                        .filter_map(|c| catalogue::by_code(c)),
+                ),
+                reasons: Reason::to_bits(&[Reason::Nearby]),
+            })
+            .collect();
+        let cards: Vec<(Arc<CardTemplate>, Item)> = vacancies
+            .iter()
+            .zip(&items)
+            .map(|(v, i)| (Arc::new(CardTemplate::new(v.clone()).unwrap()), i.clone()))
+            .collect();
+        let written: serde_json::Value =
+            serde_json::from_slice(&page_json(&cards).unwrap()).unwrap();
+        let typed = crate::matching::model::Feed {
+            items: cards
+                .iter()
+                .zip(&vacancies)
+                .map(|((t, i), v)| card(v.clone(), round_km(i.distance_km), t.why(i)))
+                .collect(),
+        };
+        assert_eq!(written, serde_json::to_value(&typed).unwrap());
+        assert_eq!(
+            written["items"][0]["why"]["matched_competences"],
+            serde_json::json!(["teamwork"])
+        );
+        let empty: serde_json::Value = serde_json::from_slice(&page_json(&[]).unwrap()).unwrap();
+        assert_eq!(empty, serde_json::json!({"items": []}));
+    }
 }

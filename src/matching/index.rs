@@ -9,6 +9,7 @@
 //! never shows for longer than that.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::NaiveDateTime;
@@ -24,6 +25,8 @@ use crate::work::EducationLevel;
 #[derive(Debug, Clone)]
 pub struct Entry {
     pub id: VacancyId,
+    /// [`key_of`] the id, kept so a scan compares numbers, not text.
+    pub key: u128,
     pub latitude: f64,
     pub longitude: f64,
     pub competence_mask: i64,
@@ -61,6 +64,7 @@ impl Row {
                 .as_deref()
                 .and_then(EducationLevel::parse)
                 .is_some_and(EducationLevel::is_start_qualification),
+            key: key_of(self.id.as_str()),
             id: self.id,
             latitude: self.latitude,
             longitude: self.longitude,
@@ -95,33 +99,157 @@ macro_rules! columns {
     };
 }
 
+/// A map keyed by [`key_of`] a vacancy id. The keys are UUIDs this service generated (random
+/// bits), so a multiply-and-fold hash is enough; SipHash was a tenth of a warm page's time.
+pub type KeyMap<V> = HashMap<u128, V, BuildHasherDefault<KeyHasher>>;
+
+#[derive(Default)]
+pub struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Not used for u128 keys; a plain FNV-1a keeps the hasher total.
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+
+    fn write_u128(&mut self, key: u128) {
+        let folded = (key as u64) ^ ((key >> 64) as u64).rotate_left(32);
+        self.0 = folded.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
 /// One consistent view of the index.
 #[derive(Default)]
 pub struct Snapshot {
+    /// Ordered by grid cell (row by row), so the entries near a point are a few slices.
     pub entries: Vec<Entry>,
     /// Position by id, keyed by the UUID's 128 bits (a third of the memory of the text).
-    by_id: HashMap<u128, usize>,
+    by_id: KeyMap<usize>,
+    grid: Grid,
 }
 
-fn key(id: &str) -> u128 {
+/// The key of a vacancy id in the index (and the card cache): its UUID's 128 bits.
+pub fn key_of(id: &str) -> u128 {
     uuid::Uuid::parse_str(id)
         .map(|u| u.as_u128())
         .unwrap_or_default()
 }
 
+/// Cell height and width in degrees: about 11 by 10 km in the Netherlands. A 25 km search
+/// visits some 5 × 6 cells instead of the whole country.
+const CELL_LAT: f64 = 0.1;
+const CELL_LON: f64 = 0.15;
+
+/// A fixed grid over the box the entries span; cell `(row, col)` holds the entries from
+/// `starts[row * cols + col]` to `starts[row * cols + col + 1]`.
+#[derive(Default)]
+struct Grid {
+    lat0: f64,
+    lon0: f64,
+    rows: usize,
+    cols: usize,
+    starts: Vec<u32>,
+}
+
+impl Grid {
+    fn row(&self, lat: f64) -> usize {
+        (((lat - self.lat0) / CELL_LAT).max(0.0) as usize).min(self.rows.saturating_sub(1))
+    }
+
+    fn col(&self, lon: f64) -> usize {
+        (((lon - self.lon0) / CELL_LON).max(0.0) as usize).min(self.cols.saturating_sub(1))
+    }
+
+    fn cell(&self, e: &Entry) -> usize {
+        self.row(e.latitude) * self.cols + self.col(e.longitude)
+    }
+}
+
 impl Snapshot {
+    /// Sorts the entries into grid cells (a counting sort: two passes, no comparisons).
     fn new(entries: Vec<Entry>) -> Snapshot {
+        let (mut lat0, mut lat1, mut lon0, mut lon1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+        for e in &entries {
+            lat0 = lat0.min(e.latitude);
+            lat1 = lat1.max(e.latitude);
+            lon0 = lon0.min(e.longitude);
+            lon1 = lon1.max(e.longitude);
+        }
+        let mut grid = Grid::default();
+        if !entries.is_empty() {
+            grid.lat0 = lat0;
+            grid.lon0 = lon0;
+            // Capped so that a stray far-away coordinate cannot blow up the grid.
+            grid.rows = (((lat1 - lat0) / CELL_LAT) as usize + 1).min(1024);
+            grid.cols = (((lon1 - lon0) / CELL_LON) as usize + 1).min(1024);
+        }
+        let cells: Vec<usize> = entries.iter().map(|e| grid.cell(e)).collect();
+        let mut starts = vec![0u32; grid.rows * grid.cols + 1];
+        for &c in &cells {
+            starts[c + 1] += 1;
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        let mut next = starts.clone();
+        let mut slots: Vec<Option<Entry>> = (0..entries.len()).map(|_| None).collect();
+        for (e, c) in entries.into_iter().zip(cells) {
+            slots[next[c] as usize] = Some(e);
+            next[c] += 1;
+        }
+        let entries: Vec<Entry> = slots.into_iter().flatten().collect();
+        grid.starts = starts;
         let by_id = entries
             .iter()
             .enumerate()
-            .map(|(i, e)| (key(e.id.as_str()), i))
+            .map(|(i, e)| (e.key, i))
             .collect();
-        Snapshot { entries, by_id }
+        Snapshot {
+            entries,
+            by_id,
+            grid,
+        }
     }
 
     /// The entry of an open vacancy, if it is in the index.
     pub fn get(&self, id: &str) -> Option<&Entry> {
-        self.by_id.get(&key(id)).map(|&i| &self.entries[i])
+        self.get_by_key(key_of(id))
+    }
+
+    /// The same, by [`key_of`] the id.
+    pub fn get_by_key(&self, key: u128) -> Option<&Entry> {
+        self.by_id.get(&key).map(|&i| &self.entries[i])
+    }
+
+    /// Index positions of the entries in the grid cells that overlap this box (a superset of
+    /// the entries inside it: callers still check each one's position).
+    pub fn near(
+        &self,
+        (lat_min, lat_max, lon_min, lon_max): (f64, f64, f64, f64),
+    ) -> impl Iterator<Item = usize> + '_ {
+        let g = &self.grid;
+        let outside = self.entries.is_empty()
+            || lat_max < g.lat0
+            || lon_max < g.lon0
+            || lat_min > g.lat0 + g.rows as f64 * CELL_LAT
+            || lon_min > g.lon0 + g.cols as f64 * CELL_LON;
+        let (r0, r1) = if outside {
+            (1, 0)
+        } else {
+            (g.row(lat_min), g.row(lat_max))
+        };
+        let (c0, c1) = (g.col(lon_min), g.col(lon_max));
+        (r0..=r1).flat_map(move |r| {
+            let from = g.starts[r * g.cols + c0] as usize;
+            let to = g.starts[r * g.cols + c1 + 1] as usize;
+            from..to
+        })
     }
 }
 
@@ -242,7 +370,7 @@ impl VacancyIndex {
         let current = self.snapshot();
         let mut drop: Vec<bool> = vec![false; current.entries.len()];
         let mark = |id: &str, drop: &mut Vec<bool>| {
-            if let Some(&i) = current.by_id.get(&key(id)) {
+            if let Some(&i) = current.by_id.get(&key_of(id)) {
                 drop[i] = true;
             }
         };
@@ -266,5 +394,72 @@ impl VacancyIndex {
         next.extend(added);
         self.replace(next);
         self.note_seen(newest);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    fn entry(rng: &mut rand::rngs::StdRng) -> Entry {
+        Entry {
+            id: VacancyId::generate(),
+            key: 0,
+            latitude: rng.random_range(50.7..53.6),
+            longitude: rng.random_range(3.3..7.3),
+            competence_mask: 1,
+            kind: 1,
+            hours_min: 8,
+            hours_max: 40,
+            max_distance_km: None,
+            requires_start_qualification: false,
+            published_at: None,
+            expires_at: None,
+        }
+    }
+
+    #[test]
+    fn the_grid_finds_every_entry_in_a_box_and_ids_still_resolve() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let mut entries: Vec<Entry> = (0..5_000).map(|_| entry(&mut rng)).collect();
+        for e in &mut entries {
+            e.key = key_of(e.id.as_str());
+        }
+        // A far-away stray and an exact duplicate position must not break the cells.
+        entries[0].latitude = 40.0;
+        entries[1].latitude = entries[2].latitude;
+        entries[1].longitude = entries[2].longitude;
+        let ids: Vec<VacancyId> = entries.iter().map(|e| e.id.clone()).collect();
+        let snapshot = Snapshot::new(entries);
+        assert_eq!(snapshot.entries.len(), 5_000);
+        for id in &ids {
+            assert_eq!(&snapshot.get(id.as_str()).expect("resolves").id, id);
+        }
+        for _ in 0..200 {
+            let (lat, lon) = (rng.random_range(50.0..54.0), rng.random_range(3.0..8.0));
+            let km = rng.random_range(1.0..100.0);
+            let bbox @ (lat0, lat1, lon0, lon1) =
+                crate::matching::score::bounding_box(lat, lon, km);
+            let inside = |e: &Entry| {
+                (lat0..=lat1).contains(&e.latitude) && (lon0..=lon1).contains(&e.longitude)
+            };
+            let mut expected: Vec<usize> = (0..snapshot.entries.len())
+                .filter(|&i| inside(&snapshot.entries[i]))
+                .collect();
+            let mut found: Vec<usize> = snapshot
+                .near(bbox)
+                .filter(|&i| inside(&snapshot.entries[i]))
+                .collect();
+            expected.sort_unstable();
+            found.sort_unstable();
+            assert_eq!(found, expected, "box around ({lat}, {lon}), {km} km");
+        }
+        assert_eq!(
+            Snapshot::new(Vec::new())
+                .near((50.0, 54.0, 3.0, 8.0))
+                .count(),
+            0
+        );
     }
 }

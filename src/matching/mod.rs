@@ -3,6 +3,7 @@
 //! pair, matches made exactly once, contact after a match, and the conversation.
 
 pub mod candidate_id;
+pub mod cards;
 pub mod feed;
 pub mod index;
 pub mod model;

@@ -1,5 +1,6 @@
 //! HTTP handlers for feeds, swipes, matches and messages.
 
+use actix_web::http::header::ContentType;
 use actix_web::web::{Data, Json, Path, Query};
 use actix_web::{HttpResponse, delete, get, post, put};
 
@@ -63,12 +64,14 @@ pub async fn my_feed(
     state: Data<AppState>,
     user: AuthUser,
     query: Query<LimitQuery>,
-) -> Result<Json<Feed>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     user.require(&[Role::Youth])?;
     let limit = limit(query.limit, 20, 50)?;
-    Ok(Json(
-        feed::youth_feed(&state, user.account_id, usize::from(limit)).await?,
-    ))
+    // Already the JSON of a `Feed` (cards are serialized once, not per page).
+    let body = feed::youth_feed(&state, user.account_id, usize::from(limit)).await?;
+    Ok(HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(body))
 }
 
 /// Like or pass a vacancy. The same swipe twice answers the same; a pass can become a like,

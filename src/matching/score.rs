@@ -20,6 +20,37 @@ pub fn distance_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
     6371.0 * 2.0 * a.sqrt().atan2((1.0 - a).sqrt())
 }
 
+/// Distances from one point, for scoring many candidates around it: the equirectangular
+/// approximation at the pair's mean latitude (its cosine from a first-order step off the
+/// origin's), no trigonometry per candidate. Within 150 km it is within 0.2 % of the
+/// great-circle distance (tested), far below the 0.1 km a card shows.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin {
+    lat: f64,
+    lon: f64,
+    cos: f64,
+    sin: f64,
+}
+
+impl Origin {
+    pub fn new(lat: f64, lon: f64) -> Origin {
+        let r = lat.to_radians();
+        Origin {
+            lat,
+            lon,
+            cos: r.cos(),
+            sin: r.sin(),
+        }
+    }
+
+    pub fn km(&self, lat: f64, lon: f64) -> f64 {
+        let dlat = (lat - self.lat).to_radians();
+        let cos_mid = self.cos - self.sin * dlat / 2.0;
+        let dlon = (lon - self.lon).to_radians() * cos_mid;
+        6371.0 * (dlat * dlat + dlon * dlon).sqrt()
+    }
+}
+
 /// A latitude/longitude box that holds every point within `km` of the centre, for an
 /// index-friendly first filter in SQL; the exact distance is checked afterwards.
 pub fn bounding_box(lat: f64, lon: f64, km: f64) -> (f64, f64, f64, f64) {
@@ -207,6 +238,20 @@ mod tests {
     #[test]
     fn distances_are_right_and_the_box_holds_the_circle() {
         // Eindhoven to Amsterdam is about 108 km in a straight line.
+        let from = Origin::new(51.4416, 5.4697);
+        for (lat, lon) in [
+            (52.3676, 4.9041),
+            (51.4416, 5.4697),
+            (50.8, 6.9),
+            (52.7, 4.2),
+            (51.45, 5.48),
+        ] {
+            let exact = distance_km(51.4416, 5.4697, lat, lon);
+            assert!(
+                (from.km(lat, lon) - exact).abs() <= exact * 0.002 + 1e-9,
+                "{lat},{lon}: {exact}"
+            );
+        }
         let d = distance_km(51.4416, 5.4697, 52.3676, 4.9041);
         assert!((d - 108.0).abs() < 3.0, "{d}");
         let (lat0, lat1, lon0, lon1) = bounding_box(52.0, 5.0, 25.0);

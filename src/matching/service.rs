@@ -138,10 +138,16 @@ fn decide(
     base_url: &str,
 ) -> Result<SwipeResult, ApiError> {
     let pair = store::lock_pair(conn, youth, &vacancy.id, now)?;
-    let existing = store::match_of_pair(conn, youth, &vacancy.id)?.map(|m| m.id);
     let (mine, theirs) = match side {
         Side::Youth => (&pair.youth_decision, &pair.employer_decision),
         Side::Employer { .. } => (&pair.employer_decision, &pair.youth_decision),
+    };
+    // A match needs both likes and a like cannot be taken back once matched, so only a pair
+    // the other side likes can have one: most swipes skip this query.
+    let existing = if theirs.as_deref() == Some("like") {
+        store::match_of_pair(conn, youth, &vacancy.id)?.map(|m| m.id)
+    } else {
+        None
     };
     if mine.as_deref() == Some(decision.as_str()) {
         return Ok(SwipeResult {

@@ -27,20 +27,6 @@ pub fn decisions_of(conn: &mut DbConn, youth: &AccountId) -> QueryResult<Vec<Dec
         .load(conn)
 }
 
-/// Which of these vacancies the youth has swiped (the truth a cached feed is checked against).
-pub fn swiped_among(
-    conn: &mut DbConn,
-    youth: &AccountId,
-    ids: &[VacancyId],
-) -> QueryResult<Vec<VacancyId>> {
-    swipes::table
-        .filter(swipes::youth_id.eq(youth))
-        .filter(swipes::vacancy_id.eq_any(ids))
-        .filter(swipes::youth_decision.is_not_null())
-        .select(swipes::vacancy_id)
-        .load(conn)
-}
-
 /// Vacancies with their organisation's name and city, for cards.
 pub fn cards_by_ids(
     conn: &mut DbConn,

@@ -169,6 +169,45 @@ api_test!(
 );
 
 api_test!(
+    async fn a_cached_feed_whose_swiped_set_was_evicted_is_ranked_afresh(app) {
+        let y = youth_with_profile(&app, "evicted@voorbeeld.nl", &["teamwork", "reliability", "customer_focus"]).await;
+        let e = employer(&app, "evicted@bakkerij.nl").await;
+        let a = vacancy(&app, &e, json!({})).await;
+        let b = vacancy(&app, &e, json!({})).await;
+        assert_eq!(feed_ids(&app, &y.token).await.len(), 2);
+        let key = format!("feed:y:{}", y.id);
+        let cached = app.state.cache.list_head(&key, 10).await.expect("the feed is cached");
+        expect_json(swipe(&app, &y.token, &format!("/v1/me/swipes/{a}"), "like").await, StatusCode::OK).await;
+        // The cache lost the set of swiped ids (eviction) but still has the old list: the
+        // list is not trusted without its set, so the feed is ranked from the database.
+        app.state.cache.delete(&format!("{key}:gone")).await;
+        app.state.cache.list_set(&key, &cached, std::time::Duration::from_secs(60)).await;
+        assert_eq!(feed_ids(&app, &y.token).await, vec![b]);
+    }
+);
+
+api_test!(
+    async fn an_edited_vacancy_shows_its_new_text_in_a_cached_feed_at_once(app) {
+        let y = youth_with_profile(&app, "edited@voorbeeld.nl", &["teamwork", "reliability", "customer_focus"]).await;
+        let e = employer(&app, "edited@bakkerij.nl").await;
+        let a = vacancy(&app, &e, json!({})).await;
+        let first = expect_json(app.get("/v1/me/feed", Some(&y.token)).await, StatusCode::OK).await;
+        assert_ne!(first["items"][0]["title"], "Bakker in opleiding (BBL)");
+        let res = send(
+            app.client
+                .patch(app.url(&format!("/v1/vacancies/{a}")))
+                .bearer_auth(&e)
+                .json(&json!({"title": "Bakker in opleiding (BBL)"})),
+        )
+        .await;
+        expect_json(res, StatusCode::OK).await;
+        let page = expect_json(app.get("/v1/me/feed", Some(&y.token)).await, StatusCode::OK).await;
+        assert_eq!(page["items"][0]["vacancy_id"], a.as_str());
+        assert_eq!(page["items"][0]["title"], "Bakker in opleiding (BBL)");
+    }
+);
+
+api_test!(
     async fn full_coverage_nearby_ranks_above_half_coverage_far_away(app) {
         let y = youth_with_profile(&app, "rank@voorbeeld.nl", &["teamwork", "reliability", "customer_focus", "punctuality"]).await;
         let e = employer(&app, "rank@bakkerij.nl").await;
