@@ -197,6 +197,37 @@ pub async fn youth_swipe(
     user.require(&[Role::Youth])?;
     count_swipe(state, &user).await?;
     let now = state.clock.now_naive();
+    // Most swipes cannot make a match (the employer has not liked the youth): one upsert,
+    // with the open check from the index. The rest, and any doubt, take the locked path.
+    let open = state
+        .vacancy_index
+        .snapshot()
+        .get(vacancy.as_str())
+        .is_some_and(|e| e.expires_at.is_some_and(|x| x > now));
+    if open {
+        let (youth, id) = (user.account_id.clone(), vacancy.clone());
+        let written = state
+            .db
+            .run(move |conn| {
+                match store::record_youth_decision(conn, &youth, &id, decision.as_str(), now) {
+                    Ok(written) => Ok(written),
+                    // Deleted on another instance since the index last looked.
+                    Err(diesel::result::Error::DatabaseError(
+                        diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+                        _,
+                    )) => Err(vacancy_not_found()),
+                    Err(e) => Err(e.into()),
+                }
+            })
+            .await?;
+        if written {
+            feed::drop_from_youth_feed(state, &user.account_id, &vacancy).await;
+            return Ok(SwipeResult {
+                decision,
+                match_id: None,
+            });
+        }
+    }
     let base_url = state.settings.public_base_url.clone();
     let (youth, id) = (user.account_id.clone(), vacancy.clone());
     let result = state

@@ -166,6 +166,58 @@ pub fn lock_pair(
     }
 }
 
+/// The youth's decision in one statement, for the common case: it writes (and answers
+/// true) only when the decision changes and the employer has not liked the youth, that is,
+/// when no match can come of it and none can exist. Otherwise it writes nothing and answers
+/// false, and the caller takes the locked path (`lock_pair`), which makes matches.
+///
+/// The upsert takes the row lock and checks its condition on the newest committed row, so
+/// a like from the employer that commits first turns this into the locked path, and one
+/// that commits after sees this decision under its own lock: a match is still made once.
+pub fn record_youth_decision(
+    conn: &mut DbConn,
+    youth: &AccountId,
+    vacancy: &VacancyId,
+    decision: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    use diesel::sql_types::{Text, Timestamp};
+    // Only the parameter syntax and the null-safe comparison differ between the dialects.
+    const SQL: &str = "INSERT INTO swipes (youth_id, vacancy_id, youth_decision, youth_decided_at, created_at) \
+         VALUES ({1}, {2}, {3}, {4}, {4}) \
+         ON CONFLICT (youth_id, vacancy_id) DO UPDATE \
+         SET youth_decision = excluded.youth_decision, youth_decided_at = excluded.youth_decided_at \
+         WHERE swipes.youth_decision {ne} excluded.youth_decision \
+           AND swipes.employer_decision {ne} 'like'";
+    let written = match conn {
+        DbConn::Pg(pg) => diesel::sql_query(
+            SQL.replace("{1}", "$1")
+                .replace("{2}", "$2")
+                .replace("{3}", "$3")
+                .replace("{4}", "$4")
+                .replace("{ne}", "IS DISTINCT FROM"),
+        )
+        .bind::<Text, _>(youth.as_str())
+        .bind::<Text, _>(vacancy.as_str())
+        .bind::<Text, _>(decision)
+        .bind::<Timestamp, _>(now)
+        .execute(pg)?,
+        DbConn::Sqlite(lite) => diesel::sql_query(
+            SQL.replace("{1}", "?1")
+                .replace("{2}", "?2")
+                .replace("{3}", "?3")
+                .replace("{4}", "?4")
+                .replace("{ne}", "IS NOT"),
+        )
+        .bind::<Text, _>(youth.as_str())
+        .bind::<Text, _>(vacancy.as_str())
+        .bind::<Text, _>(decision)
+        .bind::<Timestamp, _>(now)
+        .execute(lite)?,
+    };
+    Ok(written > 0)
+}
+
 /// A decision already made for this pair, without creating or locking anything.
 pub fn find_pair(
     conn: &mut DbConn,
