@@ -5,8 +5,8 @@
 //! The database stays the truth. Writes made by this process update the index at once;
 //! writes by other instances arrive through `catch_up` (rows changed since the last look,
 //! every few seconds) and a full `reload` (every minute, which also drops deleted rows). A
-//! feed page still re-checks its cards against the database, so a vacancy closed elsewhere
-//! never shows for longer than that.
+//! feed page checks "still open" here, so a vacancy closed elsewhere shows for at most that
+//! long. Entries are ordered by grid cell, so a feed visits only the cells near the youth.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};

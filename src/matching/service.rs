@@ -1,10 +1,12 @@
 //! Swipes, matches and the conversation after a match.
 //!
-//! A swipe writes its side's decision on the pair's single row inside one write
-//! transaction, with the row locked (see `store::lock_pair`). Whichever side likes second
-//! sees the other's like and creates the match, together with one email to each side through
-//! the outbox; when both like at the same instant, the lock makes one of them second. A
-//! unique key on (youth, vacancy) in `matches` backs this up.
+//! A youth's swipe that cannot make a match (the employer has not liked them) is one
+//! conditional upsert (`store::record_youth_decision`). Every other swipe writes its side's
+//! decision on the pair's single row inside one write transaction, with the row locked (see
+//! `store::lock_pair`). Whichever side likes second sees the other's like and creates the
+//! match, together with one email to each side through the outbox; when both like at the
+//! same instant, the lock makes one of them second. A unique key on (youth, vacancy) in
+//! `matches` backs this up.
 
 use chrono::{NaiveDateTime, TimeDelta};
 
