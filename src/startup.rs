@@ -196,7 +196,9 @@ impl Application {
 }
 
 /// Keeps the vacancy index in step with writes by other instances: changed rows every few
-/// seconds, a full reload (which also drops deleted rows) every minute.
+/// seconds, a full reload (which also drops deleted rows) every ten minutes. Deleting an open
+/// vacancy is rare, and until the reload its entry only costs a missing card (a swipe on it
+/// is refused by the database).
 async fn keep_index(state: Data<AppState>) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(3));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -204,7 +206,7 @@ async fn keep_index(state: Data<AppState>) {
     loop {
         tick.tick().await;
         n += 1;
-        let result = if n.is_multiple_of(20) {
+        let result = if n.is_multiple_of(200) {
             state.vacancy_index.reload(&state.db).await
         } else {
             state.vacancy_index.catch_up(&state.db).await

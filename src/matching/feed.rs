@@ -181,6 +181,13 @@ async fn compute_youth(state: &AppState, youth: &AccountId) -> Result<Vec<Item>,
     let origin = score::Origin::new(lat, lon);
     let radius = f64::from(profile.search_radius_km);
     let (lat0, lat1, lon0, lon1) = score::bounding_box(lat, lon, radius);
+    // The index keeps positions in single precision; widen the box by more than its rounding.
+    let (lat0, lat1, lon0, lon1) = (
+        (lat0 - 1e-4) as f32,
+        (lat1 + 1e-4) as f32,
+        (lon0 - 1e-4) as f32,
+        (lon1 + 1e-4) as f32,
+    );
     let education = profile
         .education_level
         .as_deref()
@@ -190,38 +197,44 @@ async fn compute_youth(state: &AppState, youth: &AccountId) -> Result<Vec<Item>,
     // Score by index position first; only the kept top ids are turned into strings.
     // Only the grid cells around the youth are visited, not the whole index.
     let mut scored: Vec<(f64, usize, f64, i64, u8)> = index
-        .near((lat0, lat1, lon0, lon1))
+        .near(
+            (
+                f64::from(lat0),
+                f64::from(lat1),
+                f64::from(lon0),
+                f64::from(lon1),
+            ),
+            profile.kinds,
+        )
         .map(|i| (i, &index.entries[i]))
         .filter(|(_, v)| {
-            profile.kinds & v.kind != 0
-                && v.hours_min <= hmax
-                && v.hours_max >= hmin
+            profile.kinds & i32::from(v.kind) != 0
+                && i32::from(v.hours_min) <= hmax
+                && i32::from(v.hours_max) >= hmin
                 && (lat0..=lat1).contains(&v.latitude)
                 && (lon0..=lon1).contains(&v.longitude)
-                && v.expires_at.is_some_and(|e| e > now)
-                && (swiped.is_empty() || !swiped.contains_key(&v.key))
+                && v.open_at(now)
+                && (swiped.is_empty() || !swiped.contains_key(&v.key()))
         })
         .filter_map(|(i, v)| {
-            let d = origin.km(v.latitude, v.longitude);
+            let d = origin.km(f64::from(v.latitude), f64::from(v.longitude));
             let range = f64::from(
-                v.max_distance_km
+                v.max_distance_km()
                     .unwrap_or(i32::MAX)
                     .min(profile.search_radius_km),
             );
             (d <= range).then(|| {
-                let age_days = v
-                    .published_at
-                    .map_or(0.0, |p| (now - p).num_minutes() as f64 / 1440.0);
+                let age_days = v.age_days(now);
                 let s = score::score(&Pair {
                     required: v.competence_mask,
                     offered: profile.competence_mask,
                     distance_km: d,
                     range_km: range,
                     youth_hours: (hmin, hmax),
-                    vacancy_hours: (v.hours_min, v.hours_max),
+                    vacancy_hours: (i32::from(v.hours_min), i32::from(v.hours_max)),
                     age_days,
                     education_gap: v.requires_start_qualification && lacks_sq,
-                    other_side: other_side(employer.get(&v.key).copied()),
+                    other_side: other_side(employer.get(&v.key()).copied()),
                 });
                 (s.score, i, d, s.matched, Reason::to_bits(&s.reasons))
             })
@@ -234,8 +247,8 @@ async fn compute_youth(state: &AppState, youth: &AccountId) -> Result<Vec<Item>,
     let items = scored
         .into_iter()
         .map(|(score, i, distance_km, matched, reasons)| Item {
-            id: index.entries[i].id.to_string(),
-            key: index.entries[i].key,
+            id: index.entries[i].id(),
+            key: index.entries[i].key(),
             distance_km,
             score,
             matched,
@@ -299,10 +312,7 @@ pub async fn youth_feed(
         let now = state.clock.now_naive();
         let index = state.vacancy_index.snapshot();
         let (fresh, stale): (Vec<&Item>, Vec<&Item>) = items.iter().partition(|i| {
-            !gone.contains(&i.id)
-                && index
-                    .get_by_key(i.key)
-                    .is_some_and(|e| e.expires_at.is_some_and(|x| x > now))
+            !gone.contains(&i.id) && index.get_by_key(i.key).is_some_and(|e| e.open_at(now))
         });
         if !stale.is_empty() {
             let encoded: Vec<String> = stale.iter().map(|i| i.encode()).collect();

@@ -1,5 +1,5 @@
 //! The in-process index of open vacancies: just what ranking needs (position, competence
-//! mask, kind, hours, limits, dates), about 100 bytes a vacancy, so a cold feed scans memory
+//! mask, kind, hours, limits, dates), 56 bytes a vacancy, so a cold feed scans memory
 //! instead of pulling thousands of rows from the database.
 //!
 //! The database stays the truth. Writes made by this process update the index at once;
@@ -21,22 +21,56 @@ use crate::db::schema::vacancies;
 use crate::error::ApiError;
 use crate::work::EducationLevel;
 
-/// What ranking needs of one open vacancy.
-#[derive(Debug, Clone)]
+/// What ranking needs of one open vacancy, packed into 56 bytes (a quarter of the plain
+/// struct with its id text), so a scan streams through little memory and a million
+/// vacancies fit in a few hundred megabytes.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Entry {
-    pub id: VacancyId,
-    /// [`key_of`] the id, kept so a scan compares numbers, not text.
-    pub key: u128,
-    pub latitude: f64,
-    pub longitude: f64,
+    /// [`key_of`] the id: the UUID's bits, from which the id text is rebuilt.
+    pub key: [u64; 2],
     pub competence_mask: i64,
-    pub kind: i32,
-    pub hours_min: i32,
-    pub hours_max: i32,
-    pub max_distance_km: Option<i32>,
+    /// Unix seconds; `i64::MIN` when there is none (never open).
+    expires: i64,
+    /// Single precision is ~0.5 m here.
+    pub latitude: f32,
+    pub longitude: f32,
+    /// Unix minutes; `None` as `i32::MIN` (counts as new).
+    published: i32,
+    /// 0 when the vacancy sets no limit of its own.
+    max_distance: u16,
+    pub kind: u8,
+    pub hours_min: u8,
+    pub hours_max: u8,
     pub requires_start_qualification: bool,
-    pub published_at: Option<NaiveDateTime>,
-    pub expires_at: Option<NaiveDateTime>,
+}
+
+impl Entry {
+    pub fn key(&self) -> u128 {
+        (u128::from(self.key[0]) << 64) | u128::from(self.key[1])
+    }
+
+    /// The vacancy id as text.
+    pub fn id(&self) -> String {
+        uuid::Uuid::from_u128(self.key()).to_string()
+    }
+
+    /// Still open at `now`: not past its expiry.
+    pub fn open_at(&self, now: NaiveDateTime) -> bool {
+        self.expires > now.and_utc().timestamp()
+    }
+
+    /// Days since publishing, at `now`.
+    pub fn age_days(&self, now: NaiveDateTime) -> f64 {
+        if self.published == i32::MIN {
+            return 0.0;
+        }
+        let minutes = now.and_utc().timestamp() / 60 - i64::from(self.published);
+        minutes as f64 / 1440.0
+    }
+
+    pub fn max_distance_km(&self) -> Option<i32> {
+        (self.max_distance > 0).then_some(i32::from(self.max_distance))
+    }
 }
 
 #[derive(Queryable)]
@@ -56,25 +90,37 @@ struct Row {
     updated_at: NaiveDateTime,
 }
 
+/// A small count from the database as a byte (the API keeps them far below 255).
+fn byte(n: i32) -> u8 {
+    n.clamp(0, 255) as u8
+}
+
 impl Row {
     fn entry(self) -> Option<Entry> {
+        let key = key_of(self.id.as_str());
         (self.status == "open").then(|| Entry {
             requires_start_qualification: self
                 .min_education
                 .as_deref()
                 .and_then(EducationLevel::parse)
                 .is_some_and(EducationLevel::is_start_qualification),
-            key: key_of(self.id.as_str()),
-            id: self.id,
-            latitude: self.latitude,
-            longitude: self.longitude,
+            key: [(key >> 64) as u64, key as u64],
+            latitude: self.latitude as f32,
+            longitude: self.longitude as f32,
             competence_mask: self.competence_mask,
-            kind: self.kind,
-            hours_min: self.hours_min,
-            hours_max: self.hours_max,
-            max_distance_km: self.max_distance_km,
-            published_at: self.published_at,
-            expires_at: self.expires_at,
+            kind: byte(self.kind),
+            hours_min: byte(self.hours_min),
+            hours_max: byte(self.hours_max),
+            max_distance: self
+                .max_distance_km
+                .map_or(0, |d| d.clamp(1, 65_535) as u16),
+            published: self.published_at.map_or(i32::MIN, |p| {
+                (p.and_utc().timestamp() / 60).clamp(i64::from(i32::MIN) + 1, i64::from(i32::MAX))
+                    as i32
+            }),
+            expires: self
+                .expires_at
+                .map_or(i64::MIN, |e| e.and_utc().timestamp()),
         })
     }
 }
@@ -130,7 +176,7 @@ pub struct Snapshot {
     /// Ordered by grid cell (row by row), so the entries near a point are a few slices.
     pub entries: Vec<Entry>,
     /// Position by id, keyed by the UUID's 128 bits (a third of the memory of the text).
-    by_id: KeyMap<usize>,
+    by_id: KeyMap<u32>,
     grid: Grid,
 }
 
@@ -146,8 +192,17 @@ pub fn key_of(id: &str) -> u128 {
 const CELL_LAT: f64 = 0.1;
 const CELL_LON: f64 = 0.15;
 
-/// A fixed grid over the box the entries span; cell `(row, col)` holds the entries from
-/// `starts[row * cols + col]` to `starts[row * cols + col + 1]`.
+/// Each row of cells is split into one lane per kind of work (a vacancy has one kind), so a
+/// youth who wants two kinds scans two lanes, not entries of all four.
+const LANES: usize = 4;
+
+fn lane(kind: u8) -> usize {
+    (kind.trailing_zeros() as usize).min(LANES - 1)
+}
+
+/// A fixed grid over the box the entries span; cell `(row, lane, col)` holds the entries from
+/// `starts[i]` to `starts[i + 1]`, `i = (row * LANES + lane) * cols + col`, so the cells of
+/// one row and lane across a span of columns are one slice.
 #[derive(Default)]
 struct Grid {
     lat0: f64,
@@ -167,7 +222,8 @@ impl Grid {
     }
 
     fn cell(&self, e: &Entry) -> usize {
-        self.row(e.latitude) * self.cols + self.col(e.longitude)
+        (self.row(f64::from(e.latitude)) * LANES + lane(e.kind)) * self.cols
+            + self.col(f64::from(e.longitude))
     }
 }
 
@@ -176,10 +232,11 @@ impl Snapshot {
     fn new(entries: Vec<Entry>) -> Snapshot {
         let (mut lat0, mut lat1, mut lon0, mut lon1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
         for e in &entries {
-            lat0 = lat0.min(e.latitude);
-            lat1 = lat1.max(e.latitude);
-            lon0 = lon0.min(e.longitude);
-            lon1 = lon1.max(e.longitude);
+            let (lat, lon) = (f64::from(e.latitude), f64::from(e.longitude));
+            lat0 = lat0.min(lat);
+            lat1 = lat1.max(lat);
+            lon0 = lon0.min(lon);
+            lon1 = lon1.max(lon);
         }
         let mut grid = Grid::default();
         if !entries.is_empty() {
@@ -190,7 +247,7 @@ impl Snapshot {
             grid.cols = (((lon1 - lon0) / CELL_LON) as usize + 1).min(1024);
         }
         let cells: Vec<usize> = entries.iter().map(|e| grid.cell(e)).collect();
-        let mut starts = vec![0u32; grid.rows * grid.cols + 1];
+        let mut starts = vec![0u32; grid.rows * LANES * grid.cols + 1];
         for &c in &cells {
             starts[c + 1] += 1;
         }
@@ -208,7 +265,7 @@ impl Snapshot {
         let by_id = entries
             .iter()
             .enumerate()
-            .map(|(i, e)| (e.key, i))
+            .map(|(i, e)| (e.key(), i as u32))
             .collect();
         Snapshot {
             entries,
@@ -224,14 +281,16 @@ impl Snapshot {
 
     /// The same, by [`key_of`] the id.
     pub fn get_by_key(&self, key: u128) -> Option<&Entry> {
-        self.by_id.get(&key).map(|&i| &self.entries[i])
+        self.by_id.get(&key).map(|&i| &self.entries[i as usize])
     }
 
-    /// Index positions of the entries in the grid cells that overlap this box (a superset of
-    /// the entries inside it: callers still check each one's position).
+    /// Index positions of the entries of these kinds (a mask of kind bits) in the grid cells
+    /// that overlap this box: a superset of the entries inside it, so callers still check
+    /// each one's position.
     pub fn near(
         &self,
         (lat_min, lat_max, lon_min, lon_max): (f64, f64, f64, f64),
+        kinds: i32,
     ) -> impl Iterator<Item = usize> + '_ {
         let g = &self.grid;
         let outside = self.entries.is_empty()
@@ -245,10 +304,16 @@ impl Snapshot {
             (g.row(lat_min), g.row(lat_max))
         };
         let (c0, c1) = (g.col(lon_min), g.col(lon_max));
+        let lanes: Vec<usize> = (0..LANES).filter(|l| kinds & (1 << l) != 0).collect();
         (r0..=r1).flat_map(move |r| {
-            let from = g.starts[r * g.cols + c0] as usize;
-            let to = g.starts[r * g.cols + c1 + 1] as usize;
-            from..to
+            lanes
+                .clone()
+                .into_iter()
+                .map(move |l| {
+                    let first = (r * LANES + l) * g.cols;
+                    g.starts[first + c0] as usize..g.starts[first + c1 + 1] as usize
+                })
+                .flatten()
         })
     }
 }
@@ -368,28 +433,42 @@ impl VacancyIndex {
         }
         let newest = rows.iter().map(|r| r.updated_at).max();
         let current = self.snapshot();
+        let entries: Vec<(u128, Option<Entry>)> = rows
+            .into_iter()
+            .map(|row| (key_of(row.id.as_str()), row.entry()))
+            .collect();
+        // A catch-up re-reads the rows of its last second; rebuilding the snapshot when none
+        // of them changed would copy the whole index every few seconds for nothing.
+        let unchanged = gone.iter().all(|id| current.get(id.as_str()).is_none())
+            && entries
+                .iter()
+                .all(|(key, entry)| current.get_by_key(*key).copied() == *entry);
+        if unchanged {
+            self.note_seen(newest);
+            return;
+        }
         let mut drop: Vec<bool> = vec![false; current.entries.len()];
         let mark = |id: &str, drop: &mut Vec<bool>| {
             if let Some(&i) = current.by_id.get(&key_of(id)) {
-                drop[i] = true;
+                drop[i as usize] = true;
             }
         };
         for id in gone {
             mark(id.as_str(), &mut drop);
         }
         let mut added = Vec::new();
-        for row in rows {
-            mark(row.id.as_str(), &mut drop);
-            if let Some(entry) = row.entry() {
-                added.push(entry);
+        for (key, entry) in entries {
+            if let Some(&i) = current.by_id.get(&key) {
+                drop[i as usize] = true;
             }
+            added.extend(entry);
         }
         let mut next: Vec<Entry> = current
             .entries
             .iter()
             .zip(&drop)
             .filter(|(_, d)| !**d)
-            .map(|(e, _)| e.clone())
+            .map(|(e, _)| *e)
             .collect();
         next.extend(added);
         self.replace(next);
@@ -403,52 +482,85 @@ mod tests {
     use rand::{Rng, SeedableRng};
 
     fn entry(rng: &mut rand::rngs::StdRng) -> Entry {
+        let key = key_of(VacancyId::generate().as_str());
         Entry {
-            id: VacancyId::generate(),
-            key: 0,
+            key: [(key >> 64) as u64, key as u64],
             latitude: rng.random_range(50.7..53.6),
             longitude: rng.random_range(3.3..7.3),
             competence_mask: 1,
-            kind: 1,
+            kind: 1 << rng.random_range(0..4),
             hours_min: 8,
             hours_max: 40,
-            max_distance_km: None,
+            max_distance: 0,
             requires_start_qualification: false,
-            published_at: None,
-            expires_at: None,
+            published: i32::MIN,
+            expires: i64::MIN,
         }
+    }
+
+    #[test]
+    fn an_entry_keeps_what_ranking_needs_and_rebuilds_its_id() {
+        let id = VacancyId::generate();
+        let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap();
+        let row = Row {
+            id: id.clone(),
+            latitude: 51.4416,
+            longitude: 5.4697,
+            competence_mask: 0b1011,
+            kind: 4,
+            hours_min: 16,
+            hours_max: 32,
+            max_distance_km: Some(15),
+            min_education: Some("mbo2".into()),
+            status: "open".into(),
+            published_at: Some(at("2026-11-20 12:00:00")),
+            expires_at: Some(at("2026-12-01 12:00:30")),
+            updated_at: at("2026-11-20 12:00:00"),
+        };
+        let e = row.entry().unwrap();
+        assert_eq!(e.id(), id.as_str());
+        assert_eq!(e.key(), key_of(id.as_str()));
+        assert_eq!(
+            (e.kind, e.hours_min, e.hours_max, e.max_distance_km()),
+            (4, 16, 32, Some(15))
+        );
+        assert!(e.requires_start_qualification);
+        assert!((f64::from(e.latitude) - 51.4416).abs() < 1e-5);
+        assert!(e.open_at(at("2026-12-01 12:00:29")) && !e.open_at(at("2026-12-01 12:00:30")));
+        assert!((e.age_days(at("2026-11-22 12:00:00")) - 2.0).abs() < 1e-9);
+        assert_eq!(std::mem::size_of::<Entry>(), 56);
     }
 
     #[test]
     fn the_grid_finds_every_entry_in_a_box_and_ids_still_resolve() {
         let mut rng = rand::rngs::StdRng::seed_from_u64(7);
         let mut entries: Vec<Entry> = (0..5_000).map(|_| entry(&mut rng)).collect();
-        for e in &mut entries {
-            e.key = key_of(e.id.as_str());
-        }
         // A far-away stray and an exact duplicate position must not break the cells.
         entries[0].latitude = 40.0;
         entries[1].latitude = entries[2].latitude;
         entries[1].longitude = entries[2].longitude;
-        let ids: Vec<VacancyId> = entries.iter().map(|e| e.id.clone()).collect();
+        let ids: Vec<String> = entries.iter().map(Entry::id).collect();
         let snapshot = Snapshot::new(entries);
         assert_eq!(snapshot.entries.len(), 5_000);
         for id in &ids {
-            assert_eq!(&snapshot.get(id.as_str()).expect("resolves").id, id);
+            assert_eq!(&snapshot.get(id).expect("resolves").id(), id);
         }
         for _ in 0..200 {
             let (lat, lon) = (rng.random_range(50.0..54.0), rng.random_range(3.0..8.0));
             let km = rng.random_range(1.0..100.0);
             let bbox @ (lat0, lat1, lon0, lon1) =
                 crate::matching::score::bounding_box(lat, lon, km);
+            let kinds = rng.random_range(1..16);
             let inside = |e: &Entry| {
-                (lat0..=lat1).contains(&e.latitude) && (lon0..=lon1).contains(&e.longitude)
+                i32::from(e.kind) & kinds != 0
+                    && (lat0..=lat1).contains(&f64::from(e.latitude))
+                    && (lon0..=lon1).contains(&f64::from(e.longitude))
             };
             let mut expected: Vec<usize> = (0..snapshot.entries.len())
                 .filter(|&i| inside(&snapshot.entries[i]))
                 .collect();
             let mut found: Vec<usize> = snapshot
-                .near(bbox)
+                .near(bbox, kinds)
                 .filter(|&i| inside(&snapshot.entries[i]))
                 .collect();
             expected.sort_unstable();
@@ -457,7 +569,7 @@ mod tests {
         }
         assert_eq!(
             Snapshot::new(Vec::new())
-                .near((50.0, 54.0, 3.0, 8.0))
+                .near((50.0, 54.0, 3.0, 8.0), 15)
                 .count(),
             0
         );

@@ -205,7 +205,7 @@ pub async fn youth_swipe(
         .vacancy_index
         .snapshot()
         .get(vacancy.as_str())
-        .is_some_and(|e| e.expires_at.is_some_and(|x| x > now));
+        .is_some_and(|e| e.open_at(now));
     if open {
         let (youth, id) = (user.account_id.clone(), vacancy.clone());
         let written = state
