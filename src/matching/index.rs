@@ -306,14 +306,10 @@ impl Snapshot {
         let (c0, c1) = (g.col(lon_min), g.col(lon_max));
         let lanes: Vec<usize> = (0..LANES).filter(|l| kinds & (1 << l) != 0).collect();
         (r0..=r1).flat_map(move |r| {
-            lanes
-                .clone()
-                .into_iter()
-                .map(move |l| {
-                    let first = (r * LANES + l) * g.cols;
-                    g.starts[first + c0] as usize..g.starts[first + c1 + 1] as usize
-                })
-                .flatten()
+            lanes.clone().into_iter().flat_map(move |l| {
+                let first = (r * LANES + l) * g.cols;
+                g.starts[first + c0] as usize..g.starts[first + c1 + 1] as usize
+            })
         })
     }
 }
