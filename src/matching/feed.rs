@@ -5,7 +5,8 @@
 //! a candidate page re-reads its rows with a filter on the truth. Either way a stale list
 //! cannot bring back a closed vacancy or a swiped card.
 
-use std::collections::HashSet;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashSet};
 use std::sync::Arc;
 
 use crate::competences::catalogue;
@@ -178,9 +179,63 @@ async fn compute_youth(state: &AppState, youth: &AccountId) -> Result<Vec<Item>,
         .iter()
         .filter_map(|d| d.2.as_deref().map(|e| (index::key_of(d.0.as_str()), e)))
         .collect();
-    let origin = score::Origin::new(lat, lon);
-    let radius = f64::from(profile.search_radius_km);
-    let (lat0, lat1, lon0, lon1) = score::bounding_box(lat, lon, radius);
+    let education = profile
+        .education_level
+        .as_deref()
+        .and_then(EducationLevel::parse);
+    let index = state.vacancy_index.snapshot();
+    let seeker = Seeker {
+        latitude: lat,
+        longitude: lon,
+        radius_km: profile.search_radius_km,
+        kinds: profile.kinds,
+        hours: (hmin, hmax),
+        competence_mask: profile.competence_mask,
+        lacks_start_qualification: !education.is_some_and(EducationLevel::is_start_qualification),
+        swiped: &swiped,
+        employer: &employer,
+        now,
+    };
+    let best = best_vacancies(&index, &seeker);
+    let items = best
+        .heap
+        .into_iter()
+        .map(|Reverse(r)| Item {
+            id: index.entries[r.position].id(),
+            key: index.entries[r.position].key(),
+            distance_km: r.distance_km,
+            score: r.score,
+            matched: r.matched,
+            reasons: r.reasons,
+        })
+        .collect();
+    Ok(rank(items))
+}
+
+/// What a youth's feed is ranked for.
+struct Seeker<'a> {
+    latitude: f64,
+    longitude: f64,
+    radius_km: i32,
+    kinds: i32,
+    hours: (i32, i32),
+    competence_mask: i64,
+    lacks_start_qualification: bool,
+    swiped: &'a index::KeyMap<()>,
+    /// The employer's decision per vacancy, where they made one.
+    employer: &'a index::KeyMap<&'a str>,
+    now: chrono::NaiveDateTime,
+}
+
+/// The best [`FEED_SIZE`] open vacancies of the index for a youth, unordered.
+///
+/// Only the grid cells around the youth are visited, nearest rows first, and a pair is
+/// scored in full only when its upper bound can beat the current last of the best 200.
+/// Positions are kept; the caller turns only the final 200 into ids.
+fn best_vacancies(index: &index::Snapshot, y: &Seeker<'_>) -> Best {
+    let origin = score::Origin::new(y.latitude, y.longitude);
+    let (lat0, lat1, lon0, lon1) =
+        score::bounding_box(y.latitude, y.longitude, f64::from(y.radius_km));
     // The index keeps positions in single precision; widen the box by more than its rounding.
     let (lat0, lat1, lon0, lon1) = (
         (lat0 - 1e-4) as f32,
@@ -188,74 +243,127 @@ async fn compute_youth(state: &AppState, youth: &AccountId) -> Result<Vec<Item>,
         (lon0 - 1e-4) as f32,
         (lon1 + 1e-4) as f32,
     );
-    let education = profile
-        .education_level
-        .as_deref()
-        .and_then(EducationLevel::parse);
-    let lacks_sq = !education.is_some_and(EducationLevel::is_start_qualification);
-    let index = state.vacancy_index.snapshot();
-    // Score by index position first; only the kept top ids are turned into strings.
-    // Only the grid cells around the youth are visited, not the whole index.
-    let mut scored: Vec<(f64, usize, f64, i64, u8)> = index
-        .near(
-            (
-                f64::from(lat0),
-                f64::from(lat1),
-                f64::from(lon0),
-                f64::from(lon1),
-            ),
-            profile.kinds,
-        )
-        .map(|i| (i, &index.entries[i]))
-        .filter(|(_, v)| {
-            profile.kinds & i32::from(v.kind) != 0
-                && i32::from(v.hours_min) <= hmax
-                && i32::from(v.hours_max) >= hmin
-                && (lat0..=lat1).contains(&v.latitude)
-                && (lon0..=lon1).contains(&v.longitude)
-                && v.open_at(now)
-                && (swiped.is_empty() || !swiped.contains_key(&v.key()))
-        })
-        .filter_map(|(i, v)| {
-            let d = origin.km(f64::from(v.latitude), f64::from(v.longitude));
-            let range = f64::from(
-                v.max_distance_km()
-                    .unwrap_or(i32::MAX)
-                    .min(profile.search_radius_km),
-            );
-            (d <= range).then(|| {
-                let age_days = v.age_days(now);
-                let s = score::score(&Pair {
-                    required: v.competence_mask,
-                    offered: profile.competence_mask,
-                    distance_km: d,
-                    range_km: range,
-                    youth_hours: (hmin, hmax),
-                    vacancy_hours: (i32::from(v.hours_min), i32::from(v.hours_max)),
-                    age_days,
-                    education_gap: v.requires_start_qualification && lacks_sq,
-                    other_side: other_side(employer.get(&v.key()).copied()),
-                });
-                (s.score, i, d, s.matched, Reason::to_bits(&s.reasons))
-            })
-        })
-        .collect();
-    if scored.len() > FEED_SIZE {
-        scored.select_nth_unstable_by(FEED_SIZE, |a, b| b.0.total_cmp(&a.0));
-        scored.truncate(FEED_SIZE);
+    let (hmin, hmax) = y.hours;
+    let now = y.now;
+    let mut best = Best::new(FEED_SIZE);
+    let youth_hours = (hmin, hmax);
+    let cells = index.near(
+        (
+            f64::from(lat0),
+            f64::from(lat1),
+            f64::from(lon0),
+            f64::from(lon1),
+        ),
+        y.kinds,
+    );
+    for i in cells {
+        let v = &index.entries[i];
+        let fits = y.kinds & i32::from(v.kind) != 0
+            && i32::from(v.hours_min) <= hmax
+            && i32::from(v.hours_max) >= hmin
+            && (lat0..=lat1).contains(&v.latitude)
+            && (lon0..=lon1).contains(&v.longitude)
+            && v.open_at(now)
+            && (y.swiped.is_empty() || !y.swiped.contains_key(&v.key()));
+        if !fits {
+            continue;
+        }
+        let vacancy_hours = (i32::from(v.hours_min), i32::from(v.hours_max));
+        let bound = score::upper_bound(
+            v.competence_mask,
+            y.competence_mask,
+            youth_hours,
+            vacancy_hours,
+        );
+        if bound < best.floor() {
+            continue;
+        }
+        let d = origin.km(f64::from(v.latitude), f64::from(v.longitude));
+        let range = f64::from(v.max_distance_km().unwrap_or(i32::MAX).min(y.radius_km));
+        if d > range {
+            continue;
+        }
+        let s = score::score(&Pair {
+            required: v.competence_mask,
+            offered: y.competence_mask,
+            distance_km: d,
+            range_km: range,
+            youth_hours,
+            vacancy_hours,
+            age_days: v.age_days(now),
+            education_gap: v.requires_start_qualification && y.lacks_start_qualification,
+            other_side: other_side(y.employer.get(&v.key()).copied()),
+        });
+        best.offer(Ranked {
+            score: s.score,
+            position: i,
+            distance_km: d,
+            matched: s.matched,
+            reasons: s.reasons,
+        });
     }
-    let items = scored
-        .into_iter()
-        .map(|(score, i, distance_km, matched, reasons)| Item {
-            id: index.entries[i].id(),
-            key: index.entries[i].key(),
-            distance_km,
-            score,
-            matched,
-            reasons,
-        })
-        .collect();
-    Ok(rank(items))
+    best
+}
+
+/// A scored index position, ordered by score alone.
+struct Ranked {
+    score: f64,
+    position: usize,
+    distance_km: f64,
+    matched: i64,
+    reasons: u8,
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.score.total_cmp(&other.score).is_eq()
+    }
+}
+
+impl Eq for Ranked {}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.score.total_cmp(&other.score)
+    }
+}
+
+/// The best `k` scored so far: a min-heap whose top is the current last place.
+struct Best {
+    k: usize,
+    heap: BinaryHeap<Reverse<Ranked>>,
+}
+
+impl Best {
+    fn new(k: usize) -> Best {
+        Best {
+            k,
+            heap: BinaryHeap::with_capacity(k + 1),
+        }
+    }
+
+    /// The score to beat to get in: minus infinity until there are `k`.
+    fn floor(&self) -> f64 {
+        match self.heap.peek() {
+            Some(Reverse(last)) if self.heap.len() >= self.k => last.score,
+            _ => f64::NEG_INFINITY,
+        }
+    }
+
+    fn offer(&mut self, r: Ranked) {
+        if self.heap.len() < self.k {
+            self.heap.push(Reverse(r));
+        } else if r.score > self.floor() {
+            self.heap.pop();
+            self.heap.push(Reverse(r));
+        }
+    }
 }
 
 fn other_side(decision: Option<&str>) -> OtherSide {
@@ -539,7 +647,7 @@ async fn compute_candidates(
                 distance_km: d,
                 score: s.score,
                 matched: s.matched,
-                reasons: Reason::to_bits(&s.reasons),
+                reasons: s.reasons,
             })
         })
         .collect();
@@ -714,6 +822,85 @@ mod tests {
             published_at: None,
             created_at: None,
             updated_at: None,
+        }
+    }
+
+    #[test]
+    fn the_pruned_grid_scan_keeps_the_same_best_as_scoring_everything() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+        let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 28)
+            .and_then(|d| d.and_hms_opt(12, 0, 0))
+            .unwrap();
+        let entries: Vec<index::Entry> = (0..20_000)
+            .map(|_| index::Entry::sample(&mut rng, now))
+            .collect();
+        let snapshot = index::Snapshot::new(entries.clone());
+        for round in 0..20 {
+            let swiped: index::KeyMap<()> = entries
+                .iter()
+                .step_by(7 + round)
+                .map(|e| (e.key(), ()))
+                .collect();
+            let employer: index::KeyMap<&str> = entries
+                .iter()
+                .skip(round)
+                .step_by(5)
+                .map(|e| (e.key(), if round % 2 == 0 { "like" } else { "pass" }))
+                .collect();
+            let hours_min = rng.random_range(4..=32);
+            let y = Seeker {
+                latitude: rng.random_range(51.2..52.6),
+                longitude: rng.random_range(4.3..6.2),
+                radius_km: rng.random_range(5..=60),
+                kinds: rng.random_range(1..16),
+                hours: (hours_min, rng.random_range(hours_min..=40)),
+                competence_mask: rng.random::<i64>() & 0xfff,
+                lacks_start_qualification: rng.random(),
+                swiped: &swiped,
+                employer: &employer,
+                now,
+            };
+            // Everything scored, no grid, no bound.
+            let origin = score::Origin::new(y.latitude, y.longitude);
+            let mut expected: Vec<f64> = entries
+                .iter()
+                .filter(|v| {
+                    y.kinds & i32::from(v.kind) != 0
+                        && i32::from(v.hours_min) <= y.hours.1
+                        && i32::from(v.hours_max) >= y.hours.0
+                        && v.open_at(now)
+                        && !swiped.contains_key(&v.key())
+                })
+                .filter_map(|v| {
+                    let d = origin.km(f64::from(v.latitude), f64::from(v.longitude));
+                    let range = f64::from(v.max_distance_km().unwrap_or(i32::MAX).min(y.radius_km));
+                    (d <= range).then(|| {
+                        score::score(&Pair {
+                            required: v.competence_mask,
+                            offered: y.competence_mask,
+                            distance_km: d,
+                            range_km: range,
+                            youth_hours: y.hours,
+                            vacancy_hours: (i32::from(v.hours_min), i32::from(v.hours_max)),
+                            age_days: v.age_days(now),
+                            education_gap: v.requires_start_qualification
+                                && y.lacks_start_qualification,
+                            other_side: other_side(employer.get(&v.key()).copied()),
+                        })
+                        .score
+                    })
+                })
+                .collect();
+            expected.sort_by(|a, b| b.total_cmp(a));
+            expected.truncate(FEED_SIZE);
+            let mut found: Vec<f64> = best_vacancies(&snapshot, &y)
+                .heap
+                .into_iter()
+                .map(|Reverse(r)| r.score)
+                .collect();
+            found.sort_by(|a, b| b.total_cmp(a));
+            assert_eq!(found, expected, "round {round}");
         }
     }
 

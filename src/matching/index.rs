@@ -45,6 +45,31 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// A random open vacancy somewhere in the Netherlands, for tests of the scans.
+    #[cfg(test)]
+    pub(crate) fn sample(rng: &mut impl rand::Rng, now: NaiveDateTime) -> Entry {
+        let key = key_of(VacancyId::generate().as_str());
+        let t = now.and_utc().timestamp();
+        let hours_min = rng.random_range(4..=32);
+        Entry {
+            key: [(key >> 64) as u64, key as u64],
+            competence_mask: rng.random::<i64>() & rng.random::<i64>() & 0xfff,
+            expires: t + rng.random_range(-86_400..86_400 * 60),
+            latitude: rng.random_range(51.0..52.8),
+            longitude: rng.random_range(4.0..6.5),
+            published: (t / 60 - rng.random_range(0..60 * 24 * 40)) as i32,
+            max_distance: if rng.random_bool(0.3) {
+                rng.random_range(5..40)
+            } else {
+                0
+            },
+            kind: 1 << rng.random_range(0..4),
+            hours_min,
+            hours_max: rng.random_range(hours_min..=40),
+            requires_start_qualification: rng.random_bool(0.3),
+        }
+    }
+
     pub fn key(&self) -> u128 {
         (u128::from(self.key[0]) << 64) | u128::from(self.key[1])
     }
@@ -229,7 +254,7 @@ impl Grid {
 
 impl Snapshot {
     /// Sorts the entries into grid cells (a counting sort: two passes, no comparisons).
-    fn new(entries: Vec<Entry>) -> Snapshot {
+    pub(crate) fn new(entries: Vec<Entry>) -> Snapshot {
         let (mut lat0, mut lat1, mut lon0, mut lon1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
         for e in &entries {
             let (lat, lon) = (f64::from(e.latitude), f64::from(e.longitude));
@@ -305,7 +330,12 @@ impl Snapshot {
         };
         let (c0, c1) = (g.col(lon_min), g.col(lon_max));
         let lanes: Vec<usize> = (0..LANES).filter(|l| kinds & (1 << l) != 0).collect();
-        (r0..=r1).flat_map(move |r| {
+        // The middle row first, then outwards: near entries first let a top-k scan raise its
+        // bar early.
+        let mut rows: Vec<usize> = (r0..=r1).collect();
+        let middle = (r0 + r1) / 2;
+        rows.sort_by_key(|r| r.abs_diff(middle));
+        rows.into_iter().flat_map(move |r| {
             lanes.clone().into_iter().flat_map(move |l| {
                 let first = (r * LANES + l) * g.cols;
                 g.starts[first + c0] as usize..g.starts[first + c1 + 1] as usize

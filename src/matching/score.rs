@@ -84,6 +84,12 @@ impl Reason {
         Reason::NoStartQualificationNeeded,
     ];
 
+    /// This reason's bit in a set of reasons kept as bits.
+    pub fn bit(self) -> u8 {
+        let i = Reason::ALL.iter().position(|r| *r == self).unwrap_or(0);
+        1 << i
+    }
+
     /// A set of reasons as bits, to keep them with a cached feed entry.
     pub fn to_bits(reasons: &[Reason]) -> u8 {
         Reason::ALL
@@ -131,7 +137,9 @@ pub struct Pair {
 pub struct Scored {
     pub score: f64,
     pub matched: i64,
-    pub reasons: Vec<Reason>,
+    /// The reasons as bits ([`Reason::to_bits`]); a scan scores thousands of pairs and keeps
+    /// two hundred, so no list is built per pair.
+    pub reasons: u8,
 }
 
 pub fn coverage(required: i64, offered: i64) -> f64 {
@@ -142,6 +150,25 @@ pub fn coverage(required: i64, offered: i64) -> f64 {
     f64::from((required & offered).count_ones()) / f64::from(needed)
 }
 
+/// The share of the vacancy's hour range the youth can work.
+fn hours_fit(youth: (i32, i32), vacancy: (i32, i32)) -> f64 {
+    let overlap = (youth.1.min(vacancy.1) - youth.0.max(vacancy.0) + 1).max(0);
+    let span = (vacancy.1 - vacancy.0 + 1).max(1);
+    (f64::from(overlap) / f64::from(span)).clamp(0.0, 1.0)
+}
+
+/// The most [`score`] can give this pair at any distance, age and decision of the other side
+/// (those parts at their best), from two popcounts and the hours: a scan skips the rest of
+/// the work for a pair that cannot beat the feed's current last place.
+pub fn upper_bound(
+    required: i64,
+    offered: i64,
+    youth_hours: (i32, i32),
+    vacancy_hours: (i32, i32),
+) -> f64 {
+    0.40 * coverage(required, offered) + 0.10 * hours_fit(youth_hours, vacancy_hours) + 0.50
+}
+
 pub fn score(p: &Pair) -> Scored {
     let cov = coverage(p.required, p.offered);
     let dist = if p.range_km > 0.0 {
@@ -149,11 +176,7 @@ pub fn score(p: &Pair) -> Scored {
     } else {
         0.0
     };
-    let overlap = (p.youth_hours.1.min(p.vacancy_hours.1) - p.youth_hours.0.max(p.vacancy_hours.0)
-        + 1)
-    .max(0);
-    let span = (p.vacancy_hours.1 - p.vacancy_hours.0 + 1).max(1);
-    let hours = (f64::from(overlap) / f64::from(span)).clamp(0.0, 1.0);
+    let hours = hours_fit(p.youth_hours, p.vacancy_hours);
     let fresh = 0.5f64.powf(p.age_days.max(0.0) / 14.0);
     let other = match p.other_side {
         OtherSide::Liked => 1.0,
@@ -162,18 +185,18 @@ pub fn score(p: &Pair) -> Scored {
     };
     let reciprocal = if p.education_gap { other * 0.25 } else { other };
     let score = 0.40 * cov + 0.20 * dist + 0.10 * hours + 0.10 * fresh + 0.20 * reciprocal;
-    let mut reasons = Vec::new();
+    let mut reasons = 0;
     if cov >= 0.5 {
-        reasons.push(Reason::CompetenceMatch);
+        reasons |= Reason::CompetenceMatch.bit();
     }
     if p.distance_km <= p.range_km / 3.0 {
-        reasons.push(Reason::Nearby);
+        reasons |= Reason::Nearby.bit();
     }
     if hours >= 1.0 {
-        reasons.push(Reason::HoursFit);
+        reasons |= Reason::HoursFit.bit();
     }
     if p.age_days <= 7.0 {
-        reasons.push(Reason::New);
+        reasons |= Reason::New.bit();
     }
     Scored {
         score,
@@ -185,6 +208,32 @@ pub fn score(p: &Pair) -> Scored {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_upper_bound_is_never_below_the_score() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        for _ in 0..20_000 {
+            let hours = |rng: &mut rand::rngs::StdRng| {
+                let a = rng.random_range(1..=40);
+                (a, rng.random_range(a..=40))
+            };
+            let p = Pair {
+                required: rng.random::<i64>() & 0xff,
+                offered: rng.random::<i64>() & 0xff,
+                distance_km: rng.random_range(0.0..30.0),
+                range_km: rng.random_range(0.0..30.0),
+                youth_hours: hours(&mut rng),
+                vacancy_hours: hours(&mut rng),
+                age_days: rng.random_range(-1.0..60.0),
+                education_gap: rng.random(),
+                other_side: [OtherSide::Liked, OtherSide::Passed, OtherSide::Undecided]
+                    [rng.random_range(0..3)],
+            };
+            let bound = upper_bound(p.required, p.offered, p.youth_hours, p.vacancy_hours);
+            assert!(bound >= score(&p).score - 1e-12);
+        }
+    }
 
     fn pair(required: i64, offered: i64, distance_km: f64) -> Pair {
         Pair {
@@ -212,8 +261,8 @@ mod tests {
         );
         assert_eq!(near_full.matched, 0b1111);
         assert!(
-            near_full.reasons.contains(&Reason::CompetenceMatch)
-                && near_full.reasons.contains(&Reason::Nearby)
+            Reason::from_bits(near_full.reasons).contains(&Reason::CompetenceMatch)
+                && Reason::from_bits(near_full.reasons).contains(&Reason::Nearby)
         );
     }
 
