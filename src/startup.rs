@@ -36,6 +36,8 @@ pub struct AppState {
     pub vacancy_index: Arc<crate::matching::index::VacancyIndex>,
     /// Public vacancy views for feed cards, briefly: an edit elsewhere shows within 30 s.
     pub cards: Arc<crate::matching::cards::CardCache<crate::matching::feed::CardTemplate>>,
+    /// Writes the common youth swipes in batches (group commit).
+    pub swipes: Arc<crate::matching::batch::SwipeWriter>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -95,6 +97,7 @@ pub async fn build_state(settings: Settings, clock: Clock) -> Result<AppState, S
     tracing::info!(open, "vacancy index loaded");
     Ok(AppState {
         vacancy_index,
+        swipes: Arc::new(crate::matching::batch::SwipeWriter::new(db.clone())),
         cards: Arc::new(crate::matching::cards::CardCache::new(
             20_000,
             std::time::Duration::from_secs(30),

@@ -2,6 +2,7 @@
 //! cached with a TTL, checked against the database on every page), swipes on one row per
 //! pair, matches made exactly once, contact after a match, and the conversation.
 
+pub mod batch;
 pub mod candidate_id;
 pub mod cards;
 pub mod feed;

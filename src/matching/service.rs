@@ -1,7 +1,7 @@
 //! Swipes, matches and the conversation after a match.
 //!
-//! A youth's swipe that cannot make a match (the employer has not liked them) is one
-//! conditional upsert (`store::record_youth_decision`). Every other swipe writes its side's
+//! A youth's swipe that cannot make a match (the employer has not liked them) is one row of
+//! a batched conditional upsert (`batch`, `store::record_youth_decisions`). Every other swipe writes its side's
 //! decision on the pair's single row inside one write transaction, with the row locked (see
 //! `store::lock_pair`). Whichever side likes second sees the other's like and creates the
 //! match, together with one email to each side through the outbox; when both like at the
@@ -27,7 +27,7 @@ use crate::startup::AppState;
 /// A side is mailed about new messages at most this often per conversation.
 const MESSAGE_MAIL_INTERVAL: TimeDelta = TimeDelta::hours(1);
 
-fn vacancy_not_found() -> ApiError {
+pub(crate) fn vacancy_not_found() -> ApiError {
     ApiError::not_found(
         "vacancy_not_found",
         "There is no vacancy with this id that you can see.",
@@ -207,19 +207,13 @@ pub async fn youth_swipe(
         .get(vacancy.as_str())
         .is_some_and(|e| e.open_at(now));
     if open {
-        let (youth, id) = (user.account_id.clone(), vacancy.clone());
         let written = state
-            .db
-            .run(move |conn| {
-                match store::record_youth_decision(conn, &youth, &id, decision.as_str(), now) {
-                    Ok(written) => Ok(written),
-                    // Deleted on another instance since the index last looked.
-                    Err(diesel::result::Error::DatabaseError(
-                        diesel::result::DatabaseErrorKind::ForeignKeyViolation,
-                        _,
-                    )) => Err(vacancy_not_found()),
-                    Err(e) => Err(e.into()),
-                }
+            .swipes
+            .record(store::YouthDecision {
+                youth: user.account_id.clone(),
+                vacancy: vacancy.clone(),
+                decision: decision.as_str(),
+                at: now,
             })
             .await?;
         if written {

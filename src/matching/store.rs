@@ -166,56 +166,92 @@ pub fn lock_pair(
     }
 }
 
-/// The youth's decision in one statement, for the common case: it writes (and answers
-/// true) only when the decision changes and the employer has not liked the youth, that is,
-/// when no match can come of it and none can exist. Otherwise it writes nothing and answers
-/// false, and the caller takes the locked path (`lock_pair`), which makes matches.
+/// A youth's decision on a pair, as the batched upsert takes it.
+#[derive(Debug, Clone)]
+pub struct YouthDecision {
+    pub youth: AccountId,
+    pub vacancy: VacancyId,
+    pub decision: &'static str,
+    pub at: NaiveDateTime,
+}
+
+#[derive(QueryableByName)]
+struct WrittenPair {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    youth_id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    vacancy_id: String,
+}
+
+/// Youths' decisions in one statement, for the common case: a row is written only when its
+/// decision changes and the employer has not liked the youth, that is, when no match can
+/// come of it and none can exist. Answers the (youth, vacancy) pairs written; for the others
+/// the caller takes the locked path (`lock_pair`), which makes matches. A pair may appear
+/// only once (PostgreSQL refuses to update a row twice in one statement).
 ///
-/// The upsert takes the row lock and checks its condition on the newest committed row, so
-/// a like from the employer that commits first turns this into the locked path, and one
+/// The upsert takes each row's lock and checks its condition on the newest committed row, so
+/// a like from the employer that commits first turns the pair into the locked path, and one
 /// that commits after sees this decision under its own lock: a match is still made once.
-pub fn record_youth_decision(
+pub fn record_youth_decisions(
     conn: &mut DbConn,
-    youth: &AccountId,
-    vacancy: &VacancyId,
-    decision: &str,
-    now: NaiveDateTime,
-) -> QueryResult<bool> {
+    rows: &[YouthDecision],
+) -> QueryResult<Vec<(String, String)>> {
     use diesel::sql_types::{Text, Timestamp};
+    use std::fmt::Write;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
     // Only the parameter syntax and the null-safe comparison differ between the dialects.
-    const SQL: &str = "INSERT INTO swipes (youth_id, vacancy_id, youth_decision, youth_decided_at, created_at) \
-         VALUES ({1}, {2}, {3}, {4}, {4}) \
-         ON CONFLICT (youth_id, vacancy_id) DO UPDATE \
+    let (param, ne) = if crate::db::is_postgres(conn) {
+        ('$', "IS DISTINCT FROM")
+    } else {
+        ('?', "IS NOT")
+    };
+    let mut sql = String::from(
+        "INSERT INTO swipes (youth_id, vacancy_id, youth_decision, youth_decided_at, created_at) VALUES ",
+    );
+    for i in 0..rows.len() {
+        let n = 4 * i;
+        let sep = if i == 0 { "" } else { ", " };
+        let _ = write!(
+            sql,
+            "{sep}({param}{}, {param}{}, {param}{}, {param}{}, {param}{})",
+            n + 1,
+            n + 2,
+            n + 3,
+            n + 4,
+            n + 4
+        );
+    }
+    let _ = write!(
+        sql,
+        " ON CONFLICT (youth_id, vacancy_id) DO UPDATE \
          SET youth_decision = excluded.youth_decision, youth_decided_at = excluded.youth_decided_at \
          WHERE swipes.youth_decision {ne} excluded.youth_decision \
-           AND swipes.employer_decision {ne} 'like'";
+           AND swipes.employer_decision {ne} 'like' \
+         RETURNING youth_id, vacancy_id"
+    );
+    macro_rules! run {
+        ($conn:expr, $backend:ty) => {{
+            let mut q = diesel::sql_query(sql).into_boxed::<$backend>();
+            for r in rows {
+                q = q
+                    .bind::<Text, _>(r.youth.as_str())
+                    .bind::<Text, _>(r.vacancy.as_str())
+                    .bind::<Text, _>(r.decision)
+                    .bind::<Timestamp, _>(r.at);
+            }
+            q.load::<WrittenPair>($conn)?
+        }};
+    }
     let written = match conn {
-        DbConn::Pg(pg) => diesel::sql_query(
-            SQL.replace("{1}", "$1")
-                .replace("{2}", "$2")
-                .replace("{3}", "$3")
-                .replace("{4}", "$4")
-                .replace("{ne}", "IS DISTINCT FROM"),
-        )
-        .bind::<Text, _>(youth.as_str())
-        .bind::<Text, _>(vacancy.as_str())
-        .bind::<Text, _>(decision)
-        .bind::<Timestamp, _>(now)
-        .execute(pg)?,
-        DbConn::Sqlite(lite) => diesel::sql_query(
-            SQL.replace("{1}", "?1")
-                .replace("{2}", "?2")
-                .replace("{3}", "?3")
-                .replace("{4}", "?4")
-                .replace("{ne}", "IS NOT"),
-        )
-        .bind::<Text, _>(youth.as_str())
-        .bind::<Text, _>(vacancy.as_str())
-        .bind::<Text, _>(decision)
-        .bind::<Timestamp, _>(now)
-        .execute(lite)?,
+        DbConn::Pg(pg) => run!(pg, diesel::pg::Pg),
+        DbConn::Sqlite(lite) => run!(lite, diesel::sqlite::Sqlite),
     };
-    Ok(written > 0)
+    Ok(written
+        .into_iter()
+        .map(|w| (w.youth_id, w.vacancy_id))
+        .collect())
 }
 
 /// A decision already made for this pair, without creating or locking anything.

@@ -208,6 +208,56 @@ api_test!(
 );
 
 api_test!(
+    async fn swipes_written_together_are_each_answered_for_themselves(app) {
+        let e = employer(&app, "batch@bakkerij.nl").await;
+        let kept = vacancy(&app, &e, json!({})).await;
+        let gone = vacancy(&app, &e, json!({})).await;
+        // Another instance deletes `gone`: the row is gone, this process's index still has it,
+        // so its swipes reach the batched write and fail there.
+        let target = gone.clone();
+        app.state.db.run(move |conn| {
+            use diesel::prelude::*;
+            use werkmatch::db::schema::vacancies as v;
+            diesel::delete(v::table.filter(v::id.eq(target))).execute(conn)?;
+            Ok(())
+        }).await.unwrap();
+        let mut requests = Vec::new();
+        for i in 0..8 {
+            let reg = app.register_youth(&format!("samen{i}@voorbeeld.nl")).await;
+            let token = reg["tokens"]["access_token"].as_str().unwrap().to_owned();
+            // The same pair twice at once, a pass, and a swipe on the deleted vacancy.
+            requests.push((token.clone(), kept.clone(), format!("/v1/me/swipes/{kept}"), "like"));
+            requests.push((token.clone(), kept.clone(), format!("/v1/me/swipes/{kept}"), "like"));
+            requests.push((token, gone.clone(), format!("/v1/me/swipes/{gone}"), "pass"));
+        }
+        let responses = futures_util::future::join_all(
+            requests.iter().map(|(t, _, path, d)| swipe(&app, t, path, d)),
+        )
+        .await;
+        for ((_, v, _, _), r) in requests.iter().zip(responses) {
+            if *v == kept {
+                let body = expect_json(r, StatusCode::OK).await;
+                assert_eq!(body["decision"], "like");
+                assert!(body["match_id"].is_null());
+            } else {
+                expect_problem(r, StatusCode::NOT_FOUND, "vacancy_not_found").await;
+            }
+        }
+        let target = kept.clone();
+        let likes = app.state.db.run(move |conn| {
+            use diesel::prelude::*;
+            use werkmatch::db::schema::swipes as s;
+            Ok(s::table
+                .filter(s::vacancy_id.eq(target))
+                .filter(s::youth_decision.eq("like"))
+                .count()
+                .get_result::<i64>(conn)?)
+        }).await.unwrap();
+        assert_eq!(likes, 8);
+    }
+);
+
+api_test!(
     async fn full_coverage_nearby_ranks_above_half_coverage_far_away(app) {
         let y = youth_with_profile(&app, "rank@voorbeeld.nl", &["teamwork", "reliability", "customer_focus", "punctuality"]).await;
         let e = employer(&app, "rank@bakkerij.nl").await;
