@@ -6,7 +6,7 @@
 //! cannot bring back a closed vacancy or a swiped card.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashSet};
+use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 use crate::competences::catalogue;
@@ -38,8 +38,8 @@ pub fn candidates_key(vacancy: &VacancyId) -> String {
 /// are the ones the score was computed with, so a card explains exactly its ranking.
 #[derive(Debug, Clone)]
 struct Item {
-    id: String,
-    /// `id` as the vacancy index and the card cache key it (parsed once).
+    /// The id (a vacancy's, or a youth's in a candidate feed) as its UUID's bits: how the
+    /// index and the card cache key it; the text is rebuilt only where needed.
     key: u128,
     distance_km: f64,
     score: f64,
@@ -48,19 +48,27 @@ struct Item {
 }
 
 impl Item {
+    /// The id as text (ids are UUIDs this service wrote in this form).
+    fn id(&self) -> String {
+        uuid::Uuid::from_u128(self.key).to_string()
+    }
+
     fn encode(&self) -> String {
         format!(
             "{}|{:.2}|{:.5}|{}|{}",
-            self.id, self.distance_km, self.score, self.matched, self.reasons
+            uuid::Uuid::from_u128(self.key),
+            self.distance_km,
+            self.score,
+            self.matched,
+            self.reasons
         )
     }
 
     fn decode(raw: &str) -> Option<Item> {
         let mut parts = raw.split('|');
-        let id = parts.next()?;
+        let id = uuid::Uuid::parse_str(parts.next()?).ok()?;
         Some(Item {
-            key: index::key_of(id),
-            id: id.to_owned(),
+            key: id.as_u128(),
             distance_km: parts.next()?.parse().ok()?,
             score: parts.next()?.parse().ok()?,
             matched: parts.next()?.parse().ok()?,
@@ -71,7 +79,8 @@ impl Item {
 }
 
 fn rank(mut items: Vec<Item>) -> Vec<Item> {
-    items.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+    // Equal scores in id order (a UUID's bits sort like its text).
+    items.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.key.cmp(&b.key)));
     items.truncate(FEED_SIZE);
     items
 }
@@ -201,7 +210,6 @@ async fn compute_youth(state: &AppState, youth: &AccountId) -> Result<Vec<Item>,
         .heap
         .into_iter()
         .map(|Reverse(r)| Item {
-            id: index.entries[r.position].id(),
             key: index.entries[r.position].key(),
             distance_km: r.distance_km,
             score: r.score,
@@ -380,9 +388,15 @@ async fn youth_entries(
     state: &AppState,
     youth: &AccountId,
     n: usize,
-) -> Result<(Vec<Item>, HashSet<String>), ApiError> {
+) -> Result<(Vec<Item>, index::KeyMap<()>), ApiError> {
     let key = youth_key(youth);
     if let Some((raw, gone)) = state.cache.feed_read(&key, n).await {
+        // The marker and any odd member simply parse to no key.
+        let gone = gone
+            .iter()
+            .filter_map(|id| uuid::Uuid::parse_str(id).ok())
+            .map(|u| (u.as_u128(), ()))
+            .collect();
         return Ok((raw.iter().filter_map(|r| Item::decode(r)).collect(), gone));
     }
     let items = compute_youth(state, youth).await?;
@@ -393,7 +407,10 @@ async fn youth_entries(
         let encoded: Vec<String> = items.iter().map(Item::encode).collect();
         state.cache.feed_write(&key, &encoded, ttl).await;
     }
-    Ok((items.into_iter().take(n).collect(), HashSet::new()))
+    Ok((
+        items.into_iter().take(n).collect(),
+        index::KeyMap::default(),
+    ))
 }
 
 /// A page of a youth's feed: the best-ranked vacancies they have not swiped.
@@ -413,14 +430,15 @@ pub async fn youth_feed(
     let mut cards = Vec::new();
     // A second pass only when the first found stale entries (swiped or closed since ranking).
     for _ in 0..2 {
-        let (items, gone) = youth_entries(state, &youth, limit * 2).await?;
+        // A few spare entries for ones found stale; a page short of cards reads again.
+        let (items, gone) = youth_entries(state, &youth, limit + limit / 2).await?;
         if items.is_empty() {
             break;
         }
         let now = state.clock.now_naive();
         let index = state.vacancy_index.snapshot();
         let (fresh, stale): (Vec<&Item>, Vec<&Item>) = items.iter().partition(|i| {
-            !gone.contains(&i.id) && index.get_by_key(i.key).is_some_and(|e| e.open_at(now))
+            !gone.contains_key(&i.key) && index.get_by_key(i.key).is_some_and(|e| e.open_at(now))
         });
         if !stale.is_empty() {
             let encoded: Vec<String> = stale.iter().map(|i| i.encode()).collect();
@@ -453,7 +471,7 @@ async fn card_templates(
         .iter()
         .zip(&found)
         .filter(|(_, f)| f.is_none())
-        .filter_map(|(i, _)| VacancyId::parse(&i.id))
+        .filter_map(|(i, _)| VacancyId::parse(&i.id()))
         .collect();
     if !missing.is_empty() {
         let now = state.clock.now_naive();
@@ -642,8 +660,7 @@ async fn compute_candidates(
                 other_side: other_side(y.youth_decision.as_deref()),
             });
             Some(Item {
-                id: y.account_id.to_string(),
-                key: 0,
+                key: index::key_of(y.account_id.as_str()),
                 distance_km: d,
                 score: s.score,
                 matched: s.matched,
@@ -707,7 +724,7 @@ pub async fn candidates(
         }
         let ids: Vec<AccountId> = items
             .iter()
-            .filter_map(|i| AccountId::parse(&i.id))
+            .filter_map(|i| AccountId::parse(&i.id()))
             .collect();
         let v = vacancy.clone();
         let rows = state
@@ -717,7 +734,10 @@ pub async fn candidates(
         let mut stale = 0;
         cards.clear();
         for item in &items {
-            match rows.iter().find(|r| r.account_id.as_str() == item.id) {
+            match rows
+                .iter()
+                .find(|r| index::key_of(r.account_id.as_str()) == item.key)
+            {
                 Some(profile) if cards.len() < limit => {
                     let p = crate::youth::service::view(profile.clone(), today);
                     let coverage = score::coverage(row.competence_mask, item.matched);
@@ -918,7 +938,6 @@ mod tests {
             .iter()
             .enumerate()
             .map(|(n, v)| Item {
-                id: v.id.to_string(),
                 key: index::key_of(v.id.as_str()),
                 distance_km: 2.71 * (n + 1) as f64,
                 score: 0.5,
