@@ -504,7 +504,10 @@ pub fn forget_card(state: &AppState, vacancy: &VacancyId) {
 /// A feed card's vacancy part, serialized once and shared by every page while cached; a page
 /// adds the youth's own part (`distance_km`, `why`) to it.
 pub struct CardTemplate {
-    competences: Vec<String>,
+    /// The required competences in the vacancy's order with their catalogue bits, looked up
+    /// once here (a lookup per card per page was the top cost of a warm page).
+    competences: Vec<(String, u8)>,
+    mask: i64,
     open_to_youth_without_start_qualification: bool,
     /// The card's JSON without `distance_km` and `why`, and without its closing brace.
     json: Box<str>,
@@ -512,10 +515,15 @@ pub struct CardTemplate {
 
 impl CardTemplate {
     fn new(v: Vacancy) -> Result<CardTemplate, ApiError> {
-        let (competences, open) = (
-            v.competences.clone(),
-            v.open_to_youth_without_start_qualification,
-        );
+        let competences: Vec<(String, u8)> = v
+            .competences
+            .iter()
+            .filter_map(|code| catalogue::by_code(code).map(|c| (code.clone(), c.bit)))
+            .collect();
+        let mask = competences
+            .iter()
+            .fold(0i64, |m, (_, bit)| m | (1i64 << bit));
+        let open = v.open_to_youth_without_start_qualification;
         let mut value = serde_json::to_value(card(v, 0.0, empty_why()))
             .map_err(|e| ApiError::internal(format!("feed card: {e}")))?;
         if let Some(fields) = value.as_object_mut() {
@@ -526,6 +534,7 @@ impl CardTemplate {
         json.pop();
         Ok(CardTemplate {
             competences,
+            mask,
             open_to_youth_without_start_qualification: open,
             json: json.into(),
         })
@@ -533,21 +542,20 @@ impl CardTemplate {
 
     /// Why this vacancy is shown to the youth it was ranked for.
     fn why(&self, item: &Item) -> Why {
-        let mask = catalogue::mask_of(
-            self.competences
-                .iter()
-                .filter_map(|c| catalogue::by_code(c)),
-        );
         let mut reasons = Reason::from_bits(item.reasons);
         if self.open_to_youth_without_start_qualification {
             reasons.push(Reason::NoStartQualificationNeeded);
         }
-        why(
-            item.matched,
-            &self.competences,
-            score::coverage(mask, item.matched),
+        Why {
+            matched_competences: self
+                .competences
+                .iter()
+                .filter(|(_, bit)| item.matched & (1i64 << bit) != 0)
+                .map(|(code, _)| code.clone())
+                .collect(),
+            coverage: score::coverage(self.mask, item.matched),
             reasons,
-        )
+        }
     }
 }
 
