@@ -237,8 +237,9 @@ struct Seeker<'a> {
 
 /// The best [`FEED_SIZE`] open vacancies of the index for a youth, unordered.
 ///
-/// Only the grid cells around the youth are visited, nearest rows first, and a pair is
-/// scored in full only when its upper bound can beat the current last of the best 200.
+/// Only the grid cells around the youth are visited, nearest first, until cells too far for
+/// anything in them to get in; and a pair is scored in full only when its upper bound
+/// can beat the current last of the best 200.
 /// Positions are kept; the caller turns only the final 200 into ids.
 fn best_vacancies(index: &index::Snapshot, y: &Seeker<'_>) -> Best {
     let origin = score::Origin::new(y.latitude, y.longitude);
@@ -263,8 +264,15 @@ fn best_vacancies(index: &index::Snapshot, y: &Seeker<'_>) -> Best {
             f64::from(lon1),
         ),
         y.kinds,
+        (y.latitude, y.longitude),
     );
-    for i in cells {
+    let radius = f64::from(y.radius_km);
+    let any_decided = !y.employer.is_empty();
+    for (row_km, i) in cells {
+        // Cells come nearest first: once even a perfect pair this far cannot get in, stop.
+        if score::best_at_distance(row_km, radius, any_decided) < best.floor() {
+            break;
+        }
         let v = &index.entries[i];
         let fits = y.kinds & i32::from(v.kind) != 0
             && i32::from(v.hours_min) <= hmax
@@ -277,11 +285,19 @@ fn best_vacancies(index: &index::Snapshot, y: &Seeker<'_>) -> Best {
             continue;
         }
         let vacancy_hours = (i32::from(v.hours_min), i32::from(v.hours_max));
+        let education_gap = v.requires_start_qualification && y.lacks_start_qualification;
+        let other = if y.employer.is_empty() {
+            OtherSide::Undecided
+        } else {
+            other_side(y.employer.get(&v.key()).copied())
+        };
         let bound = score::upper_bound(
             v.competence_mask,
             y.competence_mask,
             youth_hours,
             vacancy_hours,
+            education_gap,
+            other,
         );
         if bound < best.floor() {
             continue;
@@ -299,8 +315,8 @@ fn best_vacancies(index: &index::Snapshot, y: &Seeker<'_>) -> Best {
             youth_hours,
             vacancy_hours,
             age_days: v.age_days(now),
-            education_gap: v.requires_start_qualification && y.lacks_start_qualification,
-            other_side: other_side(y.employer.get(&v.key()).copied()),
+            education_gap,
+            other_side: other,
         });
         best.offer(Ranked {
             score: s.score,

@@ -311,34 +311,74 @@ impl Snapshot {
 
     /// Index positions of the entries of these kinds (a mask of kind bits) in the grid cells
     /// that overlap this box: a superset of the entries inside it, so callers still check
-    /// each one's position.
+    /// each one's position. Each comes with a lower bound of its distance in km from `from`
+    /// (its cell's nearest edge), and cells come nearest first, so the bound never decreases
+    /// along the way: a top-k scan can stop once it is too far for anything to get in.
     pub fn near(
         &self,
         (lat_min, lat_max, lon_min, lon_max): (f64, f64, f64, f64),
         kinds: i32,
-    ) -> impl Iterator<Item = usize> + '_ {
+        (from_lat, from_lon): (f64, f64),
+    ) -> impl Iterator<Item = (f64, usize)> + '_ {
         let g = &self.grid;
         let outside = self.entries.is_empty()
             || lat_max < g.lat0
             || lon_max < g.lon0
             || lat_min > g.lat0 + g.rows as f64 * CELL_LAT
             || lon_min > g.lon0 + g.cols as f64 * CELL_LON;
-        let (r0, r1) = if outside {
-            (1, 0)
+        let (r0, r1, c0, c1) = if outside {
+            (1, 0, 1, 0)
         } else {
-            (g.row(lat_min), g.row(lat_max))
+            (
+                g.row(lat_min),
+                g.row(lat_max),
+                g.col(lon_min),
+                g.col(lon_max),
+            )
         };
-        let (c0, c1) = (g.col(lon_min), g.col(lon_max));
+        // `score::Origin::km` is 111.19 km per degree of latitude, and per degree of longitude
+        // that times a cosine that, within this box, is at least `cos_low`. The edge rows and
+        // columns also hold whatever the grid's caps clamped into them: no outer edge there.
+        let (sin, cos) = from_lat.to_radians().sin_cos();
+        let half_height = (lat_max - lat_min).abs().max(0.0).to_radians() / 2.0;
+        let cos_low = (cos - sin.abs() * half_height).max(0.0);
+        let gap = |lo: f64, hi: f64, at: f64| (lo - at).max(at - hi).max(0.0);
+        let lat_gap = |r: usize| {
+            let lo = if r == 0 {
+                f64::NEG_INFINITY
+            } else {
+                g.lat0 + r as f64 * CELL_LAT
+            };
+            let hi = if r + 1 >= g.rows {
+                f64::INFINITY
+            } else {
+                g.lat0 + (r + 1) as f64 * CELL_LAT
+            };
+            gap(lo, hi, from_lat) * 111.0
+        };
+        let lon_gap = |c: usize| {
+            let lo = if c == 0 {
+                f64::NEG_INFINITY
+            } else {
+                g.lon0 + c as f64 * CELL_LON
+            };
+            let hi = if c + 1 >= g.cols {
+                f64::INFINITY
+            } else {
+                g.lon0 + (c + 1) as f64 * CELL_LON
+            };
+            gap(lo, hi, from_lon) * 111.0 * cos_low
+        };
         let lanes: Vec<usize> = (0..LANES).filter(|l| kinds & (1 << l) != 0).collect();
-        // The middle row first, then outwards: near entries first let a top-k scan raise its
-        // bar early.
-        let mut rows: Vec<usize> = (r0..=r1).collect();
-        let middle = (r0 + r1) / 2;
-        rows.sort_by_key(|r| r.abs_diff(middle));
-        rows.into_iter().flat_map(move |r| {
+        let mut cells: Vec<(f64, usize, usize)> = (r0..=r1)
+            .flat_map(|r| (c0..=c1).map(move |c| (r, c)))
+            .map(|(r, c)| (lat_gap(r).hypot(lon_gap(c)), r, c))
+            .collect();
+        cells.sort_by(|a, b| a.0.total_cmp(&b.0));
+        cells.into_iter().flat_map(move |(km, r, c)| {
             lanes.clone().into_iter().flat_map(move |l| {
-                let first = (r * LANES + l) * g.cols;
-                g.starts[first + c0] as usize..g.starts[first + c1 + 1] as usize
+                let cell = (r * LANES + l) * g.cols + c;
+                (g.starts[cell] as usize..g.starts[cell + 1] as usize).map(move |i| (km, i))
             })
         })
     }
@@ -586,7 +626,14 @@ mod tests {
                 .filter(|&i| inside(&snapshot.entries[i]))
                 .collect();
             let mut found: Vec<usize> = snapshot
-                .near(bbox, kinds)
+                .near(bbox, kinds, (lat, lon))
+                .map(|(km, i)| {
+                    let e = &snapshot.entries[i];
+                    let d = crate::matching::score::Origin::new(lat, lon)
+                        .km(f64::from(e.latitude), f64::from(e.longitude));
+                    assert!(km <= d + 1e-9, "row bound {km} above distance {d}");
+                    i
+                })
                 .filter(|&i| inside(&snapshot.entries[i]))
                 .collect();
             expected.sort_unstable();
@@ -595,7 +642,7 @@ mod tests {
         }
         assert_eq!(
             Snapshot::new(Vec::new())
-                .near((50.0, 54.0, 3.0, 8.0), 15)
+                .near((50.0, 54.0, 3.0, 8.0), 15, (52.0, 5.0))
                 .count(),
             0
         );

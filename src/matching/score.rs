@@ -157,16 +157,46 @@ fn hours_fit(youth: (i32, i32), vacancy: (i32, i32)) -> f64 {
     (f64::from(overlap) / f64::from(span)).clamp(0.0, 1.0)
 }
 
-/// The most [`score`] can give this pair at any distance, age and decision of the other side
-/// (those parts at their best), from two popcounts and the hours: a scan skips the rest of
-/// the work for a pair that cannot beat the feed's current last place.
+/// The most [`score`] can give this pair at any distance and age (those parts at their best;
+/// everything else is known), from two popcounts and the hours: a scan skips the rest of the
+/// work for a pair that cannot beat the feed's current last place.
 pub fn upper_bound(
     required: i64,
     offered: i64,
     youth_hours: (i32, i32),
     vacancy_hours: (i32, i32),
+    education_gap: bool,
+    other_side: OtherSide,
 ) -> f64 {
-    0.40 * coverage(required, offered) + 0.10 * hours_fit(youth_hours, vacancy_hours) + 0.50
+    let cov = coverage(required, offered);
+    0.40 * cov
+        + 0.10 * hours_fit(youth_hours, vacancy_hours)
+        + 0.30
+        + 0.20 * reciprocal(cov, education_gap, other_side)
+}
+
+/// The most [`score`] can give any pair at least `min_km` apart when the youth searches
+/// within `radius_km` (competences, hours and freshness at their best; the other side's part
+/// at its best for an undecided one, or a like when `any_decided`): past the point where
+/// this falls below the feed's last place, nothing farther can get in.
+pub fn best_at_distance(min_km: f64, radius_km: f64, any_decided: bool) -> f64 {
+    let dist = if radius_km > 0.0 {
+        (1.0 - min_km / radius_km).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let other = if any_decided { 1.0 } else { 0.7 };
+    0.40 + 0.20 * dist + 0.10 + 0.10 + 0.20 * other
+}
+
+/// The other side's fit: will they like back?
+fn reciprocal(cov: f64, education_gap: bool, other_side: OtherSide) -> f64 {
+    let other = match other_side {
+        OtherSide::Liked => 1.0,
+        OtherSide::Passed => 0.0,
+        OtherSide::Undecided => 0.3 + 0.4 * cov,
+    };
+    if education_gap { other * 0.25 } else { other }
 }
 
 pub fn score(p: &Pair) -> Scored {
@@ -178,13 +208,11 @@ pub fn score(p: &Pair) -> Scored {
     };
     let hours = hours_fit(p.youth_hours, p.vacancy_hours);
     let fresh = 0.5f64.powf(p.age_days.max(0.0) / 14.0);
-    let other = match p.other_side {
-        OtherSide::Liked => 1.0,
-        OtherSide::Passed => 0.0,
-        OtherSide::Undecided => 0.3 + 0.4 * cov,
-    };
-    let reciprocal = if p.education_gap { other * 0.25 } else { other };
-    let score = 0.40 * cov + 0.20 * dist + 0.10 * hours + 0.10 * fresh + 0.20 * reciprocal;
+    let score = 0.40 * cov
+        + 0.20 * dist
+        + 0.10 * hours
+        + 0.10 * fresh
+        + 0.20 * reciprocal(cov, p.education_gap, p.other_side);
     let mut reasons = 0;
     if cov >= 0.5 {
         reasons |= Reason::CompetenceMatch.bit();
@@ -230,8 +258,20 @@ mod tests {
                 other_side: [OtherSide::Liked, OtherSide::Passed, OtherSide::Undecided]
                     [rng.random_range(0..3)],
             };
-            let bound = upper_bound(p.required, p.offered, p.youth_hours, p.vacancy_hours);
+            let bound = upper_bound(
+                p.required,
+                p.offered,
+                p.youth_hours,
+                p.vacancy_hours,
+                p.education_gap,
+                p.other_side,
+            );
             assert!(bound >= score(&p).score - 1e-12);
+            if p.range_km <= 30.0 {
+                let decided = p.other_side != OtherSide::Undecided;
+                let far = best_at_distance(p.distance_km, 30.0, decided);
+                assert!(far >= score(&p).score - 1e-12);
+            }
         }
     }
 
