@@ -441,32 +441,50 @@ impl Cache {
     }
 
     /// The first `n` entries of a feed and the ids taken out of it since; `None` when there is
-    /// no list, or its set is gone, so the caller ranks afresh.
+    /// no list, or its set is gone, so the caller ranks afresh. With `exists`, also whether
+    /// that key is present, in the same round trip (a session check riding along); a cache
+    /// error answers "absent", as [`Cache::get`] does.
+    #[allow(clippy::type_complexity)]
     pub async fn feed_read(
         &self,
         key: &str,
         n: usize,
-    ) -> Option<(Vec<String>, std::collections::HashSet<String>)> {
-        let (items, gone): (Vec<String>, std::collections::HashSet<String>) = match self {
-            Cache::Redis { conn, .. } => {
-                let mut conn = conn.get();
-                let stop = n.max(1) as isize - 1;
-                redis::pipe()
-                    .lrange(self.key(key), 0, stop)
-                    .smembers(self.gone_key(key))
-                    .query_async(&mut conn)
-                    .await
-                    .unwrap_or_else(|e| Self::miss("feed_read", e).unwrap_or_default())
-            }
-            Cache::Memory { store, .. } => {
-                let gone = store
-                    .get(&self.gone_key(key))
-                    .map(|e| e.value.split('\n').map(str::to_owned).collect())
-                    .unwrap_or_default();
-                (self.list_head(key, n).await.unwrap_or_default(), gone)
-            }
-        };
-        (!items.is_empty() && gone.contains(GONE_MARKER)).then_some((items, gone))
+        exists: Option<&str>,
+    ) -> (
+        bool,
+        Option<(Vec<String>, std::collections::HashSet<String>)>,
+    ) {
+        let (present, items, gone): (bool, Vec<String>, std::collections::HashSet<String>) =
+            match self {
+                Cache::Redis { conn, .. } => {
+                    let mut conn = conn.get();
+                    let stop = n.max(1) as isize - 1;
+                    // Without `exists` the first answer is asked of the list itself and ignored.
+                    let asked = exists.map_or_else(|| self.key(key), |other| self.key(other));
+                    let (present, items, gone): (bool, Vec<String>, _) = redis::pipe()
+                        .exists(asked)
+                        .lrange(self.key(key), 0, stop)
+                        .smembers(self.gone_key(key))
+                        .query_async(&mut conn)
+                        .await
+                        .unwrap_or_else(|e| Self::miss("feed_read", e).unwrap_or_default());
+                    (present && exists.is_some(), items, gone)
+                }
+                Cache::Memory { store, .. } => {
+                    let present = exists.is_some_and(|k| store.get(&self.key(k)).is_some());
+                    let gone = store
+                        .get(&self.gone_key(key))
+                        .map(|e| e.value.split('\n').map(str::to_owned).collect())
+                        .unwrap_or_default();
+                    (
+                        present,
+                        self.list_head(key, n).await.unwrap_or_default(),
+                        gone,
+                    )
+                }
+            };
+        let feed = (!items.is_empty() && gone.contains(GONE_MARKER)).then_some((items, gone));
+        (present, feed)
     }
 
     /// Takes `id` out of the feed at `key` (after a swipe has committed).

@@ -28,12 +28,14 @@ impl AuthUser {
         if roles.contains(&self.role) {
             Ok(())
         } else {
-            Err(ApiError::forbidden(
-                "wrong_role",
-                "Your account type cannot do this.",
-            ))
+            Err(wrong_role())
         }
     }
+}
+
+/// 403: this account type cannot use the route.
+pub fn wrong_role() -> ApiError {
+    ApiError::forbidden("wrong_role", "Your account type cannot do this.")
 }
 
 fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
@@ -58,6 +60,41 @@ fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
     Ok(token.trim().to_owned())
 }
 
+/// The caller named by a valid access token, before the session is checked against the
+/// revoked list.
+async fn verified(
+    state: Option<web::Data<AppState>>,
+    token: Result<String, ApiError>,
+) -> Result<(web::Data<AppState>, AuthUser), ApiError> {
+    let state = state.ok_or_else(|| ApiError::internal("AppState missing"))?;
+    let claims = state
+        .tokens
+        .verify(&token?, state.clock.now())
+        .map_err(|e| match e {
+            TokenError::Expired => {
+                ApiError::unauthorized("token_expired", "The access token has expired; refresh it.")
+            }
+            TokenError::Invalid => {
+                ApiError::unauthorized("invalid_token", "The access token is not valid.")
+            }
+        })?;
+    let invalid = || ApiError::unauthorized("invalid_token", "The access token is not valid.");
+    let account_id = AccountId::parse(&claims.sub).ok_or_else(invalid)?;
+    let session_id = SessionId::parse(&claims.sid).ok_or_else(invalid)?;
+    Ok((
+        state,
+        AuthUser {
+            account_id,
+            role: claims.role,
+            session_id,
+        },
+    ))
+}
+
+fn session_revoked() -> ApiError {
+    ApiError::unauthorized("session_revoked", "This session has ended. Sign in again.")
+}
+
 impl FromRequest for AuthUser {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<AuthUser, ApiError>>>>;
@@ -66,34 +103,66 @@ impl FromRequest for AuthUser {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = bearer(req);
         Box::pin(async move {
-            let state = state.ok_or_else(|| ApiError::internal("AppState missing"))?;
-            let claims = state
-                .tokens
-                .verify(&token?, state.clock.now())
-                .map_err(|e| match e {
-                    TokenError::Expired => ApiError::unauthorized(
-                        "token_expired",
-                        "The access token has expired; refresh it.",
-                    ),
-                    TokenError::Invalid => {
-                        ApiError::unauthorized("invalid_token", "The access token is not valid.")
-                    }
-                })?;
-            let invalid =
-                || ApiError::unauthorized("invalid_token", "The access token is not valid.");
-            let account_id = AccountId::parse(&claims.sub).ok_or_else(invalid)?;
-            let session_id = SessionId::parse(&claims.sid).ok_or_else(invalid)?;
-            if state.cache.get(&revoked_key(&session_id)).await.is_some() {
-                return Err(ApiError::unauthorized(
-                    "session_revoked",
-                    "This session has ended. Sign in again.",
-                ));
+            let (state, user) = verified(state, token).await?;
+            if state
+                .cache
+                .get(&revoked_key(&user.session_id))
+                .await
+                .is_some()
+            {
+                return Err(session_revoked());
             }
-            Ok(AuthUser {
-                account_id,
-                role: claims.role,
-                session_id,
-            })
+            Ok(user)
         })
+    }
+}
+
+/// A caller with a valid access token whose session is not yet checked against the revoked
+/// list: for a handler that reads the cache anyway and asks in the same round trip (the
+/// feed). The only way to the [`AuthUser`] is [`UncheckedUser::confirm`] with that answer,
+/// after [`UncheckedUser::ensure_active`] has asked on its own.
+pub struct UncheckedUser(AuthUser);
+
+impl UncheckedUser {
+    /// The cache key that is present when this session was revoked.
+    pub fn revoked_key(&self) -> String {
+        revoked_key(&self.0.session_id)
+    }
+
+    pub fn role(&self) -> Role {
+        self.0.role
+    }
+
+    pub fn account_id(&self) -> &AccountId {
+        &self.0.account_id
+    }
+
+    /// The user, given whether `revoked_key` was present.
+    pub fn confirm(self, revoked: bool) -> Result<AuthUser, ApiError> {
+        if revoked {
+            Err(session_revoked())
+        } else {
+            Ok(self.0)
+        }
+    }
+
+    /// 401 if the session was revoked, asking the cache alone: for answering a refusal that
+    /// comes before the feed's own read.
+    pub async fn ensure_active(&self, state: &AppState) -> Result<(), ApiError> {
+        if state.cache.get(&self.revoked_key()).await.is_some() {
+            return Err(session_revoked());
+        }
+        Ok(())
+    }
+}
+
+impl FromRequest for UncheckedUser {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<UncheckedUser, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer(req);
+        Box::pin(async move { Ok(UncheckedUser(verified(state, token).await?.1)) })
     }
 }

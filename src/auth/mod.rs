@@ -9,7 +9,7 @@ pub mod service;
 pub mod store;
 pub mod tokens;
 
-pub use extract::AuthUser;
+pub use extract::{AuthUser, UncheckedUser, wrong_role};
 
 /// Registers this domain's routes (under `/v1`).
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -9,6 +9,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::Arc;
 
+use crate::auth::UncheckedUser;
 use crate::competences::catalogue;
 use crate::db::ids::{AccountId, VacancyId};
 use crate::employers::model::Vacancy;
@@ -398,15 +399,18 @@ fn other_side(decision: Option<&str>) -> OtherSide {
     }
 }
 
-/// The ranked entries of a youth's feed and the ids swiped since it was ranked: from the
-/// cache, or ranked now (and then nothing is swiped since).
+/// A cached feed as read: its raw entries and the ids swiped since it was ranked.
+type Cached = (Vec<String>, std::collections::HashSet<String>);
+
+/// The ranked entries of a youth's feed and the ids swiped since it was ranked: from what
+/// was read from the cache, or ranked now (and then nothing is swiped since).
 async fn youth_entries(
     state: &AppState,
     youth: &AccountId,
     n: usize,
+    cached: Option<Cached>,
 ) -> Result<(Vec<Item>, index::KeyMap<()>), ApiError> {
-    let key = youth_key(youth);
-    if let Some((raw, gone)) = state.cache.feed_read(&key, n).await {
+    if let Some((raw, gone)) = cached {
         // The marker and any odd member simply parse to no key.
         let gone = gone
             .iter()
@@ -421,7 +425,10 @@ async fn youth_entries(
     let ttl = state.settings.feed_ttl;
     if !ttl.is_zero() {
         let encoded: Vec<String> = items.iter().map(Item::encode).collect();
-        state.cache.feed_write(&key, &encoded, ttl).await;
+        state
+            .cache
+            .feed_write(&youth_key(youth), &encoded, ttl)
+            .await;
     }
     Ok((
         items.into_iter().take(n).collect(),
@@ -437,17 +444,29 @@ async fn youth_entries(
 ///
 /// Returns the page as the JSON of a [`Feed`](crate::matching::model::Feed): the vacancy part of each card is serialized
 /// once per cached card ([`CardTemplate`]), only the youth's part per page.
+///
+/// The caller's session is checked against the revoked list in the same cache round trip as
+/// the first read of the feed.
 pub async fn youth_feed(
     state: &AppState,
-    youth: AccountId,
+    caller: UncheckedUser,
     limit: usize,
 ) -> Result<Vec<u8>, ApiError> {
-    let key = youth_key(&youth);
+    let key = youth_key(caller.account_id());
+    // A few spare entries for ones found stale; a page short of cards reads again.
+    let n = limit + limit / 2;
+    let (revoked, mut cached) = state
+        .cache
+        .feed_read(&key, n, Some(&caller.revoked_key()))
+        .await;
+    let youth = caller.confirm(revoked)?.account_id;
     let mut cards = Vec::new();
     // A second pass only when the first found stale entries (swiped or closed since ranking).
-    for _ in 0..2 {
-        // A few spare entries for ones found stale; a page short of cards reads again.
-        let (items, gone) = youth_entries(state, &youth, limit + limit / 2).await?;
+    for pass in 0..2 {
+        if pass > 0 {
+            cached = state.cache.feed_read(&key, n, None).await.1;
+        }
+        let (items, gone) = youth_entries(state, &youth, n, cached.take()).await?;
         if items.is_empty() {
             break;
         }

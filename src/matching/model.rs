@@ -109,6 +109,7 @@ pub struct Candidates {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LimitQuery {
     /// 1 to 50; 20 when left out.
     #[param(minimum = 1, maximum = 50)]

@@ -4,8 +4,8 @@ use actix_web::http::header::ContentType;
 use actix_web::web::{Data, Json, Path, Query};
 use actix_web::{HttpResponse, delete, get, post, put};
 
-use crate::auth::AuthUser;
 use crate::auth::model::Role;
+use crate::auth::{AuthUser, UncheckedUser, wrong_role};
 use crate::db::ids::{MatchId, MessageId, VacancyId};
 use crate::employers::routes::vacancy_id;
 use crate::error::{ApiError, Problem};
@@ -62,16 +62,28 @@ fn match_id(raw: &str) -> Result<MatchId, ApiError> {
 #[get("/me/feed")]
 pub async fn my_feed(
     state: Data<AppState>,
-    user: AuthUser,
-    query: Query<LimitQuery>,
-) -> Result<HttpResponse, ApiError> {
-    user.require(&[Role::Youth])?;
-    let limit = limit(query.limit, 20, 50)?;
-    // Already the JSON of a `Feed` (cards are serialized once, not per page).
-    let body = feed::youth_feed(&state, user.account_id, usize::from(limit)).await?;
-    Ok(HttpResponse::Ok()
-        .content_type(ContentType::json())
-        .body(body))
+    user: UncheckedUser,
+    query: Result<Query<LimitQuery>, actix_web::Error>,
+) -> Result<HttpResponse, actix_web::Error> {
+    // The session check rides along with the feed's first cache read. Whatever is refused
+    // before that still answers 401 first for a revoked session, as every other route does.
+    let refusal: actix_web::Error = if user.role() != Role::Youth {
+        wrong_role().into()
+    } else {
+        match query.map(|q| limit(q.limit, 20, 50)) {
+            Ok(Ok(limit)) => {
+                // Already the JSON of a `Feed` (cards are serialized once, not per page).
+                let body = feed::youth_feed(&state, user, usize::from(limit)).await?;
+                return Ok(HttpResponse::Ok()
+                    .content_type(ContentType::json())
+                    .body(body));
+            }
+            Ok(Err(e)) => e.into(),
+            Err(e) => e,
+        }
+    };
+    user.ensure_active(&state).await?;
+    Err(refusal)
 }
 
 /// Like or pass a vacancy. The same swipe twice answers the same; a pass can become a like,

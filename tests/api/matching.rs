@@ -258,6 +258,36 @@ api_test!(
 );
 
 api_test!(
+    async fn the_feed_refuses_an_ended_session_before_anything_else(app) {
+        // The feed checks the session in the same cache round trip as its first read; the
+        // answers must be those of every other route.
+        let y = youth_with_profile(&app, "uitgelogd@voorbeeld.nl", &["teamwork", "reliability", "customer_focus"]).await;
+        let e = employer(&app, "uitgelogd@bakkerij.nl").await;
+        vacancy(&app, &e, json!({})).await;
+        assert_eq!(feed_ids(&app, &y.token).await.len(), 1, "cached now");
+        expect_problem(app.get("/v1/me/feed", Some(&e)).await, StatusCode::FORBIDDEN, "wrong_role").await;
+        let login = |email: &'static str| {
+            let app = &app;
+            async move {
+                expect_json(app.post("/v1/auth/login", &json!({"email": email, "password": PASSWORD}), None).await, StatusCode::OK).await
+            }
+        };
+        for (email, token) in [("uitgelogd@voorbeeld.nl", y.token.clone()), ("uitgelogd@bakkerij.nl", e.clone())] {
+            let session = login(email).await;
+            let access = session["access_token"].as_str().unwrap().to_owned();
+            let res = app.post("/v1/auth/logout", &json!({"refresh_token": session["refresh_token"]}), None).await;
+            assert_eq!(res.status(), StatusCode::NO_CONTENT);
+            for path in ["/v1/me/feed", "/v1/me/feed?limit=500"] {
+                expect_problem(app.get(path, Some(&access)).await, StatusCode::UNAUTHORIZED, "session_revoked").await;
+            }
+            // The other session of the same account still works.
+            let other = app.get("/v1/me/feed", Some(&token)).await.status();
+            assert!(other == StatusCode::OK || other == StatusCode::FORBIDDEN, "{other}");
+        }
+    }
+);
+
+api_test!(
     async fn full_coverage_nearby_ranks_above_half_coverage_far_away(app) {
         let y = youth_with_profile(&app, "rank@voorbeeld.nl", &["teamwork", "reliability", "customer_focus", "punctuality"]).await;
         let e = employer(&app, "rank@bakkerij.nl").await;
