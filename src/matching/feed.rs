@@ -106,16 +106,35 @@ async fn candidate_entries(
     Ok(items.into_iter().take(n).collect())
 }
 
-fn why(matched: i64, required_order: &[String], coverage: f64, reasons: Vec<Reason>) -> Why {
-    let matched_competences = required_order
-        .iter()
-        .filter(|code| catalogue::by_code(code).is_some_and(|c| matched & (1i64 << c.bit) != 0))
-        .cloned()
-        .collect();
-    Why {
-        matched_competences,
-        coverage,
-        reasons,
+/// A vacancy's required competences in its order, with their catalogue bits looked up once
+/// (not per card per page), to explain a ranking.
+struct Required {
+    codes: Vec<(String, u8)>,
+    mask: i64,
+}
+
+impl Required {
+    fn of(codes: &[String]) -> Required {
+        let codes: Vec<(String, u8)> = codes
+            .iter()
+            .filter_map(|code| catalogue::by_code(code).map(|c| (code.clone(), c.bit)))
+            .collect();
+        let mask = codes.iter().fold(0i64, |m, (_, bit)| m | (1i64 << bit));
+        Required { codes, mask }
+    }
+
+    /// Why a pair with these `matched` competences ranked as it did.
+    fn why(&self, matched: i64, reasons: Vec<Reason>) -> Why {
+        Why {
+            matched_competences: self
+                .codes
+                .iter()
+                .filter(|(_, bit)| matched & (1i64 << bit) != 0)
+                .map(|(code, _)| code.clone())
+                .collect(),
+            coverage: score::coverage(self.mask, matched),
+            reasons,
+        }
     }
 }
 
@@ -472,9 +491,9 @@ pub async fn youth_feed(
         }
         let now = state.clock.now_naive();
         let index = state.vacancy_index.snapshot();
-        let (fresh, stale): (Vec<&Item>, Vec<&Item>) = items.iter().partition(|i| {
-            !gone.contains_key(&i.key) && index.get_by_key(i.key).is_some_and(|e| e.open_at(now))
-        });
+        let (fresh, stale): (Vec<&Item>, Vec<&Item>) = items
+            .iter()
+            .partition(|i| !gone.contains_key(&i.key) && index.is_open(i.key, now));
         if !stale.is_empty() {
             let encoded: Vec<String> = stale.iter().map(|i| i.encode()).collect();
             state.cache.list_remove_many(&key, &encoded).await;
@@ -539,10 +558,7 @@ pub fn forget_card(state: &AppState, vacancy: &VacancyId) {
 /// A feed card's vacancy part, serialized once and shared by every page while cached; a page
 /// adds the youth's own part (`distance_km`, `why`) to it.
 pub struct CardTemplate {
-    /// The required competences in the vacancy's order with their catalogue bits, looked up
-    /// once here (a lookup per card per page was the top cost of a warm page).
-    competences: Vec<(String, u8)>,
-    mask: i64,
+    required: Required,
     open_to_youth_without_start_qualification: bool,
     /// The card's JSON without `distance_km` and `why`, and without its closing brace.
     json: Box<str>,
@@ -550,14 +566,7 @@ pub struct CardTemplate {
 
 impl CardTemplate {
     fn new(v: Vacancy) -> Result<CardTemplate, ApiError> {
-        let competences: Vec<(String, u8)> = v
-            .competences
-            .iter()
-            .filter_map(|code| catalogue::by_code(code).map(|c| (code.clone(), c.bit)))
-            .collect();
-        let mask = competences
-            .iter()
-            .fold(0i64, |m, (_, bit)| m | (1i64 << bit));
+        let required = Required::of(&v.competences);
         let open = v.open_to_youth_without_start_qualification;
         let mut value = serde_json::to_value(card(v, 0.0, empty_why()))
             .map_err(|e| ApiError::internal(format!("feed card: {e}")))?;
@@ -568,8 +577,7 @@ impl CardTemplate {
         let mut json = value.to_string();
         json.pop();
         Ok(CardTemplate {
-            competences,
-            mask,
+            required,
             open_to_youth_without_start_qualification: open,
             json: json.into(),
         })
@@ -581,16 +589,7 @@ impl CardTemplate {
         if self.open_to_youth_without_start_qualification {
             reasons.push(Reason::NoStartQualificationNeeded);
         }
-        Why {
-            matched_competences: self
-                .competences
-                .iter()
-                .filter(|(_, bit)| item.matched & (1i64 << bit) != 0)
-                .map(|(code, _)| code.clone())
-                .collect(),
-            coverage: score::coverage(self.mask, item.matched),
-            reasons,
-        }
+        self.required.why(item.matched, reasons)
     }
 }
 
@@ -672,6 +671,7 @@ async fn compute_candidates(
         .run(move |conn| Ok(store::youth_candidates(conn, &id, &masks, bbox, hours)?))
         .await?;
     let now = state.clock.now_naive();
+    let origin = score::Origin::new(vacancy.latitude, vacancy.longitude);
     let required_education = vacancy
         .min_education
         .as_deref()
@@ -680,7 +680,8 @@ async fn compute_candidates(
         .into_iter()
         .filter_map(|y| {
             let (lat, lon) = (y.latitude?, y.longitude?);
-            let d = score::distance_km(vacancy.latitude, vacancy.longitude, lat, lon);
+            // The formula the youth's feed uses, so both sides see the same distance.
+            let d = origin.km(lat, lon);
             let range = f64::from(
                 y.search_radius_km
                     .min(vacancy.max_distance_km.unwrap_or(i32::MAX)),
@@ -757,7 +758,8 @@ pub async fn candidates(
         ));
     }
     let key = candidates_key(&vacancy);
-    let required: Vec<String> = serde_json::from_str(&row.competences).unwrap_or_default();
+    let required =
+        Required::of(&serde_json::from_str::<Vec<String>>(&row.competences).unwrap_or_default());
     let today = now.date();
     let mut cards = Vec::new();
     for _ in 0..2 {
@@ -774,16 +776,16 @@ pub async fn candidates(
             .db
             .run(move |conn| Ok(store::candidate_rows(conn, &v, &ids)?))
             .await?;
-        let mut stale = 0;
+        let rows: index::KeyMap<crate::youth::store::ProfileRow> = rows
+            .into_iter()
+            .map(|r| (index::key_of(r.account_id.as_str()), r))
+            .collect();
+        let mut stale = Vec::new();
         cards.clear();
         for item in &items {
-            match rows
-                .iter()
-                .find(|r| index::key_of(r.account_id.as_str()) == item.key)
-            {
+            match rows.get(&item.key) {
                 Some(profile) if cards.len() < limit => {
                     let p = crate::youth::service::view(profile.clone(), today);
-                    let coverage = score::coverage(row.competence_mask, item.matched);
                     cards.push(CandidateCard {
                         candidate_id: state.candidate_ids.encode(&vacancy, &profile.account_id),
                         competences: p.competences,
@@ -797,22 +799,17 @@ pub async fn candidates(
                         driving_licence: p.driving_licence,
                         languages: p.languages,
                         distance_km: round_km(item.distance_km),
-                        why: why(
-                            item.matched,
-                            &required,
-                            coverage,
-                            Reason::from_bits(item.reasons),
-                        ),
+                        why: required.why(item.matched, Reason::from_bits(item.reasons)),
                     });
                 }
                 Some(_) => {}
-                None => {
-                    stale += 1;
-                    state.cache.list_remove(&key, &item.encode()).await;
-                }
+                None => stale.push(item.encode()),
             }
         }
-        if stale == 0 || cards.len() >= limit {
+        if !stale.is_empty() {
+            state.cache.list_remove_many(&key, &stale).await;
+        }
+        if stale.is_empty() || cards.len() >= limit {
             break;
         }
     }
@@ -833,9 +830,11 @@ pub async fn drop_from_youth_feed(state: &AppState, youth: &AccountId, vacancy: 
 pub async fn drop_from_candidates(state: &AppState, vacancy: &VacancyId, youth: &AccountId) {
     let key = candidates_key(vacancy);
     if let Some(items) = state.cache.list_head(&key, FEED_SIZE).await {
-        for raw in items.iter().filter(|r| r.starts_with(youth.as_str())) {
-            state.cache.list_remove(&key, raw).await;
-        }
+        let swiped: Vec<String> = items
+            .into_iter()
+            .filter(|r| r.starts_with(youth.as_str()))
+            .collect();
+        state.cache.list_remove_many(&key, &swiped).await;
     }
 }
 

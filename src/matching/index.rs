@@ -304,6 +304,11 @@ impl Snapshot {
         self.get_by_key(key_of(id))
     }
 
+    /// Whether the vacancy under this key is open (in the index, not expired) at `now`.
+    pub fn is_open(&self, key: u128, now: NaiveDateTime) -> bool {
+        self.get_by_key(key).is_some_and(|e| e.open_at(now))
+    }
+
     /// The same, by [`key_of`] the id.
     pub fn get_by_key(&self, key: u128) -> Option<&Entry> {
         self.by_id.get(&key).map(|&i| &self.entries[i as usize])

@@ -11,7 +11,8 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// Great-circle distance in km.
+/// Great-circle distance in km: the reference [`Origin::km`] is tested against.
+#[cfg(test)]
 pub fn distance_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
     let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
     let dp = (lat2 - lat1).to_radians();

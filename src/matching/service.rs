@@ -18,9 +18,9 @@ use crate::employers::model::{OrganisationSummary, ShownStatus, VacancyStatus};
 use crate::employers::service::is_public;
 use crate::employers::store::VacancyRow;
 use crate::error::{ApiError, FieldError};
-use crate::matching::feed;
 use crate::matching::model::*;
 use crate::matching::store::{self, MatchOwner, MatchRow, MessageRow, SwipeRow};
+use crate::matching::{feed, index};
 use crate::notifications::{Outbox, templates};
 use crate::startup::AppState;
 
@@ -204,8 +204,7 @@ pub async fn youth_swipe(
     let open = state
         .vacancy_index
         .snapshot()
-        .get(vacancy.as_str())
-        .is_some_and(|e| e.open_at(now));
+        .is_open(index::key_of(vacancy.as_str()), now);
     if open {
         let written = state
             .swipes

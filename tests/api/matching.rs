@@ -272,7 +272,10 @@ api_test!(
                 expect_json(app.post("/v1/auth/login", &json!({"email": email, "password": PASSWORD}), None).await, StatusCode::OK).await
             }
         };
-        for (email, token) in [("uitgelogd@voorbeeld.nl", y.token.clone()), ("uitgelogd@bakkerij.nl", e.clone())] {
+        for (email, token, other_answer) in [
+            ("uitgelogd@voorbeeld.nl", y.token.clone(), StatusCode::OK),
+            ("uitgelogd@bakkerij.nl", e.clone(), StatusCode::FORBIDDEN),
+        ] {
             let session = login(email).await;
             let access = session["access_token"].as_str().unwrap().to_owned();
             let res = app.post("/v1/auth/logout", &json!({"refresh_token": session["refresh_token"]}), None).await;
@@ -280,9 +283,9 @@ api_test!(
             for path in ["/v1/me/feed", "/v1/me/feed?limit=500"] {
                 expect_problem(app.get(path, Some(&access)).await, StatusCode::UNAUTHORIZED, "session_revoked").await;
             }
-            // The other session of the same account still works.
-            let other = app.get("/v1/me/feed", Some(&token)).await.status();
-            assert!(other == StatusCode::OK || other == StatusCode::FORBIDDEN, "{other}");
+            // The other session of the same account still works: a page for the youth, the
+            // role refusal (not 401) for the employer.
+            assert_eq!(app.get("/v1/me/feed", Some(&token)).await.status(), other_answer, "{email}");
         }
     }
 );
@@ -334,6 +337,26 @@ api_test!(
         // Another organisation's member cannot see them.
         let other = employer(&app, "nieuwsgierig@concurrent.nl").await;
         expect_problem(app.get(&format!("/v1/vacancies/{v}/candidates"), Some(&other)).await, StatusCode::FORBIDDEN, "not_your_vacancy").await;
+    }
+);
+
+api_test!(
+    async fn both_sides_see_the_same_distance_and_the_same_matched_competences(app) {
+        let y = youth_with_profile(&app, "afstand@voorbeeld.nl", &["teamwork", "reliability", "customer_focus"]).await;
+        let e = employer(&app, "afstand@bakkerij.nl").await;
+        let v = vacancy(&app, &e, json!({"competences": ["customer_focus", "hygiene", "teamwork"], "location": loc(HELMOND), "place_name": "Helmond"})).await;
+        let feed = expect_json(app.get("/v1/me/feed", Some(&y.token)).await, StatusCode::OK).await;
+        let cards = expect_json(app.get(&format!("/v1/vacancies/{v}/candidates"), Some(&e)).await, StatusCode::OK).await;
+        let (mine, theirs) = (&feed["items"][0], &cards["items"][0]);
+        assert_eq!(mine["vacancy_id"], v.as_str());
+        let km = mine["distance_km"].as_f64().unwrap();
+        assert!(km > 10.0 && km < 15.0, "Eindhoven to Helmond: {km}");
+        assert_eq!(theirs["distance_km"], mine["distance_km"]);
+        // In the vacancy's order; coverage 2 of 3 on both sides.
+        assert_eq!(mine["why"]["matched_competences"], json!(["customer_focus", "teamwork"]));
+        assert_eq!(theirs["why"]["matched_competences"], mine["why"]["matched_competences"]);
+        assert_eq!(theirs["why"]["coverage"], mine["why"]["coverage"]);
+        assert!((mine["why"]["coverage"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-9);
     }
 );
 
