@@ -38,6 +38,150 @@ impl FieldError {
     }
 }
 
+/// Declares [`ProblemCode`]: each code with its status, in one table (the README's table of
+/// errors follows the same order).
+macro_rules! problem_codes {
+    ($($(#[doc = $doc:literal])* $variant:ident = ($code:literal, $status:literal),)*) => {
+        /// The stable, machine-readable code of a problem. Clients switch on it; a code they do
+        /// not know yet (added in a later version) is handled by its HTTP status.
+        // The wire name comes from `rename_all` (a per-variant `rename` with a macro
+        // fragment is lost on the contract's derive); a test pins it to the code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum ProblemCode {
+            $($(#[doc = $doc])* $variant,)*
+        }
+
+        impl ProblemCode {
+            /// Every code, in the order of the README's table.
+            pub const ALL: &[ProblemCode] = &[$(ProblemCode::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ProblemCode::$variant => $code,)*
+                }
+            }
+
+            /// The one HTTP status this code is answered with.
+            pub fn status(self) -> u16 {
+                match self {
+                    $(ProblemCode::$variant => $status,)*
+                }
+            }
+
+            /// What the code means, for the contract.
+            pub fn meaning(self) -> &'static str {
+                match self {
+                    $(ProblemCode::$variant => concat!($($doc),*).trim_ascii(),)*
+                }
+            }
+        }
+    };
+}
+
+problem_codes! {
+    /// The body is not valid JSON.
+    MalformedJson = ("malformed_json", 400),
+    /// The body could not be read.
+    MalformedBody = ("malformed_body", 400),
+    /// The query string does not parse, or a value in it is out of range (limit, cursor, filter).
+    InvalidQuery = ("invalid_query", 400),
+    /// A confirmation or reset token that is unknown, used or expired.
+    InvalidEmailToken = ("invalid_email_token", 400),
+    /// An invitation that is unknown, used or expired.
+    InvalidInvitation = ("invalid_invitation", 400),
+    /// No access token was sent.
+    MissingToken = ("missing_token", 401),
+    /// The access token is not valid.
+    InvalidToken = ("invalid_token", 401),
+    /// The access token has expired; refresh it.
+    TokenExpired = ("token_expired", 401),
+    /// The session of this token has ended.
+    SessionRevoked = ("session_revoked", 401),
+    /// Wrong email or password (the same answer for both).
+    InvalidCredentials = ("invalid_credentials", 401),
+    /// The refresh token is unknown.
+    InvalidRefreshToken = ("invalid_refresh_token", 401),
+    /// A refresh token was used twice; the session is ended.
+    RefreshTokenReused = ("refresh_token_reused", 401),
+    /// The session reached its absolute lifetime; sign in again.
+    SessionExpired = ("session_expired", 401),
+    /// This account type cannot do this.
+    WrongRole = ("wrong_role", 403),
+    /// The vacancy is visible, but not of your organisation.
+    NotYourVacancy = ("not_your_vacancy", 403),
+    /// This employer account belongs to no organisation.
+    NoOrganisation = ("no_organisation", 403),
+    /// The invitation was sent to another address.
+    InvitationForSomeoneElse = ("invitation_for_someone_else", 403),
+    /// Nothing at this address.
+    NotFound = ("not_found", 404),
+    /// The account has no youth profile.
+    ProfileNotFound = ("profile_not_found", 404),
+    /// No such organisation, or you are not a member.
+    OrganisationNotFound = ("organisation_not_found", 404),
+    /// No such vacancy, or not one you may see.
+    VacancyNotFound = ("vacancy_not_found", 404),
+    /// No such candidate for this vacancy.
+    CandidateNotFound = ("candidate_not_found", 404),
+    /// No such match, or not yours.
+    MatchNotFound = ("match_not_found", 404),
+    /// The path exists with other methods (see `Allow`).
+    MethodNotAllowed = ("method_not_allowed", 405),
+    /// The change conflicts with data written at the same time; try again.
+    Conflict = ("conflict", 409),
+    /// An account with this email exists.
+    EmailTaken = ("email_taken", 409),
+    /// The email address is already confirmed.
+    AlreadyVerified = ("already_verified", 409),
+    /// The vacancy cannot move to this status from its current one.
+    InvalidTransition = ("invalid_transition", 409),
+    /// The vacancy is closed or filled.
+    VacancyClosed = ("vacancy_closed", 409),
+    /// The invited address is already a member.
+    AlreadyAMember = ("already_a_member", 409),
+    /// This account already belongs to an organisation.
+    AlreadyInOrganisation = ("already_in_organisation", 409),
+    /// A vacancy with matches is closed, not deleted.
+    HasMatches = ("has_matches", 409),
+    /// The profile misses what a feed needs (the detail says what).
+    ProfileIncomplete = ("profile_incomplete", 409),
+    /// The profile is paused.
+    ProfilePaused = ("profile_paused", 409),
+    /// This pair is a match; end the match instead.
+    AlreadyMatched = ("already_matched", 409),
+    /// The match has ended.
+    MatchEnded = ("match_ended", 409),
+    /// Choose competences before generating a profile text.
+    CompetencesMissing = ("competences_missing", 409),
+    /// The youth's own text would be replaced; ask with `replace_edited=true`.
+    EditedTextExists = ("edited_text_exists", 409),
+    /// The body is larger than the server accepts.
+    PayloadTooLarge = ("payload_too_large", 413),
+    /// The body is not sent as `application/json`.
+    UnsupportedMediaType = ("unsupported_media_type", 415),
+    /// Invalid fields, listed in `errors`.
+    ValidationFailed = ("validation_failed", 422),
+    /// The body does not fit the operation: not an object, an unknown or missing field, a wrong type, or `null` for a field that cannot be cleared.
+    InvalidBody = ("invalid_body", 422),
+    /// Too many attempts; see `Retry-After`.
+    RateLimited = ("rate_limited", 429),
+    /// Our fault; quote the request id.
+    InternalError = ("internal_error", 500),
+}
+
+impl ProblemCode {
+    pub fn parse(s: &str) -> Option<ProblemCode> {
+        Self::ALL.iter().copied().find(|c| c.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for ProblemCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The body of every error response (RFC 9457 problem details plus `code` and `request_id`).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {
@@ -51,14 +195,12 @@ pub struct Problem {
     pub status: u16,
     #[schema(example = "The request has invalid fields.")]
     pub detail: String,
-    /// Stable, machine-readable code; see the README for the list.
-    #[schema(example = "validation_failed")]
-    pub code: String,
+    /// Stable, machine-readable code; each operation lists the codes it can answer.
+    pub code: ProblemCode,
     /// The id of this request, also sent as the `x-request-id` header; quote it to support.
     #[schema(example = "01936a4e-8f7c-7b3a-9d1e-2f3c4b5a6d7e")]
     pub request_id: String,
-    /// Field-level problems, for `validation_failed`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Field-level problems, for `validation_failed`; empty for every other code.
     pub errors: Vec<FieldError>,
 }
 
@@ -66,7 +208,7 @@ pub struct Problem {
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
-    code: &'static str,
+    code: ProblemCode,
     detail: String,
     errors: Vec<FieldError>,
     retry_after: Option<Duration>,
@@ -82,7 +224,7 @@ impl std::fmt::Display for ApiError {
 impl std::error::Error for ApiError {}
 
 impl ApiError {
-    fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+    fn new(status: StatusCode, code: ProblemCode, detail: impl Into<String>) -> Self {
         Self {
             status,
             code,
@@ -93,7 +235,7 @@ impl ApiError {
         }
     }
 
-    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn bad_request(code: ProblemCode, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, detail)
     }
 
@@ -101,54 +243,54 @@ impl ApiError {
     pub fn validation(errors: Vec<FieldError>) -> Self {
         let mut e = Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
+            ProblemCode::ValidationFailed,
             "The request has invalid fields.",
         );
         e.errors = errors;
         e
     }
 
-    pub fn unprocessable(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn unprocessable(code: ProblemCode, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
     }
 
-    pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn unauthorized(code: ProblemCode, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, code, detail)
     }
 
-    pub fn forbidden(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn forbidden(code: ProblemCode, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, code, detail)
     }
 
-    pub fn not_found(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn not_found(code: ProblemCode, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, code, detail)
     }
 
     pub fn method_not_allowed(allow: String) -> Self {
         let mut e = Self::new(
             StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
+            ProblemCode::MethodNotAllowed,
             format!("This resource allows only: {allow}."),
         );
         e.allow = Some(allow);
         e
     }
 
-    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn conflict(code: ProblemCode, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, code, detail)
     }
 
     pub fn too_many_requests(retry_after: Duration) -> Self {
         let mut e = Self::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
+            ProblemCode::RateLimited,
             "Too many attempts. Try again later.",
         );
         e.retry_after = Some(retry_after.max(Duration::from_secs(1)));
         e
     }
 
-    pub fn unavailable(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn unavailable(code: ProblemCode, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, code, detail)
     }
 
@@ -157,12 +299,12 @@ impl ApiError {
         tracing::error!(request_id = %current_request_id(), error = %cause, "internal error");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
+            ProblemCode::InternalError,
             "Something went wrong on our side. Quote the request id if you contact support.",
         )
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ProblemCode {
         self.code
     }
 
@@ -172,7 +314,7 @@ impl ApiError {
             title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
             status: self.status.as_u16(),
             detail: self.detail.clone(),
-            code: self.code.to_owned(),
+            code: self.code,
             request_id: current_request_id(),
             errors: self.errors.clone(),
         }
@@ -203,9 +345,9 @@ impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
         match e {
-            Error::NotFound => ApiError::not_found("not_found", "Not found."),
+            Error::NotFound => ApiError::not_found(ProblemCode::NotFound, "Not found."),
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                ApiError::conflict("conflict", "This conflicts with existing data.")
+                ApiError::conflict(ProblemCode::Conflict, "This conflicts with existing data.")
             }
             other => ApiError::internal(format!("database: {other}")),
         }
@@ -218,24 +360,24 @@ pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error
     let api = match &err {
         JsonPayloadError::ContentType => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ProblemCode::UnsupportedMediaType,
             "Send the body as application/json.",
         ),
         JsonPayloadError::Overflow { limit }
         | JsonPayloadError::OverflowKnownLength { limit, .. } => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            ProblemCode::PayloadTooLarge,
             format!("The body is larger than {limit} bytes."),
         ),
         JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::unprocessable(
-            "invalid_body",
+            ProblemCode::InvalidBody,
             format!("The body does not fit this endpoint: {e}."),
         ),
         JsonPayloadError::Deserialize(e) => ApiError::bad_request(
-            "malformed_json",
+            ProblemCode::MalformedJson,
             format!("The body is not valid JSON: {e}."),
         ),
-        _ => ApiError::bad_request("malformed_body", "The body could not be read."),
+        _ => ApiError::bad_request(ProblemCode::MalformedBody, "The body could not be read."),
     };
     api.into()
 }
@@ -245,14 +387,14 @@ pub fn query_error(
     _req: &HttpRequest,
 ) -> actix_web::Error {
     ApiError::bad_request(
-        "invalid_query",
+        ProblemCode::InvalidQuery,
         format!("The query string is not valid: {err}."),
     )
     .into()
 }
 
 pub fn path_error(_err: actix_web::error::PathError, _req: &HttpRequest) -> actix_web::Error {
-    ApiError::not_found("not_found", "Not found.").into()
+    ApiError::not_found(ProblemCode::NotFound, "Not found.").into()
 }
 
 #[cfg(test)]
@@ -276,6 +418,19 @@ mod tests {
         let json: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(json["code"], "internal_error");
         assert!(json.get("request_id").is_some());
+    }
+
+    #[test]
+    fn every_problem_code_is_written_as_its_code() {
+        for code in ProblemCode::ALL {
+            assert_eq!(
+                serde_json::to_value(code).unwrap(),
+                serde_json::json!(code.as_str())
+            );
+            assert_eq!(ProblemCode::parse(code.as_str()), Some(*code));
+            assert!((400..600).contains(&code.status()), "{code}");
+            assert!(!code.meaning().is_empty(), "{code}");
+        }
     }
 
     #[test]

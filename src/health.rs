@@ -33,7 +33,7 @@ pub struct Ready {
 /// The process is up.
 #[utoipa::path(tag = "operations", responses((status = 200, description = "Alive", body = Live)))]
 #[get("/health/live")]
-pub async fn live() -> Json<Live> {
+pub async fn get_liveness() -> Json<Live> {
     Json(Live {
         status: "ok".into(),
     })
@@ -50,7 +50,7 @@ pub async fn live() -> Json<Live> {
     )
 )]
 #[get("/health/ready")]
-pub async fn ready(state: Data<AppState>) -> HttpResponse {
+pub async fn get_readiness(state: Data<AppState>) -> HttpResponse {
     use diesel::connection::SimpleConnection;
     let database_ok = state
         .db

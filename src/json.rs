@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Deserializer, de::Error};
 
+use crate::error::ProblemCode;
+
 /// JSON Schema counts `3.0` as an integer; serde's `u8` does not. Accept integral numbers.
 fn integral<'de, D: Deserializer<'de>>(n: serde_json::Number) -> Result<u8, D::Error> {
     let value = n
@@ -86,18 +88,40 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Body<T
             let value = value.await?.into_inner();
             if !value.is_object() {
                 return Err(crate::error::ApiError::unprocessable(
-                    "invalid_body",
+                    ProblemCode::InvalidBody,
                     "The body must be a JSON object.",
                 )
                 .into());
             }
             serde_json::from_value(value).map(Body).map_err(|e| {
                 crate::error::ApiError::unprocessable(
-                    "invalid_body",
+                    ProblemCode::InvalidBody,
                     format!("The body does not fit this endpoint: {e}."),
                 )
                 .into()
             })
         })
+    }
+}
+
+/// Timestamps in responses, in one fixed RFC 3339 form: UTC with milliseconds and `Z`
+/// (`2026-11-29T09:30:00.000Z`), as JavaScript's `toISOString` writes them. (chrono's own
+/// form drops a zero fraction and writes up to nine digits, which some phone date parsers
+/// refuse.) Use with `#[serde(serialize_with = "crate::json::timestamp")]`.
+pub fn timestamp<S: serde::Serializer>(
+    t: &chrono::DateTime<chrono::Utc>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+}
+
+/// [`timestamp`] for an optional time (`null` when absent).
+pub fn opt_timestamp<S: serde::Serializer>(
+    t: &Option<chrono::DateTime<chrono::Utc>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => timestamp(t, s),
+        None => s.serialize_none(),
     }
 }

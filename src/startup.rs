@@ -18,7 +18,7 @@ use crate::cache::Cache;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{Db, DbSetupError};
-use crate::error::{self, ApiError};
+use crate::error::{self, ApiError, ProblemCode};
 use crate::notifications::{Mailer, run_worker};
 use crate::openapi::{self, RouteTable};
 
@@ -261,10 +261,11 @@ fn server(
             .service(web::redirect("/docs", "/docs/"))
             .service(
                 SwaggerUi::new("/docs/{_:.*}")
-                    .url("/openapi.json", doc.clone())
+                    .external_url_unchecked("/openapi.json", doc.clone())
                     .config(utoipa_swagger_ui::Config::default().validator_url("none")),
             )
             .default_service(web::to(unmatched))
+            .wrap(from_fn(crate::deprecation::headers))
             .wrap(from_fn(crate::telemetry::request_id))
     })
     .workers(workers)
@@ -285,6 +286,6 @@ async fn unmatched(
 ) -> Result<actix_web::HttpResponse, ApiError> {
     Err(match routes.allowed(req.path()) {
         Some(allow) => ApiError::method_not_allowed(allow),
-        None => ApiError::not_found("not_found", "There is nothing at this address."),
+        None => ApiError::not_found(ProblemCode::NotFound, "There is nothing at this address."),
     })
 }

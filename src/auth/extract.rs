@@ -10,7 +10,7 @@ use crate::auth::model::Role;
 use crate::auth::service::revoked_key;
 use crate::auth::tokens::TokenError;
 use crate::db::ids::{AccountId, SessionId};
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemCode};
 use crate::startup::AppState;
 
 /// An authenticated caller of any role. Handlers that need a role check it with
@@ -35,25 +35,28 @@ impl AuthUser {
 
 /// 403: this account type cannot use the route.
 pub fn wrong_role() -> ApiError {
-    ApiError::forbidden("wrong_role", "Your account type cannot do this.")
+    ApiError::forbidden(ProblemCode::WrongRole, "Your account type cannot do this.")
 }
 
 fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
     let value = req.headers().get(AUTHORIZATION).ok_or_else(|| {
-        ApiError::unauthorized("missing_token", "Sign in: this needs an access token.")
+        ApiError::unauthorized(
+            ProblemCode::MissingToken,
+            "Sign in: this needs an access token.",
+        )
     })?;
-    let value = value
-        .to_str()
-        .map_err(|_| ApiError::unauthorized("invalid_token", "The access token is not valid."))?;
+    let value = value.to_str().map_err(|_| {
+        ApiError::unauthorized(ProblemCode::InvalidToken, "The access token is not valid.")
+    })?;
     let (scheme, token) = value.split_once(' ').ok_or_else(|| {
         ApiError::unauthorized(
-            "invalid_token",
+            ProblemCode::InvalidToken,
             "Use the form: Authorization: Bearer <token>.",
         )
     })?;
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
         return Err(ApiError::unauthorized(
-            "invalid_token",
+            ProblemCode::InvalidToken,
             "Use the form: Authorization: Bearer <token>.",
         ));
     }
@@ -71,14 +74,16 @@ async fn verified(
         .tokens
         .verify(&token?, state.clock.now())
         .map_err(|e| match e {
-            TokenError::Expired => {
-                ApiError::unauthorized("token_expired", "The access token has expired; refresh it.")
-            }
+            TokenError::Expired => ApiError::unauthorized(
+                ProblemCode::TokenExpired,
+                "The access token has expired; refresh it.",
+            ),
             TokenError::Invalid => {
-                ApiError::unauthorized("invalid_token", "The access token is not valid.")
+                ApiError::unauthorized(ProblemCode::InvalidToken, "The access token is not valid.")
             }
         })?;
-    let invalid = || ApiError::unauthorized("invalid_token", "The access token is not valid.");
+    let invalid =
+        || ApiError::unauthorized(ProblemCode::InvalidToken, "The access token is not valid.");
     let account_id = AccountId::parse(&claims.sub).ok_or_else(invalid)?;
     let session_id = SessionId::parse(&claims.sid).ok_or_else(invalid)?;
     Ok((
@@ -92,7 +97,10 @@ async fn verified(
 }
 
 fn session_revoked() -> ApiError {
-    ApiError::unauthorized("session_revoked", "This session has ended. Sign in again.")
+    ApiError::unauthorized(
+        ProblemCode::SessionRevoked,
+        "This session has ended. Sign in again.",
+    )
 }
 
 impl FromRequest for AuthUser {

@@ -13,14 +13,14 @@ pub use extract::{AuthUser, UncheckedUser, wrong_role};
 
 /// Registers this domain's routes (under `/v1`).
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(routes::register_youth)
-        .service(routes::register_employer)
-        .service(routes::login)
-        .service(routes::refresh)
-        .service(routes::logout)
+    cfg.service(routes::create_youth_account)
+        .service(routes::create_employer_account)
+        .service(routes::create_session)
+        .service(routes::refresh_session)
+        .service(routes::revoke_session)
         .service(routes::verify_email)
-        .service(routes::resend_verification)
+        .service(routes::resend_verification_email)
         .service(routes::request_password_reset)
         .service(routes::confirm_password_reset)
-        .service(routes::me);
+        .service(routes::get_me);
 }

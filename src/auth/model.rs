@@ -77,6 +77,21 @@ impl Language {
     }
 }
 
+/// The `Accept-Language` request header, declared once for every operation that reads it.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)] // only its contract is used; handlers read the header itself
+pub struct LanguageHeader {
+    /// The language of texts in the answer: the first of `nl` or `en` in the list; any other
+    /// language falls back to Dutch (`nl`).
+    #[param(
+        rename = "Accept-Language",
+        nullable = false,
+        example = "en-GB,en;q=0.9"
+    )]
+    accept_language: Option<String>,
+}
+
 /// An email address, trimmed and lower-cased (used as the login name).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);
@@ -326,11 +341,14 @@ pub struct PasswordResetConfirm {
     pub new_password: String,
 }
 
-/// Tokens for API calls: a short-lived JWT and an opaque refresh token that rotates on use.
+/// A signed-in session: tokens for API calls (a short-lived JWT and an opaque refresh token
+/// that rotates on use) and the account they act for. Registration, login and refresh all
+/// answer with this one shape.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct TokenPair {
+pub struct Session {
     /// Send as `Authorization: Bearer …`.
     pub access_token: String,
+    /// Always `Bearer`.
     #[schema(example = "Bearer")]
     pub token_type: String,
     /// Seconds until the access token expires.
@@ -339,7 +357,10 @@ pub struct TokenPair {
     /// Single use: each refresh returns a new one. Reusing an old one ends the session.
     pub refresh_token: String,
     /// The session ends at this time, however often it is refreshed.
+    #[serde(serialize_with = "crate::json::timestamp")]
     pub refresh_expires_at: DateTime<Utc>,
+    /// The signed-in account.
+    pub account: Me,
 }
 
 /// The organisation an employer account belongs to.
@@ -383,16 +404,10 @@ pub struct Me {
     pub language: Language,
     pub display_name: String,
     pub email_verified: bool,
+    #[serde(serialize_with = "crate::json::timestamp")]
     pub created_at: DateTime<Utc>,
     /// Set for employer accounts that belong to an organisation.
     pub organisation: Option<Membership>,
-}
-
-/// What registration returns: the new account, already signed in.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Registered {
-    pub account: Me,
-    pub tokens: TokenPair,
 }
 
 #[cfg(test)]

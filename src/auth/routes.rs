@@ -25,15 +25,16 @@ fn accept_language(req: &HttpRequest) -> Language {
 #[utoipa::path(
     tag = "accounts",
     request_body = RegisterYouth,
+    params(crate::auth::model::LanguageHeader),
     responses(
-        (status = 201, description = "Registered and signed in", body = Registered),
+        (status = 201, description = "Registered and signed in", body = Session),
         (status = 409, description = "`email_taken`: an account with this email exists", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`: too many registrations from this client", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds until a new attempt is allowed"))),
     )
 )]
 #[post("/auth/register/youth")]
-pub async fn register_youth(
+pub async fn create_youth_account(
     state: Data<AppState>,
     req: HttpRequest,
     body: crate::json::Body<RegisterYouth>,
@@ -54,15 +55,16 @@ pub async fn register_youth(
 #[utoipa::path(
     tag = "accounts",
     request_body = RegisterEmployer,
+    params(crate::auth::model::LanguageHeader),
     responses(
-        (status = 201, description = "Registered and signed in", body = Registered),
+        (status = 201, description = "Registered and signed in", body = Session),
         (status = 409, description = "`email_taken`: an account with this email exists", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`: too many registrations from this client", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds until a new attempt is allowed"))),
     )
 )]
 #[post("/auth/register/employer")]
-pub async fn register_employer(
+pub async fn create_employer_account(
     state: Data<AppState>,
     req: HttpRequest,
     body: crate::json::Body<RegisterEmployer>,
@@ -82,18 +84,18 @@ pub async fn register_employer(
     tag = "sessions",
     request_body = Login,
     responses(
-        (status = 200, description = "Signed in", body = TokenPair),
+        (status = 200, description = "Signed in", body = Session),
         (status = 401, description = "`invalid_credentials`: wrong email or password (the same answer for both)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`: too many failed attempts for this email from this client", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds until a new attempt is allowed"))),
     )
 )]
 #[post("/auth/login")]
-pub async fn login(
+pub async fn create_session(
     state: Data<AppState>,
     req: HttpRequest,
     body: crate::json::Body<Login>,
-) -> Result<Json<TokenPair>, ApiError> {
+) -> Result<Json<Session>, ApiError> {
     Ok(Json(
         service::login(&state, body.into_inner(), &client_ip(&req)).await?,
     ))
@@ -107,15 +109,15 @@ pub async fn login(
     tag = "sessions",
     request_body = RefreshTokenBody,
     responses(
-        (status = 200, description = "New token pair", body = TokenPair),
+        (status = 200, description = "New token pair", body = Session),
         (status = 401, description = "`invalid_refresh_token`, `refresh_token_reused`, `session_revoked` or `session_expired`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/refresh")]
-pub async fn refresh(
+pub async fn refresh_session(
     state: Data<AppState>,
     body: crate::json::Body<RefreshTokenBody>,
-) -> Result<Json<TokenPair>, ApiError> {
+) -> Result<Json<Session>, ApiError> {
     Ok(Json(service::refresh(&state, body.into_inner()).await?))
 }
 
@@ -128,7 +130,7 @@ pub async fn refresh(
     responses((status = 204, description = "Signed out")),
 )]
 #[post("/auth/logout")]
-pub async fn logout(
+pub async fn revoke_session(
     state: Data<AppState>,
     body: crate::json::Body<RefreshTokenBody>,
 ) -> Result<HttpResponse, ApiError> {
@@ -142,7 +144,7 @@ pub async fn logout(
     request_body = EmailTokenBody,
     responses(
         (status = 204, description = "Email address confirmed"),
-        (status = 400, description = "`invalid_email_token`: used, expired or unknown token; or malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`invalid_email_token`: used, expired or unknown token", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/verify-email")]
@@ -164,7 +166,7 @@ pub async fn verify_email(
     )
 )]
 #[post("/auth/verify-email/resend")]
-pub async fn resend_verification(
+pub async fn resend_verification_email(
     state: Data<AppState>,
     user: AuthUser,
 ) -> Result<HttpResponse, ApiError> {
@@ -200,7 +202,7 @@ pub async fn request_password_reset(
     request_body = PasswordResetConfirm,
     responses(
         (status = 204, description = "Password changed; every session ended"),
-        (status = 400, description = "`invalid_email_token`: used, expired or unknown token; or malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`invalid_email_token`: used, expired or unknown token", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/password-reset/confirm")]
@@ -219,7 +221,7 @@ pub async fn confirm_password_reset(
     responses((status = 200, description = "The signed-in account", body = Me)),
 )]
 #[get("/me")]
-pub async fn me(state: Data<AppState>, user: AuthUser) -> Result<Json<Me>, ApiError> {
+pub async fn get_me(state: Data<AppState>, user: AuthUser) -> Result<Json<Me>, ApiError> {
     let id = user.account_id;
     Ok(Json(
         state

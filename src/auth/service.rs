@@ -8,7 +8,7 @@ use crate::auth::store::{self, AccountRow, NewSession, Purpose};
 use crate::db::DbConn;
 use crate::db::ids::{AccountId, SessionId};
 use crate::employers;
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, FieldError, ProblemCode};
 use crate::notifications::{Outbox, templates};
 use crate::ratelimit;
 use crate::startup::AppState;
@@ -28,7 +28,7 @@ pub fn insert_new_account(
     row: &AccountRow,
     detail: &'static str,
 ) -> Result<(), ApiError> {
-    let taken = || ApiError::conflict("email_taken", detail);
+    let taken = || ApiError::conflict(ProblemCode::EmailTaken, detail);
     if store::email_taken(conn, &row.email)? {
         return Err(taken());
     }
@@ -66,8 +66,9 @@ fn invalid(errors: Vec<FieldError>) -> Result<(), ApiError> {
 
 /// Loads the `Me` view of an account.
 pub fn load_me(conn: &mut DbConn, id: &AccountId) -> Result<Me, ApiError> {
-    let row = store::find_account(conn, id)?
-        .ok_or_else(|| ApiError::unauthorized("invalid_token", "This account no longer exists."))?;
+    let row = store::find_account(conn, id)?.ok_or_else(|| {
+        ApiError::unauthorized(ProblemCode::InvalidToken, "This account no longer exists.")
+    })?;
     let organisation = employers::store::membership_of(conn, id)?;
     Ok(Me {
         role: Role::parse(&row.role)
@@ -97,7 +98,7 @@ pub async fn register_youth(
     req: RegisterYouth,
     client: &str,
     accept: Language,
-) -> Result<Registered, ApiError> {
+) -> Result<Session, ApiError> {
     ratelimit::hit(
         state,
         "register",
@@ -129,7 +130,7 @@ pub async fn register_employer(
     req: RegisterEmployer,
     client: &str,
     accept: Language,
-) -> Result<Registered, ApiError> {
+) -> Result<Session, ApiError> {
     ratelimit::hit(
         state,
         "register",
@@ -188,7 +189,7 @@ async fn register(
     state: &AppState,
     new: NewAccount,
     organisation: Option<employers::store::NewOrganisation>,
-) -> Result<Registered, ApiError> {
+) -> Result<Session, ApiError> {
     let password_hash = state
         .passwords
         .hash(new.password.expose().to_owned())
@@ -234,35 +235,29 @@ async fn register(
             Ok((load_me(conn, &row.id)?, session))
         })
         .await?;
-    let tokens = token_pair(state, &me.id, me.role, session)?;
-    Ok(Registered {
-        account: me,
-        tokens,
-    })
+    signed_in_as(state, me, session)
 }
 
-fn token_pair(
-    state: &AppState,
-    account: &AccountId,
-    role: Role,
-    session: NewSession,
-) -> Result<TokenPair, ApiError> {
+/// The answer of registration, login and refresh: a new access token for the session, its
+/// refresh token, and the account.
+fn signed_in_as(state: &AppState, account: Me, session: NewSession) -> Result<Session, ApiError> {
     let access = state
         .tokens
-        .issue(account, role, &session.id, state.clock.now())
+        .issue(&account.id, account.role, &session.id, state.clock.now())
         .map_err(ApiError::internal)?;
-    Ok(TokenPair {
+    Ok(Session {
         access_token: access,
         token_type: "Bearer".to_owned(),
         expires_in: state.tokens.ttl.num_seconds().max(0) as u64,
         refresh_token: session.refresh_token,
         refresh_expires_at: utc(session.expires_at),
+        account,
     })
 }
 
 /// Signs in with email and password. A wrong password and an unknown email answer alike,
 /// in the same time; repeated failures from one client for one email are rate limited.
-pub async fn login(state: &AppState, req: Login, client: &str) -> Result<TokenPair, ApiError> {
+pub async fn login(state: &AppState, req: Login, client: &str) -> Result<Session, ApiError> {
     let mut errors = Vec::new();
     if req.email.chars().count() > 320 {
         errors.push(FieldError::new(
@@ -315,46 +310,51 @@ pub async fn login(state: &AppState, req: Login, client: &str) -> Result<TokenPa
         )
         .await?;
         return Err(ApiError::unauthorized(
-            "invalid_credentials",
+            ProblemCode::InvalidCredentials,
             "Email address or password is wrong.",
         ));
     };
-    let role = Role::parse(&account.role).ok_or_else(|| ApiError::internal("unknown role"))?;
     let now = state.clock.now_naive();
     let ttl = delta(state.settings.refresh_token_ttl);
-    let id = account.id.clone();
-    let session = state
+    let id = account.id;
+    let (me, session) = state
         .db
-        .write(move |conn| Ok(store::create_session(conn, &id, now, ttl)?))
+        .write(move |conn| {
+            let session = store::create_session(conn, &id, now, ttl)?;
+            Ok((load_me(conn, &id)?, session))
+        })
         .await?;
-    token_pair(state, &account.id, role, session)
+    signed_in_as(state, me, session)
 }
 
 enum Refresh {
-    Rotated(AccountId, Role, NewSession),
+    Rotated(Box<Me>, NewSession),
     Reused(SessionId),
 }
 
 /// Trades a refresh token for a new pair. Each refresh token works once: presenting a spent
 /// one means it was copied, so the whole session is revoked (RFC 9700, refresh rotation).
-pub async fn refresh(state: &AppState, req: RefreshTokenBody) -> Result<TokenPair, ApiError> {
+pub async fn refresh(state: &AppState, req: RefreshTokenBody) -> Result<Session, ApiError> {
     check_token("refresh_token", &req.refresh_token)?;
     let now = state.clock.now_naive();
     let outcome = state
         .db
         .write(move |conn| {
             let found = store::find_refresh_token(conn, &req.refresh_token)?.ok_or_else(|| {
-                ApiError::unauthorized("invalid_refresh_token", "This refresh token is not valid.")
+                ApiError::unauthorized(
+                    ProblemCode::InvalidRefreshToken,
+                    "This refresh token is not valid.",
+                )
             })?;
             if found.revoked_at.is_some() {
                 return Err(ApiError::unauthorized(
-                    "session_revoked",
+                    ProblemCode::SessionRevoked,
                     "This session has ended. Sign in again.",
                 ));
             }
             if found.expires_at <= now {
                 return Err(ApiError::unauthorized(
-                    "session_expired",
+                    ProblemCode::SessionExpired,
                     "This session has expired. Sign in again.",
                 ));
             }
@@ -364,15 +364,16 @@ pub async fn refresh(state: &AppState, req: RefreshTokenBody) -> Result<TokenPai
                 store::revoke_session(conn, &found.session_id, now, "refresh_token_reused")?;
                 return Ok(Refresh::Reused(found.session_id));
             }
-            let account = store::find_account(conn, &found.account_id)?.ok_or_else(|| {
-                ApiError::unauthorized("invalid_refresh_token", "This refresh token is not valid.")
-            })?;
-            let role =
-                Role::parse(&account.role).ok_or_else(|| ApiError::internal("unknown role"))?;
+            if store::find_account(conn, &found.account_id)?.is_none() {
+                return Err(ApiError::unauthorized(
+                    ProblemCode::InvalidRefreshToken,
+                    "This refresh token is not valid.",
+                ));
+            }
+            let me = load_me(conn, &found.account_id)?;
             let refresh_token = store::add_refresh_token(conn, &found.session_id, now)?;
             Ok(Refresh::Rotated(
-                found.account_id,
-                role,
+                Box::new(me),
                 NewSession {
                     id: found.session_id,
                     refresh_token,
@@ -382,12 +383,12 @@ pub async fn refresh(state: &AppState, req: RefreshTokenBody) -> Result<TokenPai
         })
         .await?;
     match outcome {
-        Refresh::Rotated(account, role, session) => token_pair(state, &account, role, session),
+        Refresh::Rotated(me, session) => signed_in_as(state, *me, session),
         Refresh::Reused(session) => {
             deny_sessions(state, &[session]).await;
             tracing::warn!("refresh token reused: session revoked");
             Err(ApiError::unauthorized(
-                "refresh_token_reused",
+                ProblemCode::RefreshTokenReused,
                 "This refresh token was already used. The session has been ended for safety; sign in again.",
             ))
         }
@@ -444,7 +445,7 @@ pub async fn verify_email(state: &AppState, req: EmailTokenBody) -> Result<(), A
 
 fn invalid_email_token() -> ApiError {
     ApiError::bad_request(
-        "invalid_email_token",
+        ProblemCode::InvalidEmailToken,
         "This link is not valid: it was already used, has expired or never existed.",
     )
 }
@@ -458,11 +459,11 @@ pub async fn resend_verification(state: &AppState, account: AccountId) -> Result
         .db
         .write(move |conn| {
             let row = store::find_account(conn, &account)?.ok_or_else(|| {
-                ApiError::unauthorized("invalid_token", "This account no longer exists.")
+                ApiError::unauthorized(ProblemCode::InvalidToken, "This account no longer exists.")
             })?;
             if row.email_verified_at.is_some() {
                 return Err(ApiError::conflict(
-                    "already_verified",
+                    ProblemCode::AlreadyVerified,
                     "This email address is already confirmed.",
                 ));
             }
@@ -586,7 +587,10 @@ pub async fn create_user(
             .map(|e| format!("{} {}", e.field, e.message))
             .collect::<Vec<_>>()
             .join("; ");
-        return Err(ApiError::unprocessable("validation_failed", detail));
+        return Err(ApiError::unprocessable(
+            ProblemCode::ValidationFailed,
+            detail,
+        ));
     }
     let (Some(email), Some(password), Some(name)) = (email, password, name) else {
         return Err(ApiError::internal("parsed fields missing without errors"));
@@ -608,6 +612,10 @@ pub async fn create_user(
         .db
         .write(move |conn| {
             insert_new_account(conn, &row, EMAIL_TAKEN)?;
+            // A youth always has a profile (the profile routes and the feed need one).
+            if role == Role::Youth {
+                crate::youth::store::create_profile(conn, &row.id, &row.display_name, now)?;
+            }
             Ok(row.id)
         })
         .await
@@ -618,12 +626,7 @@ pub async fn signed_in(
     state: &AppState,
     id: AccountId,
     session: NewSession,
-) -> Result<Registered, ApiError> {
-    let lookup = id.clone();
-    let me = state.db.run(move |conn| load_me(conn, &lookup)).await?;
-    let tokens = token_pair(state, &id, me.role, session)?;
-    Ok(Registered {
-        account: me,
-        tokens,
-    })
+) -> Result<Session, ApiError> {
+    let me = state.db.run(move |conn| load_me(conn, &id)).await?;
+    signed_in_as(state, me, session)
 }

@@ -44,6 +44,9 @@ pub struct Claims {
     pub role: Role,
     /// The session (refresh-token chain) this token was issued in; logout revokes it.
     pub sid: String,
+    /// This token's own id (RFC 7519 §4.1.7): two tokens issued in the same second differ.
+    #[serde(default)]
+    pub jti: String,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -100,6 +103,7 @@ impl JwtKeys {
             typ: ACCESS.to_owned(),
             role,
             sid: session.to_string(),
+            jti: uuid::Uuid::now_v7().to_string(),
         };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
     }

@@ -9,6 +9,6 @@ pub mod routes;
 /// Registers this domain's routes (under `/v1`).
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(routes::list_competences)
-        .service(routes::search_occupations)
-        .service(routes::generate_text);
+        .service(routes::list_occupations)
+        .service(routes::preview_profile_text);
 }

@@ -144,6 +144,11 @@ pub fn search(query: &str) -> Vec<&'static Occupation> {
         .collect()
 }
 
+/// An occupation's place in the catalogue, by its code.
+pub fn position(code: &str) -> Option<usize> {
+    OCCUPATIONS.iter().position(|o| o.code == code)
+}
+
 /// An occupation code in the contract: an enum of every code, so clients know the values.
 pub struct OccupationCode;
 

@@ -1,6 +1,6 @@
 //! HTTP handlers for the catalogue, the occupations and the stateless generator.
 
-use actix_web::http::header::{ACCEPT_LANGUAGE, CONTENT_LANGUAGE};
+use actix_web::http::header::ACCEPT_LANGUAGE;
 use actix_web::web::{Json, Query};
 use actix_web::{HttpRequest, HttpResponse, get, post};
 use serde::{Deserialize, Serialize};
@@ -10,7 +10,9 @@ use crate::auth::AuthUser;
 use crate::auth::model::Language;
 use crate::competences::catalogue::{COMPETENCES, Cluster, CompetenceCode};
 use crate::competences::{generator, occupations};
-use crate::error::{ApiError, FieldError};
+use crate::conditional::{self, IfNoneMatch};
+use crate::error::{ApiError, FieldError, ProblemCode};
+use crate::paging::{self, List, PageQuery};
 use crate::work::{EducationLevel, WorkKind};
 use crate::youth::service::parse_competences;
 
@@ -26,7 +28,7 @@ pub fn request_language(req: &HttpRequest) -> Language {
 /// A competence in the requested language.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CompetenceView {
-    #[schema(example = "reliability")]
+    #[schema(value_type = CompetenceCode)]
     pub code: &'static str,
     /// Fixed position in the 64-bit competence mask.
     #[schema(example = 18)]
@@ -44,19 +46,46 @@ pub struct CompetenceView {
     pub statements: &'static [&'static str],
 }
 
+crate::paging::page!(
+    /// One page of the competence catalogue, in bit order.
+    CompetencePage of CompetenceView
+);
+
 /// The 52 competences, in the language of `Accept-Language` (nl default, en supported).
+///
+/// Static per release: answers carry an `ETag` and may be cached for a day; ask with
+/// `If-None-Match` to get 304 when your copy is current.
 #[utoipa::path(
     tag = "competences",
-    params(("Accept-Language" = Option<String>, Header, description = "nl (default) or en")),
-    responses((status = 200, description = "The catalogue", body = Vec<CompetenceView>,
-        headers(("Content-Language" = String, description = "nl or en")))),
+    params(crate::auth::model::LanguageHeader, IfNoneMatch, PageQuery),
+    responses(
+        (status = 200, description = "A page of the catalogue", body = CompetencePage, headers(
+            ("ETag" = String, description = "The version of this page"),
+            ("Cache-Control" = String, description = "How long a copy may be kept"),
+            ("Content-Language" = String, description = "nl or en"),
+            ("Vary" = String, description = "Accept-Language"),
+        )),
+        (status = 304, description = "Your copy (`If-None-Match`) is current", headers(
+            ("ETag" = String, description = "The version of this page"),
+            ("Cache-Control" = String, description = "How long a copy may be kept"),
+            ("Content-Language" = String, description = "nl or en"),
+            ("Vary" = String, description = "Accept-Language"),
+        )),
+    ),
 )]
 #[get("/competences")]
-pub async fn list_competences(req: HttpRequest) -> HttpResponse {
+pub async fn list_competences(
+    req: HttpRequest,
+    page: Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = page.parse(List::Competences)?;
+    let after = page.after(|p| p.parse::<u8>().ok())?;
     let lang = request_language(&req);
     let nl = lang == Language::Nl;
     let list: Vec<CompetenceView> = COMPETENCES
         .iter()
+        .filter(|c| after.is_none_or(|a| c.bit > a))
+        .take(page.limit() + 1)
         .map(|c| {
             let t = if nl { &c.nl } else { &c.en };
             CompetenceView {
@@ -71,21 +100,24 @@ pub async fn list_competences(req: HttpRequest) -> HttpResponse {
             }
         })
         .collect();
-    HttpResponse::Ok()
-        .insert_header((CONTENT_LANGUAGE, lang.as_str()))
-        .json(list)
+    let (items, next_cursor) =
+        paging::split(list, page.limit(), List::Competences, |c| c.bit.to_string());
+    let body = serde_json::to_vec(&CompetencePage { items, next_cursor })
+        .map_err(|e| ApiError::internal(format!("competences: {e}")))?;
+    Ok(conditional::respond(&req, body, Some(lang)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OccupationQuery {
     /// Part of a Dutch or English name; case and accents do not matter. Empty lists all.
-    #[param(max_length = 100)]
+    #[param(nullable = false, max_length = 100)]
     pub q: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OccupationView {
-    #[schema(example = "shop_assistant")]
+    #[schema(value_type = crate::competences::occupations::OccupationCode)]
     pub code: &'static str,
     /// ISCO-08 unit group, where one fits.
     #[schema(example = "5223")]
@@ -99,38 +131,71 @@ pub struct OccupationView {
     pub competences: &'static [&'static str],
 }
 
+crate::paging::page!(
+    /// One page of occupations, in catalogue order.
+    OccupationPage of OccupationView
+);
+
 /// Occupations where young people start, searchable by name in Dutch and English.
+///
+/// Static per release: answers carry an `ETag` and may be cached for a day; ask with
+/// `If-None-Match` to get 304 when your copy is current.
 #[utoipa::path(
     tag = "competences",
-    params(OccupationQuery),
+    params(OccupationQuery, IfNoneMatch, PageQuery),
     responses(
-        (status = 200, description = "Matching occupations", body = Vec<OccupationView>),
+        (status = 200, description = "A page of matching occupations", body = OccupationPage, headers(
+            ("ETag" = String, description = "The version of this page"),
+            ("Cache-Control" = String, description = "How long a copy may be kept"),
+        )),
+        (status = 304, description = "Your copy (`If-None-Match`) is current", headers(
+            ("ETag" = String, description = "The version of this page"),
+            ("Cache-Control" = String, description = "How long a copy may be kept"),
+        )),
         (status = 400, description = "`invalid_query`: `q` is longer than 100 characters", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
 )]
 #[get("/occupations")]
-pub async fn search_occupations(
+pub async fn list_occupations(
+    req: HttpRequest,
     query: Query<OccupationQuery>,
-) -> Result<Json<Vec<OccupationView>>, ApiError> {
+    page: Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = page.parse(List::Occupations)?;
+    // The position is the last occupation's place in the catalogue (search keeps its order).
+    let after = page.after(occupations::position)?;
     let q = query.into_inner().q.unwrap_or_default();
     if q.chars().count() > 100 {
         return Err(ApiError::bad_request(
-            "invalid_query",
+            ProblemCode::InvalidQuery,
             "q must be at most 100 characters.",
         ));
     }
-    Ok(Json(
-        occupations::search(&q)
-            .into_iter()
-            .map(|o| OccupationView {
-                code: o.code,
-                isco08: o.isco08,
-                name_nl: o.nl,
-                name_en: o.en,
-                competences: o.competences,
-            })
-            .collect(),
-    ))
+    let found: Vec<(usize, OccupationView)> = occupations::search(&q)
+        .into_iter()
+        .filter_map(|o| Some((occupations::position(o.code)?, o)))
+        .filter(|(i, _)| after.is_none_or(|a| *i > a))
+        .take(page.limit() + 1)
+        .map(|(i, o)| {
+            (
+                i,
+                OccupationView {
+                    code: o.code,
+                    isco08: o.isco08,
+                    name_nl: o.nl,
+                    name_en: o.en,
+                    competences: o.competences,
+                },
+            )
+        })
+        .collect();
+    let (found, next_cursor) = paging::split(found, page.limit(), List::Occupations, |(_, o)| {
+        o.code.to_owned()
+    });
+    let items = found.into_iter().map(|(_, o)| o).collect();
+    let body = serde_json::to_vec(&OccupationPage { items, next_cursor })
+        .map_err(|e| ApiError::internal(format!("occupations: {e}")))?;
+    Ok(conditional::respond(&req, body, None))
 }
 
 /// What the generator works from. Nothing is saved.
@@ -169,11 +234,11 @@ pub struct GeneratedText {
     tag = "competences",
     security(("bearer" = [])),
     request_body = GeneratorRequest,
-    params(("Accept-Language" = Option<String>, Header, description = "nl (default) or en")),
+    params(crate::auth::model::LanguageHeader),
     responses((status = 200, description = "The generated text", body = GeneratedText)),
 )]
 #[post("/competence-generator")]
-pub async fn generate_text(
+pub async fn preview_profile_text(
     _user: AuthUser,
     req: HttpRequest,
     body: crate::json::Body<GeneratorRequest>,

@@ -16,7 +16,7 @@ macro_rules! typed_id {
         )]
         #[diesel(sql_type = Text)]
         #[serde(transparent)]
-        #[schema(value_type = String, example = "01936a4e-8f7c-7b3a-9d1e-2f3c4b5a6d7e")]
+        #[schema(value_type = String, format = Uuid, example = "01936a4e-8f7c-7b3a-9d1e-2f3c4b5a6d7e")]
         pub struct $name(String);
 
         impl $name {

@@ -9,14 +9,14 @@ pub mod store;
 /// Registers this domain's routes (under `/v1`).
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(routes::get_organisation)
-        .service(routes::patch_organisation)
-        .service(routes::members)
-        .service(routes::invite)
+        .service(routes::update_organisation)
+        .service(routes::list_members)
+        .service(routes::create_invitation)
         .service(routes::accept_invitation)
-        .service(routes::register_invited)
+        .service(routes::create_invited_account)
         .service(routes::create_vacancy)
         .service(routes::get_vacancy)
-        .service(routes::patch_vacancy)
+        .service(routes::update_vacancy)
         .service(routes::delete_vacancy)
         .service(routes::list_vacancies);
 }

@@ -18,6 +18,7 @@ pub struct Organisation {
     /// Chamber of Commerce (KvK) number.
     pub kvk_number: Option<String>,
     pub city: String,
+    #[serde(serialize_with = "crate::json::timestamp")]
     pub created_at: DateTime<Utc>,
     /// Your role in this organisation.
     pub your_role: MemberRole,
@@ -195,8 +196,10 @@ pub struct Vacancy {
     pub title: String,
     pub description: String,
     /// Occupation code (see `GET /v1/occupations`).
+    #[schema(value_type = crate::competences::occupations::OccupationCode)]
     pub occupation: String,
     /// Required competence codes, most important first.
+    #[schema(value_type = Vec<crate::competences::catalogue::CompetenceCode>)]
     pub competences: Vec<String>,
     pub kind: WorkKind,
     pub hours_min: u8,
@@ -211,16 +214,20 @@ pub struct Vacancy {
     /// vacancy is open to youth without one.
     pub open_to_youth_without_start_qualification: bool,
     pub start_date: Option<NaiveDate>,
+    #[serde(serialize_with = "crate::json::opt_timestamp")]
     pub expires_at: Option<DateTime<Utc>>,
     /// Members only.
     pub status: Option<ShownStatus>,
     /// Members only: days an opened vacancy stays up.
     pub valid_days: Option<u8>,
     /// Members only.
+    #[serde(serialize_with = "crate::json::opt_timestamp")]
     pub published_at: Option<DateTime<Utc>>,
     /// Members only.
+    #[serde(serialize_with = "crate::json::opt_timestamp")]
     pub created_at: Option<DateTime<Utc>>,
     /// Members only.
+    #[serde(serialize_with = "crate::json::opt_timestamp")]
     pub updated_at: Option<DateTime<Utc>>,
 }
 
@@ -231,13 +238,15 @@ pub struct OrganisationSummary {
     pub city: String,
 }
 
-/// One page of vacancies, newest first.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct VacancyPage {
-    pub items: Vec<Vacancy>,
-    /// Pass as `cursor` for the next page; null on the last page.
-    pub next_cursor: Option<String>,
-}
+crate::paging::page!(
+    /// One page of vacancies, newest first.
+    VacancyPage of Vacancy
+);
+
+crate::paging::page!(
+    /// One page of an organisation's members, owners first, then by when they joined.
+    MemberPage of Member
+);
 
 /// A new vacancy.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -367,9 +376,8 @@ pub struct VacancyPatch {
 
 /// 1 to 8 distinct competence codes.
 pub fn vacancy_competences_schema() -> utoipa::openapi::schema::Array {
-    use utoipa::PartialSchema;
     utoipa::openapi::schema::ArrayBuilder::new()
-        .items(crate::competences::catalogue::CompetenceCode::schema())
+        .items(utoipa::openapi::Ref::from_schema_name("CompetenceCode"))
         .min_items(Some(1))
         .max_items(Some(8))
         .unique_items(true)

@@ -6,18 +6,19 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::auth::AuthUser;
-use crate::auth::model::{Me, Registered};
+use crate::auth::model::{Me, Session};
 use crate::db::ids::{OrganisationId, VacancyId};
 use crate::employers::model::*;
 use crate::employers::service;
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, Problem, ProblemCode};
 use crate::json::Body;
+use crate::paging::{List, PageQuery};
 use crate::startup::AppState;
 
 fn org_id(raw: &str) -> Result<OrganisationId, ApiError> {
     OrganisationId::parse(raw).ok_or_else(|| {
         ApiError::not_found(
-            "organisation_not_found",
+            ProblemCode::OrganisationNotFound,
             "There is no organisation with this id that you belong to.",
         )
     })
@@ -27,7 +28,7 @@ fn org_id(raw: &str) -> Result<OrganisationId, ApiError> {
 pub fn vacancy_id(raw: &str) -> Result<VacancyId, ApiError> {
     VacancyId::parse(raw).ok_or_else(|| {
         ApiError::not_found(
-            "vacancy_not_found",
+            ProblemCode::VacancyNotFound,
             "There is no vacancy with this id that you can see.",
         )
     })
@@ -37,13 +38,13 @@ pub fn vacancy_id(raw: &str) -> Result<VacancyId, ApiError> {
 #[utoipa::path(
     tag = "organisations",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Organisation id")),
+    params(("organisation_id" = Uuid, Path, description = "Organisation id")),
     responses(
         (status = 200, description = "The organisation", body = Organisation),
         (status = 404, description = "`organisation_not_found`: no such organisation, or you are not a member", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/organisations/{id}")]
+#[get("/organisations/{organisation_id}")]
 pub async fn get_organisation(
     state: Data<AppState>,
     user: AuthUser,
@@ -58,15 +59,15 @@ pub async fn get_organisation(
 #[utoipa::path(
     tag = "organisations",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Organisation id")),
+    params(("organisation_id" = Uuid, Path, description = "Organisation id")),
     request_body = OrganisationPatch,
     responses(
         (status = 200, description = "Saved", body = Organisation),
         (status = 404, description = "`organisation_not_found`", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[patch("/organisations/{id}")]
-pub async fn patch_organisation(
+#[patch("/organisations/{organisation_id}")]
+pub async fn update_organisation(
     state: Data<AppState>,
     user: AuthUser,
     id: Path<String>,
@@ -77,30 +78,34 @@ pub async fn patch_organisation(
     ))
 }
 
-/// The members of your organisation and their roles.
+/// The members of your organisation and their roles, owners first.
 #[utoipa::path(
     tag = "organisations",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Organisation id")),
+    params(("organisation_id" = Uuid, Path, description = "Organisation id"), PageQuery),
     responses(
-        (status = 200, description = "Members, owners first", body = Vec<Member>),
+        (status = 200, description = "A page of members", body = MemberPage),
         (status = 404, description = "`organisation_not_found`", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/organisations/{id}/members")]
-pub async fn members(
+#[get("/organisations/{organisation_id}/members")]
+pub async fn list_members(
     state: Data<AppState>,
     user: AuthUser,
     id: Path<String>,
-) -> Result<Json<Vec<Member>>, ApiError> {
-    Ok(Json(service::members(&state, user, org_id(&id)?).await?))
+    page: Query<PageQuery>,
+) -> Result<Json<MemberPage>, ApiError> {
+    let page = page.parse(List::Members)?;
+    Ok(Json(
+        service::members(&state, user, org_id(&id)?, page).await?,
+    ))
 }
 
 /// Invite a colleague by email: they get a one-time link to join.
 #[utoipa::path(
     tag = "organisations",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Organisation id")),
+    params(("organisation_id" = Uuid, Path, description = "Organisation id")),
     request_body = InvitationBody,
     responses(
         (status = 202, description = "The invitation is on its way"),
@@ -108,8 +113,8 @@ pub async fn members(
         (status = 409, description = "`already_a_member`", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/organisations/{id}/invitations")]
-pub async fn invite(
+#[post("/organisations/{organisation_id}/invitations")]
+pub async fn create_invitation(
     state: Data<AppState>,
     user: AuthUser,
     id: Path<String>,
@@ -127,7 +132,7 @@ pub async fn invite(
     request_body = AcceptInvitation,
     responses(
         (status = 200, description = "Joined as a member", body = Me),
-        (status = 400, description = "`invalid_invitation`: used, expired or unknown; or malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`invalid_invitation`: used, expired or unknown", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`wrong_role`, or `invitation_for_someone_else`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`already_in_organisation`", body = Problem, content_type = "application/problem+json"),
     )
@@ -147,16 +152,17 @@ pub async fn accept_invitation(
 #[utoipa::path(
     tag = "accounts",
     request_body = RegisterInvited,
+    params(crate::auth::model::LanguageHeader),
     responses(
-        (status = 201, description = "Registered, joined and signed in", body = Registered),
-        (status = 400, description = "`invalid_invitation`; or malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "Registered, joined and signed in", body = Session),
+        (status = 400, description = "`invalid_invitation`: used, expired or unknown", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`email_taken`: sign in and accept instead", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds until a new attempt is allowed"))),
     )
 )]
 #[post("/auth/register/invited")]
-pub async fn register_invited(
+pub async fn create_invited_account(
     state: Data<AppState>,
     req: HttpRequest,
     body: Body<RegisterInvited>,
@@ -197,13 +203,13 @@ pub async fn create_vacancy(
 #[utoipa::path(
     tag = "vacancies",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Vacancy id")),
+    params(("vacancy_id" = Uuid, Path, description = "Vacancy id")),
     responses(
         (status = 200, description = "The vacancy", body = Vacancy),
         (status = 404, description = "`vacancy_not_found`", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/vacancies/{id}")]
+#[get("/vacancies/{vacancy_id}")]
 pub async fn get_vacancy(
     state: Data<AppState>,
     user: AuthUser,
@@ -219,7 +225,7 @@ pub async fn get_vacancy(
 #[utoipa::path(
     tag = "vacancies",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Vacancy id")),
+    params(("vacancy_id" = Uuid, Path, description = "Vacancy id")),
     request_body = VacancyPatch,
     responses(
         (status = 200, description = "Saved", body = Vacancy),
@@ -228,8 +234,8 @@ pub async fn get_vacancy(
         (status = 409, description = "`invalid_transition`, or `vacancy_closed` (closed and filled vacancies are not edited)", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[patch("/vacancies/{id}")]
-pub async fn patch_vacancy(
+#[patch("/vacancies/{vacancy_id}")]
+pub async fn update_vacancy(
     state: Data<AppState>,
     user: AuthUser,
     id: Path<String>,
@@ -244,14 +250,15 @@ pub async fn patch_vacancy(
 #[utoipa::path(
     tag = "vacancies",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Vacancy id")),
+    params(("vacancy_id" = Uuid, Path, description = "Vacancy id")),
     responses(
         (status = 204, description = "Deleted"),
         (status = 403, description = "`not_your_vacancy`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`vacancy_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`has_matches`: a vacancy with matches is closed (`status: closed`), not deleted", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[delete("/vacancies/{id}")]
+#[delete("/vacancies/{vacancy_id}")]
 pub async fn delete_vacancy(
     state: Data<AppState>,
     user: AuthUser,
@@ -262,55 +269,42 @@ pub async fn delete_vacancy(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
-pub struct VacancyListQuery {
+#[into_params(parameter_in = Query)]
+pub struct VacancyFilter {
     /// Only vacancies in this status (`open` excludes expired ones).
+    #[param(nullable = false)]
     pub status: Option<ShownStatus>,
-    /// `next_cursor` of the previous page.
-    #[param(
-        pattern = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    )]
-    pub cursor: Option<String>,
-    /// Page size, 1 to 100; 20 when left out.
-    #[param(minimum = 1, maximum = 100)]
-    pub limit: Option<u8>,
 }
 
 /// Your organisation's vacancies, newest first, a page at a time.
 #[utoipa::path(
     tag = "vacancies",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Organisation id"), VacancyListQuery),
+    params(("organisation_id" = Uuid, Path, description = "Organisation id"), VacancyFilter, PageQuery),
     responses(
         (status = 200, description = "A page of vacancies", body = VacancyPage),
-        (status = 400, description = "`invalid_query`: unknown status, bad cursor or limit", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`organisation_not_found`", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/organisations/{id}/vacancies")]
+#[get("/organisations/{organisation_id}/vacancies")]
 pub async fn list_vacancies(
     state: Data<AppState>,
     user: AuthUser,
     id: Path<String>,
-    query: Query<VacancyListQuery>,
+    filter: Query<VacancyFilter>,
+    page: Query<PageQuery>,
 ) -> Result<Json<VacancyPage>, ApiError> {
-    let q = query.into_inner();
-    let limit = q.limit.unwrap_or(20);
-    if !(1..=100).contains(&limit) {
-        return Err(ApiError::bad_request(
-            "invalid_query",
-            "limit must be 1 to 100.",
-        ));
-    }
-    let cursor = match q.cursor.as_deref() {
-        None => None,
-        Some(c) => Some(VacancyId::parse(c).ok_or_else(|| {
-            ApiError::bad_request(
-                "invalid_query",
-                "cursor is not a cursor from a previous page.",
-            )
-        })?),
-    };
+    let page = page.parse(List::Vacancies)?;
+    let cursor = page.after(VacancyId::parse)?;
     Ok(Json(
-        service::list_vacancies(&state, user, org_id(&id)?, q.status, cursor, limit).await?,
+        service::list_vacancies(
+            &state,
+            user,
+            org_id(&id)?,
+            filter.into_inner().status,
+            cursor,
+            page.limit,
+        )
+        .await?,
     ))
 }

@@ -12,8 +12,9 @@ use crate::db::DbConn;
 use crate::db::ids::{AccountId, OrganisationId, VacancyId};
 use crate::employers::model::*;
 use crate::employers::store::{self, ListFilter, OrganisationRow, VacancyRow};
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, FieldError, ProblemCode};
 use crate::notifications::{Outbox, templates};
+use crate::paging::{self, List, Page};
 use crate::startup::AppState;
 use crate::work::{EducationLevel, WorkKind};
 use crate::youth::model::Location;
@@ -25,14 +26,14 @@ pub const REMINDER_WINDOW: TimeDelta = TimeDelta::days(3);
 
 fn org_not_found() -> ApiError {
     ApiError::not_found(
-        "organisation_not_found",
+        ProblemCode::OrganisationNotFound,
         "There is no organisation with this id that you belong to.",
     )
 }
 
 fn vacancy_not_found() -> ApiError {
     ApiError::not_found(
-        "vacancy_not_found",
+        ProblemCode::VacancyNotFound,
         "There is no vacancy with this id that you can see.",
     )
 }
@@ -133,12 +134,24 @@ pub async fn members(
     state: &AppState,
     user: AuthUser,
     id: OrganisationId,
-) -> Result<Vec<Member>, ApiError> {
+    page: Page,
+) -> Result<MemberPage, ApiError> {
+    let after = page.after(member_position)?;
     state
         .db
         .run(move |conn| {
             require_member(conn, &id, &user.account_id)?;
-            Ok(store::members(conn, &id)?
+            // Organisations are small: page the ordered list in memory, by key.
+            let rows: Vec<store::MemberRow> = store::members(conn, &id)?
+                .into_iter()
+                .filter(|m| after.as_ref().is_none_or(|a| member_key(m) > *a))
+                .take(page.limit() + 1)
+                .collect();
+            let (rows, next_cursor) = paging::split(rows, page.limit(), List::Members, |m| {
+                let (owner_last, joined, account) = member_key(m);
+                format!("{owner_last}|{joined}|{account}")
+            });
+            let items = rows
                 .into_iter()
                 .map(|m| Member {
                     role: MemberRole::parse(&m.role).unwrap_or(MemberRole::Member),
@@ -146,9 +159,27 @@ pub async fn members(
                     name: m.name,
                     email: m.email,
                 })
-                .collect())
+                .collect();
+            Ok(MemberPage { items, next_cursor })
         })
         .await
+}
+
+/// A member's place in the list: owners first, then by when they joined.
+fn member_key(m: &store::MemberRow) -> (bool, i64, String) {
+    (
+        m.role != MemberRole::Owner.as_str(),
+        m.joined_at.and_utc().timestamp_micros(),
+        m.account_id.to_string(),
+    )
+}
+
+fn member_position(p: &str) -> Option<(bool, i64, String)> {
+    let mut parts = p.splitn(3, '|');
+    let owner_last = parts.next()?.parse().ok()?;
+    let joined = parts.next()?.parse().ok()?;
+    let account = AccountId::parse(parts.next()?)?;
+    Some((owner_last, joined, account.to_string()))
 }
 
 /// Mails a one-time link to join the organisation.
@@ -177,13 +208,16 @@ pub async fn invite(
                     .is_some_and(|m| m.organisation_id == id)
             {
                 return Err(ApiError::conflict(
-                    "already_a_member",
+                    ProblemCode::AlreadyAMember,
                     "This person is already a member of the organisation.",
                 ));
             }
             let inviter =
                 crate::auth::store::find_account(conn, &user.account_id)?.ok_or_else(|| {
-                    ApiError::unauthorized("invalid_token", "This account no longer exists.")
+                    ApiError::unauthorized(
+                        ProblemCode::InvalidToken,
+                        "This account no longer exists.",
+                    )
                 })?;
             let lang = Language::parse(&inviter.language).unwrap_or_default();
             let token = store::create_invitation(
@@ -205,7 +239,7 @@ pub async fn invite(
 
 fn invalid_invitation() -> ApiError {
     ApiError::bad_request(
-        "invalid_invitation",
+        ProblemCode::InvalidInvitation,
         "This invitation is not valid: it was already used, has expired or never existed.",
     )
 }
@@ -229,17 +263,20 @@ pub async fn accept_invitation(
                 store::find_invitation(conn, &body.token, now)?.ok_or_else(invalid_invitation)?;
             let account =
                 crate::auth::store::find_account(conn, &user.account_id)?.ok_or_else(|| {
-                    ApiError::unauthorized("invalid_token", "This account no longer exists.")
+                    ApiError::unauthorized(
+                        ProblemCode::InvalidToken,
+                        "This account no longer exists.",
+                    )
                 })?;
             if account.email != email {
                 return Err(ApiError::forbidden(
-                    "invitation_for_someone_else",
+                    ProblemCode::InvitationForSomeoneElse,
                     "This invitation was sent to another email address.",
                 ));
             }
             if store::membership_of(conn, &account.id)?.is_some() {
                 return Err(ApiError::conflict(
-                    "already_in_organisation",
+                    ProblemCode::AlreadyInOrganisation,
                     "This account already belongs to an organisation.",
                 ));
             }
@@ -259,7 +296,7 @@ pub async fn register_invited(
     body: RegisterInvited,
     client: &str,
     accept: Language,
-) -> Result<crate::auth::model::Registered, ApiError> {
+) -> Result<crate::auth::model::Session, ApiError> {
     crate::ratelimit::hit(
         state,
         "register",
@@ -541,7 +578,7 @@ fn transition(row: &mut VacancyRow, to: VacancyStatus, now: NaiveDateTime) -> Re
     let from = shown_status(row, now);
     if !from.can_become(to) {
         return Err(ApiError::conflict(
-            "invalid_transition",
+            ProblemCode::InvalidTransition,
             format!(
                 "A vacancy that is {} cannot become {}.",
                 serde_plain(from),
@@ -572,7 +609,7 @@ fn own_organisation(conn: &mut DbConn, user: &AuthUser) -> Result<OrganisationId
         .map(|m| m.organisation_id)
         .ok_or_else(|| {
             ApiError::forbidden(
-                "no_organisation",
+                ProblemCode::NoOrganisation,
                 "Join or create an organisation before posting vacancies.",
             )
         })
@@ -684,7 +721,7 @@ fn load_for_change(
     if store::role_in(conn, &row.organisation_id, &user.account_id)?.is_none() {
         return Err(if is_public(&row, now) {
             ApiError::forbidden(
-                "not_your_vacancy",
+                ProblemCode::NotYourVacancy,
                 "Only members of the organisation can change this vacancy.",
             )
         } else {
@@ -723,7 +760,7 @@ pub async fn patch_vacancy(
                 && p.valid_days.is_none();
             if shown_status(&row, now).is_final() && !only_status {
                 return Err(ApiError::conflict(
-                    "vacancy_closed",
+                    ProblemCode::VacancyClosed,
                     "A closed or filled vacancy cannot be edited.",
                 ));
             }
@@ -789,7 +826,7 @@ pub async fn delete_vacancy(
             load_for_change(conn, &user, &id, now)?;
             if crate::matching::store::vacancy_has_matches(conn, &id)? {
                 return Err(ApiError::conflict(
-                    "has_matches",
+                    ProblemCode::HasMatches,
                     "This vacancy has matches and cannot be deleted; close it instead.",
                 ));
             }
@@ -825,7 +862,7 @@ pub async fn list_vacancies(
                 Some(ShownStatus::Filled) => ListFilter::Stored("filled"),
             };
             // One extra row tells whether there is a next page.
-            let mut rows = store::list_vacancies(
+            let rows = store::list_vacancies(
                 conn,
                 &org,
                 filter,
@@ -833,12 +870,10 @@ pub async fn list_vacancies(
                 i64::from(limit) + 1,
                 now,
             )?;
-            let next_cursor = if rows.len() > usize::from(limit) {
-                rows.truncate(usize::from(limit));
-                rows.last().map(|r| r.id.to_string())
-            } else {
-                None
-            };
+            let (rows, next_cursor) =
+                paging::split(rows, usize::from(limit), List::Vacancies, |r| {
+                    r.id.to_string()
+                });
             let items = rows
                 .into_iter()
                 .map(|r| {

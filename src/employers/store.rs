@@ -134,6 +134,7 @@ pub struct MemberRow {
     pub email: String,
     pub language: String,
     pub role: String,
+    pub joined_at: chrono::NaiveDateTime,
 }
 
 /// Members with their account name, email, language and role, owners first.
@@ -147,10 +148,12 @@ pub fn members(conn: &mut DbConn, org: &OrganisationId) -> QueryResult<Vec<Membe
             accounts::email,
             accounts::language,
             organisation_members::role,
+            organisation_members::created_at,
         ))
         .order((
             organisation_members::role.desc(),
             organisation_members::created_at.asc(),
+            accounts::id.asc(),
         ))
         .load(conn)
 }

@@ -15,11 +15,12 @@ use crate::db::ids::{AccountId, VacancyId};
 use crate::employers::model::Vacancy;
 use crate::employers::model::{OrganisationSummary, ShownStatus};
 use crate::employers::service::{self as employers, is_public};
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemCode};
 use crate::matching::index;
-use crate::matching::model::{CandidateCard, Candidates, FeedCard, Why};
+use crate::matching::model::{CandidateCard, CandidatePage, FeedCard, Why};
 use crate::matching::score::{self, OtherSide, Pair, Reason};
 use crate::matching::store;
+use crate::paging::{self, List, Page};
 use crate::startup::AppState;
 use crate::work::EducationLevel;
 use crate::youth::model::ProfileStatus;
@@ -65,6 +66,16 @@ impl Item {
         )
     }
 
+    /// The score as ranked (to 5 decimals, as cached): with the key, an entry's place.
+    fn rank(&self) -> i64 {
+        (self.score * 1e5).round() as i64
+    }
+
+    /// Whether this entry is ranked after `place` (lower rank, or equal rank and higher key).
+    fn comes_after(&self, place: &Place) -> bool {
+        (Reverse(self.rank()), self.key) > (Reverse(place.0), place.1)
+    }
+
     fn decode(raw: &str) -> Option<Item> {
         let mut parts = raw.split('|');
         let id = uuid::Uuid::parse_str(parts.next()?).ok()?;
@@ -80,10 +91,46 @@ impl Item {
 }
 
 fn rank(mut items: Vec<Item>) -> Vec<Item> {
-    // Equal scores in id order (a UUID's bits sort like its text).
-    items.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.key.cmp(&b.key)));
+    // By the score as cached, equal ones in id order (a UUID's bits sort like its text), so
+    // a cursor's place splits a cached list exactly where a fresh one would.
+    items.sort_by_key(|i| (Reverse(i.rank()), i.key));
     items.truncate(FEED_SIZE);
     items
+}
+
+/// An entry's place in a ranked list: its rank and its key. A page's cursor is the place of
+/// its last entry; the next page is what comes after it.
+type Place = (i64, u128);
+
+/// The cursor position of a youth's feed entry: `rank.vacancy_id`.
+fn feed_position(item: &Item) -> String {
+    format!("{}.{}", item.rank(), uuid::Uuid::from_u128(item.key))
+}
+
+fn feed_place(position: &str) -> Option<Place> {
+    let (rank, id) = position.split_once('.')?;
+    Some((
+        rank.parse().ok()?,
+        uuid::Uuid::parse_str(id).ok()?.as_u128(),
+    ))
+}
+
+/// Where the page after this one starts: after its last entry when it is full; after the
+/// last entry looked at when the window read was full (more may follow, past stale ones);
+/// else nowhere.
+fn next_place<'a>(
+    page: Option<&'a Item>,
+    full: bool,
+    window: &'a [Item],
+    read_all: bool,
+) -> Option<&'a Item> {
+    if full {
+        page
+    } else if !read_all {
+        window.last()
+    } else {
+        None
+    }
 }
 
 /// The ranked entries of a vacancy's candidate feed: from the cache, or computed and cached.
@@ -157,12 +204,15 @@ async fn compute_youth(state: &AppState, youth: &AccountId) -> Result<Vec<Item>,
         .db
         .run(move |conn| {
             let row = crate::youth::store::find_profile(conn, &id)?.ok_or_else(|| {
-                ApiError::not_found("profile_not_found", "This account has no youth profile.")
+                ApiError::not_found(
+                    ProblemCode::ProfileNotFound,
+                    "This account has no youth profile.",
+                )
             })?;
             let view = crate::youth::service::view(row.clone(), today);
             if view.status == ProfileStatus::Paused {
                 return Err(ApiError::conflict(
-                    "profile_paused",
+                    ProblemCode::ProfilePaused,
                     "Your profile is paused: set it to active to see vacancies.",
                 ));
             }
@@ -177,7 +227,7 @@ async fn compute_youth(state: &AppState, youth: &AccountId) -> Result<Vec<Item>,
                 .collect();
             if !needed.is_empty() {
                 return Err(ApiError::conflict(
-                    "profile_incomplete",
+                    ProblemCode::ProfileIncomplete,
                     format!(
                         "Complete your profile first; missing: {}.",
                         needed.join(", ")
@@ -194,7 +244,7 @@ async fn compute_youth(state: &AppState, youth: &AccountId) -> Result<Vec<Item>,
         profile.hours_max,
     ) else {
         return Err(ApiError::conflict(
-            "profile_incomplete",
+            ProblemCode::ProfileIncomplete,
             "Complete your profile first.",
         ));
     };
@@ -455,43 +505,58 @@ async fn youth_entries(
     ))
 }
 
-/// A page of a youth's feed: the best-ranked vacancies they have not swiped.
+/// A page of a youth's feed: the best-ranked vacancies they have not swiped, after the
+/// page's cursor.
 ///
-/// A warm page touches no database: the ranked ids and the ids swiped since come from the
-/// cache in one round trip, whether each vacancy is still open from the vacancy index, and
-/// the cards from the card cache (the database only for cards not cached).
+/// A warm first page touches no database: the ranked ids and the ids swiped since come from
+/// the cache in one round trip, whether each vacancy is still open from the vacancy index,
+/// and the cards from the card cache (the database only for cards not cached). A later page
+/// reads the whole cached list to find where it starts.
 ///
-/// Returns the page as the JSON of a [`Feed`](crate::matching::model::Feed): the vacancy part of each card is serialized
-/// once per cached card ([`CardTemplate`]), only the youth's part per page.
+/// Returns the page as the JSON of a [`FeedPage`](crate::matching::model::FeedPage): the
+/// vacancy part of each card is serialized once per cached card ([`CardTemplate`]), only the
+/// youth's part per page.
 ///
 /// The caller's session is checked against the revoked list in the same cache round trip as
 /// the first read of the feed.
 pub async fn youth_feed(
     state: &AppState,
     caller: UncheckedUser,
-    limit: usize,
+    page: &Page,
 ) -> Result<Vec<u8>, ApiError> {
+    let after = page.after(feed_place)?;
+    let limit = page.limit();
     let key = youth_key(caller.account_id());
     // A few spare entries for ones found stale; a page short of cards reads again.
-    let n = limit + limit / 2;
+    let n = if after.is_some() {
+        FEED_SIZE
+    } else {
+        limit + limit / 2
+    };
     let (revoked, mut cached) = state
         .cache
         .feed_read(&key, n, Some(&caller.revoked_key()))
         .await;
     let youth = caller.confirm(revoked)?.account_id;
     let mut cards = Vec::new();
+    let mut next = None;
     // A second pass only when the first found stale entries (swiped or closed since ranking).
     for pass in 0..2 {
         if pass > 0 {
             cached = state.cache.feed_read(&key, n, None).await.1;
         }
         let (items, gone) = youth_entries(state, &youth, n, cached.take()).await?;
-        if items.is_empty() {
+        let read_all = items.len() < n;
+        let window: Vec<Item> = match &after {
+            Some(place) => items.into_iter().filter(|i| i.comes_after(place)).collect(),
+            None => items,
+        };
+        if window.is_empty() {
             break;
         }
         let now = state.clock.now_naive();
         let index = state.vacancy_index.snapshot();
-        let (fresh, stale): (Vec<&Item>, Vec<&Item>) = items
+        let (fresh, stale): (Vec<&Item>, Vec<&Item>) = window
             .iter()
             .partition(|i| !gone.contains_key(&i.key) && index.is_open(i.key, now));
         if !stale.is_empty() {
@@ -499,6 +564,8 @@ pub async fn youth_feed(
             state.cache.list_remove_many(&key, &encoded).await;
         }
         let page: Vec<&Item> = fresh.into_iter().take(limit).collect();
+        next = next_place(page.last().copied(), page.len() == limit, &window, read_all)
+            .map(|i| paging::cursor(List::Feed, &feed_position(i)));
         let templates = card_templates(state, &page).await?;
         cards = page
             .iter()
@@ -509,7 +576,7 @@ pub async fn youth_feed(
             break;
         }
     }
-    page_json(&cards)
+    page_json(&cards, next.as_deref())
 }
 
 /// The card templates of a page, in its order: from the card cache, the rest from the
@@ -601,8 +668,11 @@ fn empty_why() -> Why {
     }
 }
 
-/// The JSON of a [`Feed`](crate::matching::model::Feed) with these cards.
-fn page_json(cards: &[(Arc<CardTemplate>, Item)]) -> Result<Vec<u8>, ApiError> {
+/// The JSON of a [`FeedPage`](crate::matching::model::FeedPage) with these cards.
+fn page_json(
+    cards: &[(Arc<CardTemplate>, Item)],
+    next_cursor: Option<&str>,
+) -> Result<Vec<u8>, ApiError> {
     let failed = |e: serde_json::Error| ApiError::internal(format!("feed page: {e}"));
     let size: usize = cards.iter().map(|(t, _)| t.json.len() + 256).sum();
     let mut out = Vec::with_capacity(size + 16);
@@ -621,7 +691,9 @@ fn page_json(cards: &[(Arc<CardTemplate>, Item)]) -> Result<Vec<u8>, ApiError> {
         serde_json::to_writer(&mut out, &template.why(item)).map_err(failed)?;
         out.push(b'}');
     }
-    out.extend_from_slice(b"]}");
+    out.extend_from_slice(b"],\"next_cursor\":");
+    serde_json::to_writer(&mut out, &next_cursor).map_err(failed)?;
+    out.push(b'}');
     Ok(out)
 }
 
@@ -720,8 +792,15 @@ pub async fn candidates(
     state: &AppState,
     user: &crate::auth::AuthUser,
     vacancy: VacancyId,
-    limit: usize,
-) -> Result<Candidates, ApiError> {
+    page: &Page,
+) -> Result<CandidatePage, ApiError> {
+    // The cursor names the candidate by their id for this vacancy, never by account.
+    let after = page.after(|p| {
+        let (rank, candidate) = p.split_once('.')?;
+        let youth = state.candidate_ids.decode(&vacancy, candidate)?;
+        Some((rank.parse().ok()?, index::key_of(youth.as_str())))
+    })?;
+    let limit = page.limit();
     let now = state.clock.now_naive();
     let (id, account) = (vacancy.clone(), user.account_id.clone());
     let row = state
@@ -730,19 +809,19 @@ pub async fn candidates(
             let (row, _, _) =
                 crate::employers::store::find_vacancy(conn, &id)?.ok_or_else(|| {
                     ApiError::not_found(
-                        "vacancy_not_found",
+                        ProblemCode::VacancyNotFound,
                         "There is no vacancy with this id that you can see.",
                     )
                 })?;
             if crate::employers::store::role_in(conn, &row.organisation_id, &account)?.is_none() {
                 return Err(if is_public(&row, now) {
                     ApiError::forbidden(
-                        "not_your_vacancy",
+                        ProblemCode::NotYourVacancy,
                         "Only members of the organisation see its candidates.",
                     )
                 } else {
                     ApiError::not_found(
-                        "vacancy_not_found",
+                        ProblemCode::VacancyNotFound,
                         "There is no vacancy with this id that you can see.",
                     )
                 });
@@ -753,7 +832,7 @@ pub async fn candidates(
     let status = crate::employers::model::VacancyStatus::parse(&row.status);
     if matches!(status, Some(s) if ShownStatus::of(s, false).is_final()) {
         return Err(ApiError::conflict(
-            "vacancy_closed",
+            ProblemCode::VacancyClosed,
             "A closed or filled vacancy has no candidates.",
         ));
     }
@@ -761,13 +840,24 @@ pub async fn candidates(
     let required =
         Required::of(&serde_json::from_str::<Vec<String>>(&row.competences).unwrap_or_default());
     let today = now.date();
-    let mut cards = Vec::new();
+    let n = if after.is_some() {
+        FEED_SIZE
+    } else {
+        limit * 2
+    };
+    let mut cards: Vec<(CandidateCard, Item)> = Vec::new();
+    let mut next = None;
     for _ in 0..2 {
-        let items = candidate_entries(state, &row, limit * 2).await?;
-        if items.is_empty() {
+        let items = candidate_entries(state, &row, n).await?;
+        let read_all = items.len() < n;
+        let window: Vec<Item> = match &after {
+            Some(place) => items.into_iter().filter(|i| i.comes_after(place)).collect(),
+            None => items,
+        };
+        if window.is_empty() {
             break;
         }
-        let ids: Vec<AccountId> = items
+        let ids: Vec<AccountId> = window
             .iter()
             .filter_map(|i| AccountId::parse(&i.id()))
             .collect();
@@ -782,11 +872,11 @@ pub async fn candidates(
             .collect();
         let mut stale = Vec::new();
         cards.clear();
-        for item in &items {
+        for item in &window {
             match rows.get(&item.key) {
                 Some(profile) if cards.len() < limit => {
                     let p = crate::youth::service::view(profile.clone(), today);
-                    cards.push(CandidateCard {
+                    let card = CandidateCard {
                         candidate_id: state.candidate_ids.encode(&vacancy, &profile.account_id),
                         competences: p.competences,
                         profile_text: p.profile_text,
@@ -800,7 +890,8 @@ pub async fn candidates(
                         languages: p.languages,
                         distance_km: round_km(item.distance_km),
                         why: required.why(item.matched, Reason::from_bits(item.reasons)),
-                    });
+                    };
+                    cards.push((card, item.clone()));
                 }
                 Some(_) => {}
                 None => stale.push(item.encode()),
@@ -809,11 +900,22 @@ pub async fn candidates(
         if !stale.is_empty() {
             state.cache.list_remove_many(&key, &stale).await;
         }
+        let last = cards.last().map(|(_, item)| item);
+        next = next_place(last, cards.len() == limit, &window, read_all).map(|i| {
+            // The place of the last card's candidate, by their id for this vacancy.
+            let candidate = AccountId::parse(&i.id())
+                .map(|youth| state.candidate_ids.encode(&vacancy, &youth))
+                .unwrap_or_default();
+            paging::cursor(List::Candidates, &format!("{}.{candidate}", i.rank()))
+        });
         if stale.is_empty() || cards.len() >= limit {
             break;
         }
     }
-    Ok(Candidates { items: cards })
+    Ok(CandidatePage {
+        items: cards.into_iter().map(|(card, _)| card).collect(),
+        next_cursor: next,
+    })
 }
 
 /// Takes a swiped vacancy out of the youth's cached feed (after the swipe has committed).
@@ -998,20 +1100,22 @@ mod tests {
             .map(|(v, i)| (Arc::new(CardTemplate::new(v.clone()).unwrap()), i.clone()))
             .collect();
         let written: serde_json::Value =
-            serde_json::from_slice(&page_json(&cards).unwrap()).unwrap();
-        let typed = crate::matching::model::Feed {
+            serde_json::from_slice(&page_json(&cards, Some("Y3Vyc29y")).unwrap()).unwrap();
+        let typed = crate::matching::model::FeedPage {
             items: cards
                 .iter()
                 .zip(&vacancies)
                 .map(|((t, i), v)| card(v.clone(), round_km(i.distance_km), t.why(i)))
                 .collect(),
+            next_cursor: Some("Y3Vyc29y".to_owned()),
         };
         assert_eq!(written, serde_json::to_value(&typed).unwrap());
         assert_eq!(
             written["items"][0]["why"]["matched_competences"],
             serde_json::json!(["teamwork"])
         );
-        let empty: serde_json::Value = serde_json::from_slice(&page_json(&[]).unwrap()).unwrap();
-        assert_eq!(empty, serde_json::json!({"items": []}));
+        let empty: serde_json::Value =
+            serde_json::from_slice(&page_json(&[], None).unwrap()).unwrap();
+        assert_eq!(empty, serde_json::json!({"items": [], "next_cursor": null}));
     }
 }

@@ -15,13 +15,13 @@ pub mod store;
 
 /// Registers this domain's routes (under `/v1`).
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(routes::my_feed)
-        .service(routes::youth_swipe)
-        .service(routes::candidates)
-        .service(routes::employer_swipe)
+    cfg.service(routes::list_feed)
+        .service(routes::swipe_vacancy)
+        .service(routes::list_candidates)
+        .service(routes::swipe_candidate)
         .service(routes::list_matches)
         .service(routes::get_match)
-        .service(routes::end_match)
-        .service(routes::messages)
-        .service(routes::send_message);
+        .service(routes::delete_match)
+        .service(routes::list_messages)
+        .service(routes::create_message);
 }

@@ -49,7 +49,8 @@ pub struct SwipeResult {
 /// Why a card is in the feed.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Why {
-    /// Competence codes both sides have.
+    /// Competence codes both sides have, in the vacancy's order.
+    #[schema(value_type = Vec<crate::competences::catalogue::CompetenceCode>)]
     pub matched_competences: Vec<String>,
     /// Share of the vacancy's required competences that match, 0 to 1.
     pub coverage: f64,
@@ -62,7 +63,10 @@ pub struct FeedCard {
     pub vacancy_id: VacancyId,
     pub title: String,
     pub description: String,
+    #[schema(value_type = crate::competences::occupations::OccupationCode)]
     pub occupation: String,
+    /// Required competence codes, most important first.
+    #[schema(value_type = Vec<crate::competences::catalogue::CompetenceCode>)]
     pub competences: Vec<String>,
     pub kind: WorkKind,
     pub hours_min: u8,
@@ -72,16 +76,17 @@ pub struct FeedCard {
     pub minimum_education: Option<EducationLevel>,
     pub open_to_youth_without_start_qualification: bool,
     pub start_date: Option<NaiveDate>,
+    #[serde(serialize_with = "crate::json::opt_timestamp")]
     pub expires_at: Option<DateTime<Utc>>,
     pub organisation: OrganisationSummary,
     pub distance_km: f64,
     pub why: Why,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Feed {
-    pub items: Vec<FeedCard>,
-}
+crate::paging::page!(
+    /// One page of a youth's feed, best first.
+    FeedPage of FeedCard
+);
 
 /// A youth as an employer sees them before a match: no name, birth date, age, photo, contact
 /// details or sensitive characteristics.
@@ -89,6 +94,7 @@ pub struct Feed {
 pub struct CandidateCard {
     /// Stable for this vacancy; meaningless anywhere else.
     pub candidate_id: String,
+    #[schema(value_type = Vec<crate::competences::catalogue::CompetenceCode>)]
     pub competences: Vec<String>,
     pub profile_text: Option<String>,
     pub pitch: Option<String>,
@@ -103,18 +109,10 @@ pub struct CandidateCard {
     pub why: Why,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Candidates {
-    pub items: Vec<CandidateCard>,
-}
-
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct LimitQuery {
-    /// 1 to 50; 20 when left out.
-    #[param(minimum = 1, maximum = 50)]
-    pub limit: Option<u8>,
-}
+crate::paging::page!(
+    /// One page of a vacancy's anonymous candidates, best first.
+    CandidatePage of CandidateCard
+);
 
 /// The other side's contact details, released by the match.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -135,31 +133,24 @@ pub struct Match {
     pub candidate_id: Option<String>,
     /// The other side; null once the match has ended.
     pub contact: Option<Contact>,
+    #[serde(serialize_with = "crate::json::timestamp")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::json::opt_timestamp")]
     pub ended_at: Option<DateTime<Utc>>,
     pub unread_messages: u32,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MatchPage {
-    pub items: Vec<Match>,
-    pub next_cursor: Option<String>,
-}
+crate::paging::page!(
+    /// One page of matches, newest first.
+    MatchPage of Match
+);
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub struct MatchQuery {
+#[into_params(parameter_in = Query)]
+pub struct MatchFilter {
     /// Employers: only the matches of this vacancy.
-    #[param(
-        pattern = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    )]
+    #[param(nullable = false, value_type = Option<uuid::Uuid>)]
     pub vacancy_id: Option<String>,
-    #[param(
-        pattern = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    )]
-    pub cursor: Option<String>,
-    /// 1 to 100; 20 when left out.
-    #[param(minimum = 1, maximum = 100)]
-    pub limit: Option<u8>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -180,25 +171,14 @@ pub struct Message {
     pub mine: bool,
     pub sender_name: Option<String>,
     pub text: String,
+    #[serde(serialize_with = "crate::json::timestamp")]
     pub created_at: DateTime<Utc>,
     /// When the other side read it.
+    #[serde(serialize_with = "crate::json::opt_timestamp")]
     pub read_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MessagePage {
-    /// Newest first.
-    pub items: Vec<Message>,
-    pub next_cursor: Option<String>,
-}
-
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub struct PageQuery {
-    #[param(
-        pattern = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-    )]
-    pub cursor: Option<String>,
-    /// 1 to 100; 50 when left out.
-    #[param(minimum = 1, maximum = 100)]
-    pub limit: Option<u8>,
-}
+crate::paging::page!(
+    /// One page of a conversation, newest first.
+    MessagePage of Message
+);

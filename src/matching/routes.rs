@@ -8,40 +8,17 @@ use crate::auth::model::Role;
 use crate::auth::{AuthUser, UncheckedUser, wrong_role};
 use crate::db::ids::{MatchId, MessageId, VacancyId};
 use crate::employers::routes::vacancy_id;
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, Problem, ProblemCode};
 use crate::json::Body;
 use crate::matching::model::*;
 use crate::matching::{feed, service};
+use crate::paging::{List, PageQuery};
 use crate::startup::AppState;
-
-fn limit(raw: Option<u8>, default: u8, max: u8) -> Result<u8, ApiError> {
-    let l = raw.unwrap_or(default);
-    if (1..=max).contains(&l) {
-        Ok(l)
-    } else {
-        Err(ApiError::bad_request(
-            "invalid_query",
-            format!("limit must be 1 to {max}."),
-        ))
-    }
-}
-
-fn cursor<T>(raw: Option<&str>, parse: fn(&str) -> Option<T>) -> Result<Option<T>, ApiError> {
-    raw.map(|c| {
-        parse(c).ok_or_else(|| {
-            ApiError::bad_request(
-                "invalid_query",
-                "cursor is not a cursor from a previous page.",
-            )
-        })
-    })
-    .transpose()
-}
 
 fn match_id(raw: &str) -> Result<MatchId, ApiError> {
     MatchId::parse(raw).ok_or_else(|| {
         ApiError::not_found(
-            "match_not_found",
+            ProblemCode::MatchNotFound,
             "There is no match with this id that you are part of.",
         )
     })
@@ -51,29 +28,29 @@ fn match_id(raw: &str) -> Result<MatchId, ApiError> {
 #[utoipa::path(
     tag = "matching",
     security(("bearer" = [])),
-    params(LimitQuery),
+    params(PageQuery),
     responses(
-        (status = 200, description = "A page of vacancy cards", body = Feed),
-        (status = 400, description = "`invalid_query`", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "A page of vacancy cards", body = FeedPage),
         (status = 403, description = "`wrong_role`: feeds are for youth", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`profile_not_found`: this youth account has no profile (an account created without one)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`profile_incomplete` (says what is missing) or `profile_paused`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/me/feed")]
-pub async fn my_feed(
+pub async fn list_feed(
     state: Data<AppState>,
     user: UncheckedUser,
-    query: Result<Query<LimitQuery>, actix_web::Error>,
+    query: Result<Query<PageQuery>, actix_web::Error>,
 ) -> Result<HttpResponse, actix_web::Error> {
     // The session check rides along with the feed's first cache read. Whatever is refused
     // before that still answers 401 first for a revoked session, as every other route does.
     let refusal: actix_web::Error = if user.role() != Role::Youth {
         wrong_role().into()
     } else {
-        match query.map(|q| limit(q.limit, 20, 50)) {
-            Ok(Ok(limit)) => {
-                // Already the JSON of a `Feed` (cards are serialized once, not per page).
-                let body = feed::youth_feed(&state, user, usize::from(limit)).await?;
+        match query.map(|q| q.parse(List::Feed)) {
+            Ok(Ok(page)) => {
+                // Already the JSON of a `FeedPage` (cards are serialized once, not per page).
+                let body = feed::youth_feed(&state, user, &page).await?;
                 return Ok(HttpResponse::Ok()
                     .content_type(ContentType::json())
                     .body(body));
@@ -91,7 +68,7 @@ pub async fn my_feed(
 #[utoipa::path(
     tag = "matching",
     security(("bearer" = [])),
-    params(("vacancy_id" = String, Path, description = "Vacancy id")),
+    params(("vacancy_id" = Uuid, Path, description = "Vacancy id")),
     request_body = SwipeBody,
     responses(
         (status = 200, description = "Saved", body = SwipeResult),
@@ -103,7 +80,7 @@ pub async fn my_feed(
     )
 )]
 #[put("/me/swipes/{vacancy_id}")]
-pub async fn youth_swipe(
+pub async fn swipe_vacancy(
     state: Data<AppState>,
     user: AuthUser,
     id: Path<String>,
@@ -119,25 +96,24 @@ pub async fn youth_swipe(
 #[utoipa::path(
     tag = "matching",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Vacancy id"), LimitQuery),
+    params(("vacancy_id" = Uuid, Path, description = "Vacancy id"), PageQuery),
     responses(
-        (status = 200, description = "A page of candidate cards", body = Candidates),
-        (status = 400, description = "`invalid_query`", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "A page of candidate cards", body = CandidatePage),
         (status = 403, description = "`not_your_vacancy`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`vacancy_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`vacancy_closed`", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/vacancies/{id}/candidates")]
-pub async fn candidates(
+#[get("/vacancies/{vacancy_id}/candidates")]
+pub async fn list_candidates(
     state: Data<AppState>,
     user: AuthUser,
     id: Path<String>,
-    query: Query<LimitQuery>,
-) -> Result<Json<Candidates>, ApiError> {
-    let limit = limit(query.limit, 20, 50)?;
+    query: Query<PageQuery>,
+) -> Result<Json<CandidatePage>, ApiError> {
+    let page = query.parse(List::Candidates)?;
     Ok(Json(
-        feed::candidates(&state, &user, vacancy_id(&id)?, usize::from(limit)).await?,
+        feed::candidates(&state, &user, vacancy_id(&id)?, &page).await?,
     ))
 }
 
@@ -145,7 +121,7 @@ pub async fn candidates(
 #[utoipa::path(
     tag = "matching",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Vacancy id"), ("candidate_id" = String, Path, description = "Candidate id from a candidate card")),
+    params(("vacancy_id" = Uuid, Path, description = "Vacancy id"), ("candidate_id" = String, Path, description = "Candidate id from a candidate card")),
     request_body = SwipeBody,
     responses(
         (status = 200, description = "Saved", body = SwipeResult),
@@ -156,8 +132,8 @@ pub async fn candidates(
             headers(("Retry-After" = u64, description = "Seconds until swiping is possible again"))),
     )
 )]
-#[put("/vacancies/{id}/swipes/{candidate_id}")]
-pub async fn employer_swipe(
+#[put("/vacancies/{vacancy_id}/swipes/{candidate_id}")]
+pub async fn swipe_candidate(
     state: Data<AppState>,
     user: AuthUser,
     path: Path<(String, String)>,
@@ -180,10 +156,9 @@ pub async fn employer_swipe(
 #[utoipa::path(
     tag = "matching",
     security(("bearer" = [])),
-    params(MatchQuery),
+    params(MatchFilter, PageQuery),
     responses(
         (status = 200, description = "A page of matches, newest first", body = MatchPage),
-        (status = 400, description = "`invalid_query`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`wrong_role`, `no_organisation`", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -191,14 +166,19 @@ pub async fn employer_swipe(
 pub async fn list_matches(
     state: Data<AppState>,
     user: AuthUser,
-    query: Query<MatchQuery>,
+    filter: Query<MatchFilter>,
+    page: Query<PageQuery>,
 ) -> Result<Json<MatchPage>, ApiError> {
-    let q = query.into_inner();
-    let limit = limit(q.limit, 20, 100)?;
-    let vacancy = cursor(q.vacancy_id.as_deref(), VacancyId::parse)?;
-    let before = cursor(q.cursor.as_deref(), MatchId::parse)?;
+    let page = page.parse(List::Matches)?;
+    let before = page.after(MatchId::parse)?;
+    let vacancy = match filter.into_inner().vacancy_id {
+        None => None,
+        Some(raw) => Some(VacancyId::parse(&raw).ok_or_else(|| {
+            ApiError::bad_request(ProblemCode::InvalidQuery, "vacancy_id is not a vacancy id.")
+        })?),
+    };
     Ok(Json(
-        service::list_matches(&state, user, vacancy, before, limit).await?,
+        service::list_matches(&state, user, vacancy, before, page.limit).await?,
     ))
 }
 
@@ -206,13 +186,13 @@ pub async fn list_matches(
 #[utoipa::path(
     tag = "matching",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Match id")),
+    params(("match_id" = Uuid, Path, description = "Match id")),
     responses(
         (status = 200, description = "The match", body = Match),
         (status = 404, description = "`match_not_found`", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/matches/{id}")]
+#[get("/matches/{match_id}")]
 pub async fn get_match(
     state: Data<AppState>,
     user: AuthUser,
@@ -227,14 +207,14 @@ pub async fn get_match(
 #[utoipa::path(
     tag = "matching",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Match id")),
+    params(("match_id" = Uuid, Path, description = "Match id")),
     responses(
         (status = 204, description = "Ended"),
         (status = 404, description = "`match_not_found`", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[delete("/matches/{id}")]
-pub async fn end_match(
+#[delete("/matches/{match_id}")]
+pub async fn delete_match(
     state: Data<AppState>,
     user: AuthUser,
     id: Path<String>,
@@ -247,25 +227,23 @@ pub async fn end_match(
 #[utoipa::path(
     tag = "matching",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Match id"), PageQuery),
+    params(("match_id" = Uuid, Path, description = "Match id"), PageQuery),
     responses(
         (status = 200, description = "A page of messages", body = MessagePage),
-        (status = 400, description = "`invalid_query`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`match_not_found`", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/matches/{id}/messages")]
-pub async fn messages(
+#[get("/matches/{match_id}/messages")]
+pub async fn list_messages(
     state: Data<AppState>,
     user: AuthUser,
     id: Path<String>,
     query: Query<PageQuery>,
 ) -> Result<Json<MessagePage>, ApiError> {
-    let q = query.into_inner();
-    let limit = limit(q.limit, 50, 100)?;
-    let before = cursor(q.cursor.as_deref(), MessageId::parse)?;
+    let page = query.parse(List::Messages)?;
+    let before = page.after(MessageId::parse)?;
     Ok(Json(
-        service::messages(&state, user, match_id(&id)?, before, limit).await?,
+        service::messages(&state, user, match_id(&id)?, before, page.limit).await?,
     ))
 }
 
@@ -273,7 +251,7 @@ pub async fn messages(
 #[utoipa::path(
     tag = "matching",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Match id")),
+    params(("match_id" = Uuid, Path, description = "Match id")),
     request_body = NewMessage,
     responses(
         (status = 201, description = "Sent", body = Message),
@@ -281,8 +259,8 @@ pub async fn messages(
         (status = 409, description = "`match_ended`", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/matches/{id}/messages")]
-pub async fn send_message(
+#[post("/matches/{match_id}/messages")]
+pub async fn create_message(
     state: Data<AppState>,
     user: AuthUser,
     id: Path<String>,

@@ -17,11 +17,12 @@ use crate::db::ids::{AccountId, MatchId, MessageId, VacancyId};
 use crate::employers::model::{OrganisationSummary, ShownStatus, VacancyStatus};
 use crate::employers::service::is_public;
 use crate::employers::store::VacancyRow;
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, FieldError, ProblemCode};
 use crate::matching::model::*;
 use crate::matching::store::{self, MatchOwner, MatchRow, MessageRow, SwipeRow};
 use crate::matching::{feed, index};
 use crate::notifications::{Outbox, templates};
+use crate::paging::{self, List};
 use crate::startup::AppState;
 
 /// A side is mailed about new messages at most this often per conversation.
@@ -29,21 +30,21 @@ const MESSAGE_MAIL_INTERVAL: TimeDelta = TimeDelta::hours(1);
 
 pub(crate) fn vacancy_not_found() -> ApiError {
     ApiError::not_found(
-        "vacancy_not_found",
+        ProblemCode::VacancyNotFound,
         "There is no vacancy with this id that you can see.",
     )
 }
 
 fn candidate_not_found() -> ApiError {
     ApiError::not_found(
-        "candidate_not_found",
+        ProblemCode::CandidateNotFound,
         "There is no such candidate for this vacancy.",
     )
 }
 
 fn match_not_found() -> ApiError {
     ApiError::not_found(
-        "match_not_found",
+        ProblemCode::MatchNotFound,
         "There is no match with this id that you are part of.",
     )
 }
@@ -159,7 +160,7 @@ fn decide(
     }
     if decision == Decision::Pass && existing.is_some() {
         return Err(ApiError::conflict(
-            "already_matched",
+            ProblemCode::AlreadyMatched,
             "This is a match: end the match instead of passing.",
         ));
     }
@@ -272,7 +273,7 @@ pub async fn employer_swipe(
             if crate::employers::store::role_in(conn, &row.organisation_id, &member)?.is_none() {
                 return Err(if is_public(&row, now) {
                     ApiError::forbidden(
-                        "not_your_vacancy",
+                        ProblemCode::NotYourVacancy,
                         "Only members of the organisation swipe its candidates.",
                     )
                 } else {
@@ -282,7 +283,7 @@ pub async fn employer_swipe(
             let status = VacancyStatus::parse(&row.status).unwrap_or(VacancyStatus::Closed);
             if ShownStatus::of(status, false).is_final() {
                 return Err(ApiError::conflict(
-                    "vacancy_closed",
+                    ProblemCode::VacancyClosed,
                     "A closed or filled vacancy takes no more swipes.",
                 ));
             }
@@ -398,7 +399,7 @@ pub async fn list_matches(
                     crate::employers::store::membership_of(conn, &user.account_id)?
                         .ok_or_else(|| {
                             ApiError::forbidden(
-                                "no_organisation",
+                                ProblemCode::NoOrganisation,
                                 "This account belongs to no organisation.",
                             )
                         })?
@@ -409,19 +410,15 @@ pub async fn list_matches(
                 None => MatchOwner::Youth(&user.account_id),
                 Some(o) => MatchOwner::Organisation(o, vacancy.as_ref()),
             };
-            let mut rows = store::list_matches(conn, owner, cursor.as_ref(), i64::from(limit) + 1)?;
-            let next_cursor = (rows.len() > usize::from(limit)).then(|| {
-                rows.truncate(usize::from(limit));
-                rows.last().map(|r| r.id.to_string())
+            let rows = store::list_matches(conn, owner, cursor.as_ref(), i64::from(limit) + 1)?;
+            let (rows, next_cursor) = paging::split(rows, usize::from(limit), List::Matches, |r| {
+                r.id.to_string()
             });
             let items = rows
                 .into_iter()
                 .map(|m| view(conn, &ids, m, youth_side))
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok(MatchPage {
-                items,
-                next_cursor: next_cursor.flatten(),
-            })
+            Ok(MatchPage { items, next_cursor })
         })
         .await
 }
@@ -497,11 +494,11 @@ pub async fn messages(
         .write(move |conn| {
             let m = store::find_match(conn, &id)?.ok_or_else(match_not_found)?;
             let youth_side = side_of(conn, &m, &user)?;
-            let mut rows = store::list_messages(conn, &id, cursor.as_ref(), i64::from(limit) + 1)?;
-            let next_cursor = (rows.len() > usize::from(limit)).then(|| {
-                rows.truncate(usize::from(limit));
-                rows.last().map(|r| r.id.to_string())
-            });
+            let rows = store::list_messages(conn, &id, cursor.as_ref(), i64::from(limit) + 1)?;
+            let (rows, next_cursor) =
+                paging::split(rows, usize::from(limit), List::Messages, |r| {
+                    r.id.to_string()
+                });
             // Reading the conversation marks what the other side sent as read.
             store::mark_read(conn, &id, youth_side, now)?;
             let mut names: Vec<(AccountId, String)> = Vec::new();
@@ -530,10 +527,7 @@ pub async fn messages(
                     read_at: r.read_at.map(|t| t.and_utc()),
                 });
             }
-            Ok(MessagePage {
-                items,
-                next_cursor: next_cursor.flatten(),
-            })
+            Ok(MessagePage { items, next_cursor })
         })
         .await
 }
@@ -565,7 +559,7 @@ pub async fn send_message(
             let youth_side = side_of(conn, &m, &user)?;
             if m.ended_at.is_some() {
                 return Err(ApiError::conflict(
-                    "match_ended",
+                    ProblemCode::MatchEnded,
                     "This match has ended; the conversation is closed.",
                 ));
             }

@@ -9,13 +9,13 @@ pub mod store;
 /// Registers this domain's routes (under `/v1`).
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(routes::get_profile)
-        .service(routes::put_profile)
-        .service(routes::patch_profile)
-        .service(routes::put_competences)
-        .service(routes::generate)
-        .service(routes::put_text)
-        .service(routes::delete_text)
+        .service(routes::replace_profile)
+        .service(routes::update_profile)
+        .service(routes::replace_competences)
+        .service(routes::generate_profile_text)
+        .service(routes::replace_profile_text)
+        .service(routes::delete_profile_text)
         .service(routes::get_sensitive)
-        .service(routes::put_sensitive)
+        .service(routes::replace_sensitive)
         .service(routes::delete_sensitive);
 }

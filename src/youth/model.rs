@@ -264,6 +264,7 @@ pub struct Profile {
     pub pitch: Option<String>,
     pub status: ProfileStatus,
     /// Competence codes, most important first.
+    #[schema(value_type = Vec<crate::competences::catalogue::CompetenceCode>)]
     pub competences: Vec<String>,
     /// The last text from the competence generator.
     pub generated_text: Option<String>,
@@ -274,6 +275,7 @@ pub struct Profile {
     /// True when nothing is missing.
     pub complete: bool,
     pub missing: Vec<Missing>,
+    #[serde(serialize_with = "crate::json::timestamp")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -518,10 +520,22 @@ impl Benefit {
 }
 
 /// Sensitive characteristics: special-category data, kept in their own table and shown only
-/// here (and, later, to UWV and municipality coaches with consent).
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+/// here (and, later, to UWV and municipality coaches with consent). Null: not shared.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
 pub struct Sensitive {
+    pub benefit: Option<Benefit>,
+    /// Whether the youth has a work limitation (arbeidsbeperking).
+    pub work_limitation: Option<bool>,
+    /// Step on the municipal participation ladder: 1 isolated … 6 paid work.
+    #[schema(minimum = 1, maximum = 6)]
+    pub participation_ladder_step: Option<u8>,
+}
+
+/// What to share of the sensitive characteristics (replaces what was there; left out or null
+/// is not shared).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SensitiveForm {
     pub benefit: Option<Benefit>,
     /// Whether the youth has a work limitation (arbeidsbeperking).
     pub work_limitation: Option<bool>,
@@ -578,9 +592,8 @@ fn unique_array(
 
 /// 3 to 10 distinct competence codes.
 pub fn competence_list_schema() -> utoipa::openapi::schema::Array {
-    use utoipa::PartialSchema;
     unique_array(
-        crate::competences::catalogue::CompetenceCode::schema(),
+        utoipa::openapi::Ref::from_schema_name("CompetenceCode").into(),
         3,
         10,
     )

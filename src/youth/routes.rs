@@ -25,6 +25,7 @@ fn youth(user: &AuthUser) -> Result<crate::db::ids::AccountId, ApiError> {
     responses(
         (status = 200, description = "The profile, with what is still missing", body = Profile),
         (status = 403, description = "`wrong_role`: only youth have a profile", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`profile_not_found`: this youth account has no profile (an account created without one)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/me/profile")]
@@ -40,10 +41,11 @@ pub async fn get_profile(state: Data<AppState>, user: AuthUser) -> Result<Json<P
     responses(
         (status = 200, description = "Saved", body = Profile),
         (status = 403, description = "`wrong_role`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`profile_not_found`: this youth account has no profile (an account created without one)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[put("/me/profile")]
-pub async fn put_profile(
+pub async fn replace_profile(
     state: Data<AppState>,
     user: AuthUser,
     body: crate::json::Body<ProfileForm>,
@@ -61,10 +63,11 @@ pub async fn put_profile(
     responses(
         (status = 200, description = "Saved", body = Profile),
         (status = 403, description = "`wrong_role`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`profile_not_found`: this youth account has no profile (an account created without one)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/me/profile")]
-pub async fn patch_profile(
+pub async fn update_profile(
     state: Data<AppState>,
     user: AuthUser,
     body: crate::json::Body<ProfilePatch>,
@@ -82,10 +85,11 @@ pub async fn patch_profile(
     responses(
         (status = 200, description = "Saved", body = Profile),
         (status = 403, description = "`wrong_role`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`profile_not_found`: this youth account has no profile (an account created without one)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[put("/me/profile/competences")]
-pub async fn put_competences(
+pub async fn replace_competences(
     state: Data<AppState>,
     user: AuthUser,
     body: crate::json::Body<CompetencesBody>,
@@ -106,16 +110,17 @@ pub struct GenerateQuery {
 #[utoipa::path(
     tag = "profile",
     security(("bearer" = [])),
-    params(GenerateQuery, ("Accept-Language" = Option<String>, Header, description = "nl or en; defaults to the account's language")),
+    params(GenerateQuery, crate::auth::model::LanguageHeader),
     responses(
         (status = 200, description = "Saved as the generated text", body = Profile),
         (status = 400, description = "`invalid_query`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`wrong_role`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`competences_missing`, or `edited_text_exists` (ask with `replace_edited=true`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`profile_not_found`: this youth account has no profile (an account created without one)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/me/profile/generate")]
-pub async fn generate(
+pub async fn generate_profile_text(
     state: Data<AppState>,
     user: AuthUser,
     req: HttpRequest,
@@ -151,10 +156,11 @@ async fn account_language(
     responses(
         (status = 200, description = "Saved", body = Profile),
         (status = 403, description = "`wrong_role`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`profile_not_found`: this youth account has no profile (an account created without one)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[put("/me/profile/text")]
-pub async fn put_text(
+pub async fn replace_profile_text(
     state: Data<AppState>,
     user: AuthUser,
     body: crate::json::Body<ProfileTextBody>,
@@ -171,10 +177,14 @@ pub async fn put_text(
     responses(
         (status = 200, description = "Edited text removed", body = Profile),
         (status = 403, description = "`wrong_role`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`profile_not_found`: this youth account has no profile (an account created without one)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/me/profile/text")]
-pub async fn delete_text(state: Data<AppState>, user: AuthUser) -> Result<Json<Profile>, ApiError> {
+pub async fn delete_profile_text(
+    state: Data<AppState>,
+    user: AuthUser,
+) -> Result<Json<Profile>, ApiError> {
     Ok(Json(
         service::set_edited_text(&state, youth(&user)?, None).await?,
     ))
@@ -203,17 +213,17 @@ pub async fn get_sensitive(
 #[utoipa::path(
     tag = "profile",
     security(("bearer" = [])),
-    request_body = Sensitive,
+    request_body = SensitiveForm,
     responses(
         (status = 200, description = "Saved", body = Sensitive),
         (status = 403, description = "`wrong_role`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[put("/me/sensitive")]
-pub async fn put_sensitive(
+pub async fn replace_sensitive(
     state: Data<AppState>,
     user: AuthUser,
-    body: crate::json::Body<Sensitive>,
+    body: crate::json::Body<SensitiveForm>,
 ) -> Result<Json<Sensitive>, ApiError> {
     Ok(Json(
         service::put_sensitive(&state, youth(&user)?, body.into_inner()).await?,

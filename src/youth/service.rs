@@ -7,7 +7,7 @@ use crate::auth::model::Language;
 use crate::competences::catalogue::{self, Competence};
 use crate::competences::generator;
 use crate::db::ids::AccountId;
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, FieldError, ProblemCode};
 use crate::startup::AppState;
 use crate::work::{EducationLevel, WorkKind};
 use crate::youth::model::*;
@@ -22,7 +22,10 @@ fn to_json(list: &[String]) -> String {
 }
 
 fn not_found() -> ApiError {
-    ApiError::not_found("profile_not_found", "This account has no youth profile.")
+    ApiError::not_found(
+        ProblemCode::ProfileNotFound,
+        "This account has no youth profile.",
+    )
 }
 
 /// The profile's competences, in order, as catalogue entries.
@@ -326,11 +329,11 @@ pub async fn generate_for_profile(
         .write(move |conn| {
             let row = store::find_profile(conn, &account)?.ok_or_else(not_found)?;
             if competences_of(&row).len() < 3 {
-                return Err(ApiError::conflict("competences_missing", "Choose at least 3 competences first (PUT /v1/me/profile/competences)."));
+                return Err(ApiError::conflict(ProblemCode::CompetencesMissing, "Choose at least 3 competences first (PUT /v1/me/profile/competences)."));
             }
             if row.edited_text.is_some() && !replace_edited {
                 return Err(ApiError::conflict(
-                    "edited_text_exists",
+                    ProblemCode::EditedTextExists,
                     "You have edited your profile text; generating again would replace it. Ask again with ?replace_edited=true to replace it.",
                 ));
             }
@@ -406,7 +409,7 @@ pub async fn get_sensitive(state: &AppState, account: AccountId) -> Result<Sensi
 pub async fn put_sensitive(
     state: &AppState,
     account: AccountId,
-    body: Sensitive,
+    body: SensitiveForm,
 ) -> Result<Sensitive, ApiError> {
     if let Some(step) = body.participation_ladder_step
         && !(1..=6).contains(&step)

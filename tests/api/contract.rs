@@ -6,7 +6,7 @@ use serde_json::Value;
 const REGENERATE: &str = "cargo run --quiet -- openapi > openapi/openapi.json";
 
 fn generated() -> Value {
-    serde_json::to_value(werkmatch::openapi::document()).unwrap()
+    werkmatch::openapi::document()
 }
 
 #[test]
@@ -70,5 +70,16 @@ fn the_bearer_scheme_is_declared() {
     assert_eq!(
         doc["components"]["securitySchemes"]["bearer"]["scheme"],
         "bearer"
+    );
+}
+
+#[test]
+fn the_contract_keeps_its_rules() {
+    let breaches = werkmatch::openapi::lint::lint(&generated());
+    assert!(
+        breaches.is_empty(),
+        "the contract breaks its rules ({}):\n{}",
+        breaches.len(),
+        breaches.join("\n")
     );
 }

@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::api_test;
 use crate::helpers::*;
 
-fn raw(app: &TestApp, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+fn raw(app: &TestApp, method: reqwest::Method, path: &str) -> Req {
     app.client.request(method, app.url(path))
 }
 
@@ -89,7 +89,7 @@ api_test!(
         let res = app.post("/v1/auth/password-reset", &json!({"email": "\u{0}@x.nl"}), None).await;
         assert_eq!(res.status(), StatusCode::ACCEPTED);
         let reg = app.register_youth("nul@voorbeeld.nl").await;
-        let token = reg["tokens"]["access_token"].as_str().unwrap();
+        let token = reg["access_token"].as_str().unwrap();
         let res = send(app.client.patch(app.url("/v1/me/profile")).bearer_auth(token).json(&json!({"about": "hoi\u{0}"}))).await;
         expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
         let res = send(app.client.put(app.url("/v1/me/profile/text")).bearer_auth(token).json(&json!({"text": "mijn\u{0}tekst"}))).await;

@@ -48,7 +48,8 @@ macro_rules! api_test {
 
 pub struct TestApp {
     pub address: String,
-    pub client: reqwest::Client,
+    /// Every request goes through [`Client`], so every answer is checked against the contract.
+    pub client: Client,
     pub state: Data<AppState>,
     pub clock: Clock,
     /// The backend and cache this test asked for, to check the app really uses them.
@@ -155,7 +156,7 @@ impl TestApp {
         actix_web::rt::spawn(app.run_until_stopped());
         TestApp {
             address,
-            client: reqwest::Client::new(),
+            client: Client(reqwest::Client::new()),
             state,
             clock,
             expected,
@@ -194,6 +195,26 @@ impl TestApp {
             )
             .await;
         expect_json(res, StatusCode::CREATED).await
+    }
+
+    /// Every item of a list, following `next_cursor` page by page (`path` may carry a query).
+    pub async fn all_pages(&self, path: &str, token: Option<&str>) -> Vec<Value> {
+        let mut items = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..1000 {
+            let sep = if path.contains('?') { '&' } else { '?' };
+            let url = match &cursor {
+                Some(c) => format!("{path}{sep}cursor={c}"),
+                None => path.to_owned(),
+            };
+            let page = expect_json(self.get(&url, token).await, StatusCode::OK).await;
+            items.extend(page["items"].as_array().cloned().unwrap_or_default());
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => return items,
+            }
+        }
+        panic!("{path}: more than 1000 pages")
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Response {
@@ -284,10 +305,93 @@ async fn run_pg(url: &str, sql: &str) {
     }
 }
 
-pub async fn send(req: reqwest::RequestBuilder) -> Response {
+pub async fn send(req: Req) -> Response {
     match req.send().await {
         Ok(r) => r,
         Err(e) => panic!("request failed: {e}"),
+    }
+}
+
+/// An HTTP client whose every answer is checked against the contract
+/// ([`crate::conformance`]): a test cannot receive an undeclared answer without failing.
+#[derive(Clone)]
+pub struct Client(reqwest::Client);
+
+impl Client {
+    pub fn request(&self, method: reqwest::Method, url: impl reqwest::IntoUrl) -> Req {
+        Req(self.0.request(method, url))
+    }
+    pub fn get(&self, url: impl reqwest::IntoUrl) -> Req {
+        Req(self.0.get(url))
+    }
+    pub fn post(&self, url: impl reqwest::IntoUrl) -> Req {
+        Req(self.0.post(url))
+    }
+    pub fn put(&self, url: impl reqwest::IntoUrl) -> Req {
+        Req(self.0.put(url))
+    }
+    pub fn patch(&self, url: impl reqwest::IntoUrl) -> Req {
+        Req(self.0.patch(url))
+    }
+    pub fn delete(&self, url: impl reqwest::IntoUrl) -> Req {
+        Req(self.0.delete(url))
+    }
+}
+
+/// A request being built; [`Req::send`] checks the answer.
+pub struct Req(reqwest::RequestBuilder);
+
+impl Req {
+    pub fn header(self, name: &str, value: &str) -> Req {
+        Req(self.0.header(name, value))
+    }
+    pub fn bearer_auth(self, token: impl std::fmt::Display) -> Req {
+        Req(self.0.bearer_auth(token))
+    }
+    pub fn json(self, body: &impl serde::Serialize) -> Req {
+        Req(self.0.json(body))
+    }
+    pub fn body(self, body: impl Into<reqwest::Body>) -> Req {
+        Req(self.0.body(body))
+    }
+
+    /// Sends the request and checks the answer against the contract (panics on a mismatch,
+    /// naming the operation, the status and what does not fit).
+    pub async fn send(self) -> reqwest::Result<Response> {
+        let (client, request) = self.0.build_split();
+        let request = request?;
+        let method = request.method().as_str().to_owned();
+        let path = request.url().path().to_owned();
+        let response = client.execute(request).await?;
+        let status = response.status();
+        let version = response.version();
+        let headers = response.headers().clone();
+        let body = response.bytes().await?;
+        let answer = crate::conformance::Answer {
+            status: status.as_u16(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_owned(),
+                        v.to_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect(),
+            body: &body,
+        };
+        if let Err(e) = crate::conformance::CONTRACT.check(&method, &path, &answer) {
+            panic!("contract: {e}");
+        }
+        let mut rebuilt = http::Response::builder().status(status).version(version);
+        for (k, v) in &headers {
+            rebuilt = rebuilt.header(k, v);
+        }
+        Ok(Response::from(
+            rebuilt
+                .body(body)
+                .expect("a response rebuilt from its parts"),
+        ))
     }
 }
 

@@ -1,6 +1,7 @@
 //! Black-box API tests over HTTP: one binary, one file per area.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test here
 
+mod conformance;
 mod helpers;
 
 mod accounts;

@@ -18,7 +18,7 @@ struct Youth {
 
 async fn youth_with_profile(app: &TestApp, email: &str, competences: &[&str]) -> Youth {
     let reg = app.register_youth(email).await;
-    let token = reg["tokens"]["access_token"].as_str().unwrap().to_owned();
+    let token = reg["access_token"].as_str().unwrap().to_owned();
     let profile = json!({
         "first_name": "Sanne", "last_name": "Verborgen", "birth_date": "2006-03-14",
         "place_name": "Eindhoven", "location": {"lat": EINDHOVEN.0, "lon": EINDHOVEN.1},
@@ -58,7 +58,7 @@ async fn employer(app: &TestApp, email: &str) -> String {
     let res = app
         .post("/v1/auth/register/employer", &json!({"email": email, "password": PASSWORD, "contact_name": "Petra Baas", "organisation": {"name": "Bakkerij Zoet", "city": "Eindhoven"}}), None)
         .await;
-    expect_json(res, StatusCode::CREATED).await["tokens"]["access_token"]
+    expect_json(res, StatusCode::CREATED).await["access_token"]
         .as_str()
         .unwrap()
         .to_owned()
@@ -224,7 +224,7 @@ api_test!(
         let mut requests = Vec::new();
         for i in 0..8 {
             let reg = app.register_youth(&format!("samen{i}@voorbeeld.nl")).await;
-            let token = reg["tokens"]["access_token"].as_str().unwrap().to_owned();
+            let token = reg["access_token"].as_str().unwrap().to_owned();
             // The same pair twice at once, a pass, and a swipe on the deleted vacancy.
             requests.push((token.clone(), kept.clone(), format!("/v1/me/swipes/{kept}"), "like"));
             requests.push((token.clone(), kept.clone(), format!("/v1/me/swipes/{kept}"), "like"));
@@ -303,7 +303,7 @@ api_test!(
 api_test!(
     async fn an_incomplete_or_paused_profile_gets_409_saying_what_is_missing(app) {
         let reg = app.register_youth("leeg@voorbeeld.nl").await;
-        let token = reg["tokens"]["access_token"].as_str().unwrap();
+        let token = reg["access_token"].as_str().unwrap();
         let p = expect_problem(app.get("/v1/me/feed", Some(token)).await, StatusCode::CONFLICT, "profile_incomplete").await;
         assert!(p["detail"].as_str().unwrap().contains("location") && p["detail"].as_str().unwrap().contains("competences"), "{p}");
         let y = youth_with_profile(&app, "pauze@voorbeeld.nl", &["teamwork", "reliability", "customer_focus"]).await;
@@ -400,7 +400,7 @@ api_test!(
         let mut youths = Vec::new();
         for i in 0..20 {
             let reg = app.register_youth(&format!("jongere{i}@voorbeeld.nl")).await;
-            youths.push((reg["tokens"]["access_token"].as_str().unwrap().to_owned(), reg["account"]["id"].as_str().unwrap().to_owned()));
+            youths.push((reg["access_token"].as_str().unwrap().to_owned(), reg["account"]["id"].as_str().unwrap().to_owned()));
         }
         let mut requests = Vec::new();
         for (token, id) in &youths {

@@ -9,7 +9,7 @@ use crate::helpers::*;
 
 async fn youth_token(app: &TestApp, email: &str) -> String {
     let body = app.register_youth(email).await;
-    body["tokens"]["access_token"].as_str().unwrap().to_owned()
+    body["access_token"].as_str().unwrap().to_owned()
 }
 
 async fn put(app: &TestApp, path: &str, body: &Value, token: &str) -> reqwest::Response {
@@ -233,7 +233,7 @@ api_test!(
         assert_eq!(s["benefit"], Value::Null);
         // An employer has no profile to read and cannot read a youth's.
         let res = app.post("/v1/auth/register/employer", &json!({"email": "baas@bedrijf.nl", "password": PASSWORD, "contact_name": "Baas", "organisation": {"name": "Bedrijf", "city": "Breda"}}), None).await;
-        let employer = expect_json(res, StatusCode::CREATED).await["tokens"]["access_token"].as_str().unwrap().to_owned();
+        let employer = expect_json(res, StatusCode::CREATED).await["access_token"].as_str().unwrap().to_owned();
         for path in ["/v1/me/profile", "/v1/me/sensitive"] {
             expect_problem(app.get(path, Some(&employer)).await, StatusCode::FORBIDDEN, "wrong_role").await;
         }
