@@ -794,11 +794,14 @@ pub async fn candidates(
     vacancy: VacancyId,
     page: &Page,
 ) -> Result<CandidatePage, ApiError> {
-    // The cursor names the candidate by their id for this vacancy, never by account.
+    // The cursor names its vacancy, and the candidate by their id for this vacancy, never by
+    // account (`vacancy.rank.candidate`).
     let after = page.after(|p| {
-        let (rank, candidate) = p.split_once('.')?;
-        let youth = state.candidate_ids.decode(&vacancy, candidate)?;
-        Some((rank.parse().ok()?, index::key_of(youth.as_str())))
+        let mut parts = p.splitn(3, '.');
+        (parts.next()? == vacancy.as_str()).then_some(())?;
+        let rank = parts.next()?.parse().ok()?;
+        let youth = state.candidate_ids.decode(&vacancy, parts.next()?)?;
+        Some((rank, index::key_of(youth.as_str())))
     })?;
     let limit = page.limit();
     let now = state.clock.now_naive();
@@ -906,7 +909,10 @@ pub async fn candidates(
             let candidate = AccountId::parse(&i.id())
                 .map(|youth| state.candidate_ids.encode(&vacancy, &youth))
                 .unwrap_or_default();
-            paging::cursor(List::Candidates, &format!("{}.{candidate}", i.rank()))
+            paging::cursor(
+                List::Candidates,
+                &format!("{vacancy}.{}.{candidate}", i.rank()),
+            )
         });
         if stale.is_empty() || cards.len() >= limit {
             break;

@@ -105,10 +105,11 @@ fn components(doc: &mut Value) {
         "name": crate::telemetry::REQUEST_ID_HEADER,
         "in": "header",
         "required": false,
-        "description": "Your id for this request (up to 128 letters, digits, `-`, `_`, `.` or `:`); \
-                        echoed in `x-request-id` and in problems, so a trace can span your app and \
-                        this service. Another value is replaced by one of ours.",
-        "schema": {"type": "string", "maxLength": 128, "pattern": "^[A-Za-z0-9._:-]+$"}
+        "description": "Your id for this request, echoed in `x-request-id` and in problems, so a \
+                        trace can span your app and this service. Up to 128 letters, digits, `-`, \
+                        `_`, `.` or `:` are kept; any other value is replaced by one of ours (never \
+                        refused).",
+        "schema": {"type": "string"}
     });
     components["headers"]["RequestId"] = json!({
         "description": "The id of this request: yours when you sent a usable one, else ours. \

@@ -83,3 +83,171 @@ fn the_contract_keeps_its_rules() {
         breaches.join("\n")
     );
 }
+
+mod the_checker {
+    //! The answer checker must fail for each kind of drift it exists to catch.
+    use crate::conformance::{Answer, CONTRACT};
+    use serde_json::json;
+
+    fn answer(content_type: &str, body: &serde_json::Value) -> (Vec<(String, String)>, Vec<u8>) {
+        let headers = vec![
+            ("content-type".to_owned(), content_type.to_owned()),
+            ("x-request-id".to_owned(), "r-1".to_owned()),
+        ];
+        (headers, serde_json::to_vec(body).unwrap())
+    }
+
+    fn check(
+        method: &str,
+        path: &str,
+        status: u16,
+        content_type: &str,
+        body: serde_json::Value,
+    ) -> Result<(), String> {
+        let (headers, bytes) = answer(content_type, &body);
+        CONTRACT.check(
+            method,
+            path,
+            &Answer {
+                status,
+                headers,
+                body: &bytes,
+            },
+        )
+    }
+
+    fn me() -> serde_json::Value {
+        json!({
+            "id": "01936a4e-8f7c-7b3a-9d1e-2f3c4b5a6d7e", "email": "a@b.nl", "role": "youth",
+            "language": "nl", "display_name": "Sanne", "email_verified": false,
+            "created_at": "2026-11-29T09:30:00.000Z", "organisation": null
+        })
+    }
+
+    fn problem(code: &str, status: u16) -> serde_json::Value {
+        json!({"type": format!("urn:werkmatch:problem:{code}"), "title": "x", "status": status,
+               "detail": "x", "code": code, "request_id": "r-1", "errors": []})
+    }
+
+    #[test]
+    fn a_fitting_answer_passes() {
+        check("GET", "/v1/me", 200, "application/json", me()).unwrap();
+        check(
+            "GET",
+            "/v1/me",
+            401,
+            "application/problem+json",
+            problem("token_expired", 401),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn each_kind_of_drift_fails() {
+        let fails = |r: Result<(), String>, why: &str| {
+            let e = r.expect_err(why);
+            assert!(e.contains(why), "expected {why:?} in: {e}");
+        };
+        fails(
+            check(
+                "GET",
+                "/v1/me",
+                409,
+                "application/problem+json",
+                problem("conflict", 409),
+            ),
+            "not declared",
+        );
+        fails(
+            check("GET", "/v1/me", 200, "text/plain", me()),
+            "content type",
+        );
+        let mut missing = me();
+        missing.as_object_mut().unwrap().remove("organisation");
+        fails(
+            check("GET", "/v1/me", 200, "application/json", missing),
+            "required, but missing",
+        );
+        let mut extra = me();
+        extra["secret"] = json!(1);
+        fails(
+            check("GET", "/v1/me", 200, "application/json", extra),
+            "not in the contract",
+        );
+        let mut wrong_type = me();
+        wrong_type["email_verified"] = json!("yes");
+        fails(
+            check("GET", "/v1/me", 200, "application/json", wrong_type),
+            "is not of type",
+        );
+        let mut new_role = me();
+        new_role["role"] = json!("astronaut");
+        fails(
+            check("GET", "/v1/me", 200, "application/json", new_role),
+            "not a documented value",
+        );
+        let mut loose_time = me();
+        loose_time["created_at"] = json!("2026-11-29T09:30:00Z");
+        fails(
+            check("GET", "/v1/me", 200, "application/json", loose_time),
+            "date-time form",
+        );
+        let mut not_uuid = me();
+        not_uuid["id"] = json!("42");
+        fails(
+            check("GET", "/v1/me", 200, "application/json", not_uuid),
+            "uuid form",
+        );
+        fails(
+            check(
+                "GET",
+                "/v1/me",
+                401,
+                "application/problem+json",
+                problem("wrong_role", 401),
+            ),
+            "not among the codes",
+        );
+        fails(
+            check(
+                "DELETE",
+                "/v1/vacancies/01936a4e-8f7c-7b3a-9d1e-2f3c4b5a6d7e",
+                204,
+                "application/json",
+                json!({}),
+            ),
+            "no body is declared",
+        );
+        let (_, bytes) = answer("application/json", &me());
+        let no_id = CONTRACT.check(
+            "GET",
+            "/v1/me",
+            &Answer {
+                status: 200,
+                headers: vec![("content-type".into(), "application/json".into())],
+                body: &bytes,
+            },
+        );
+        fails(no_id, "x-request-id is missing");
+    }
+
+    #[test]
+    fn requests_outside_the_contract_are_not_its_business() {
+        check(
+            "GET",
+            "/v1/nothing-here",
+            404,
+            "application/problem+json",
+            problem("not_found", 404),
+        )
+        .unwrap();
+        check(
+            "PUT",
+            "/v1/me",
+            405,
+            "application/problem+json",
+            problem("method_not_allowed", 405),
+        )
+        .unwrap();
+    }
+}

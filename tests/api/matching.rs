@@ -609,3 +609,80 @@ api_test!(
         assert_eq!(feed_ids(&app, &y.token).await, vec![b]);
     }
 );
+
+api_test!(
+    async fn the_feed_pages_by_cursor_in_rank_order_without_gaps_or_repeats(app) {
+        let y = youth_with_profile(&app, "pager@voorbeeld.nl", &["teamwork", "reliability", "customer_focus"]).await;
+        let e = employer(&app, "pager-baas@bedrijf.nl").await;
+        // Different ranks (coverage, distance), and pairs that tie exactly (same everything).
+        let shapes = [
+            json!({}),
+            json!({}),
+            json!({"competences": ["teamwork", "numeracy"]}),
+            json!({"competences": ["teamwork", "numeracy"]}),
+            json!({"location": {"lat": HELMOND.0, "lon": HELMOND.1}, "place_name": "Helmond"}),
+            json!({"competences": ["numeracy", "hygiene", "caring"]}),
+            json!({"hours_min": 30, "hours_max": 40}),
+        ];
+        for (i, shape) in shapes.into_iter().enumerate() {
+            let mut changes = shape;
+            changes["title"] = json!(format!("Vacature {i}"));
+            vacancy(&app, &e, changes).await;
+        }
+        let whole = feed_ids(&app, &y.token).await;
+        assert_eq!(whole.len(), 7);
+        let id = |c: &Value| c["vacancy_id"].as_str().unwrap().to_owned();
+        let paged: Vec<String> = app.all_pages("/v1/me/feed?limit=2", Some(&y.token)).await.iter().map(id).collect();
+        assert_eq!(paged, whole, "pages of two, in order, give the whole feed once");
+
+        // Swiping the first page does not shift the next one.
+        let first = expect_json(app.get("/v1/me/feed?limit=3", Some(&y.token)).await, StatusCode::OK).await;
+        let cursor = first["next_cursor"].as_str().unwrap().to_owned();
+        for card in first["items"].as_array().unwrap() {
+            let v = card["vacancy_id"].as_str().unwrap();
+            assert_eq!(swipe(&app, &y.token, &format!("/v1/me/swipes/{v}"), "pass").await.status(), StatusCode::OK);
+        }
+        let next = expect_json(app.get(&format!("/v1/me/feed?limit=3&cursor={cursor}"), Some(&y.token)).await, StatusCode::OK).await;
+        let next: Vec<String> = next["items"].as_array().unwrap().iter().map(id).collect();
+        assert_eq!(next, whole[3..6]);
+        // Without a cursor the feed starts again at what is left.
+        assert_eq!(feed_ids(&app, &y.token).await, whole[3..]);
+        let last = expect_json(app.get(&format!("/v1/me/feed?limit=50&cursor={cursor}"), Some(&y.token)).await, StatusCode::OK).await;
+        assert_eq!(last["next_cursor"], Value::Null, "nothing after the last page");
+        // Another list's cursor is refused.
+        let matches = expect_json(app.get("/v1/matches", Some(&y.token)).await, StatusCode::OK).await;
+        assert_eq!(matches["next_cursor"], Value::Null);
+        let competences = expect_json(app.get("/v1/competences?limit=1", None).await, StatusCode::OK).await;
+        let foreign = competences["next_cursor"].as_str().unwrap();
+        expect_problem(app.get(&format!("/v1/me/feed?cursor={foreign}"), Some(&y.token)).await, StatusCode::BAD_REQUEST, "invalid_query").await;
+    }
+);
+
+api_test!(
+    async fn candidates_page_by_a_cursor_that_never_names_the_youth(app) {
+        let e = employer(&app, "kandidaten-baas@bedrijf.nl").await;
+        let v = vacancy(&app, &e, json!({})).await;
+        let other = vacancy(&app, &e, json!({"title": "Andere vacature"})).await;
+        let mut youth = Vec::new();
+        for i in 0..5 {
+            youth.push(youth_with_profile(&app, &format!("kandidaat{i}@voorbeeld.nl"), &["teamwork", "reliability", "customer_focus"]).await);
+        }
+        let path = format!("/v1/vacancies/{v}/candidates");
+        let whole = expect_json(app.get(&format!("{path}?limit=50"), Some(&e)).await, StatusCode::OK).await;
+        let id = |c: &Value| c["candidate_id"].as_str().unwrap().to_owned();
+        let whole: Vec<String> = whole["items"].as_array().unwrap().iter().map(id).collect();
+        assert_eq!(whole.len(), 5);
+        let paged: Vec<String> = app.all_pages(&format!("{path}?limit=2"), Some(&e)).await.iter().map(id).collect();
+        assert_eq!(paged, whole);
+        let first = expect_json(app.get(&format!("{path}?limit=2"), Some(&e)).await, StatusCode::OK).await;
+        let cursor = first["next_cursor"].as_str().unwrap();
+        use base64::Engine;
+        let opened = String::from_utf8(base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cursor).unwrap()).unwrap();
+        for y in &youth {
+            assert!(!opened.contains(&y.id) && !cursor.contains(&y.id), "the cursor names a youth: {opened}");
+        }
+        // The candidate id in it belongs to this vacancy: another vacancy refuses the cursor.
+        let res = app.get(&format!("/v1/vacancies/{other}/candidates?cursor={cursor}"), Some(&e)).await;
+        expect_problem(res, StatusCode::BAD_REQUEST, "invalid_query").await;
+    }
+);

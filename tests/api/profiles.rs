@@ -242,3 +242,29 @@ api_test!(
         expect_problem(app.get("/v1/me/profile", None).await, StatusCode::UNAUTHORIZED, "missing_token").await;
     }
 );
+
+api_test!(
+    async fn a_youth_account_without_a_profile_gets_404_profile_not_found(app) {
+        // Accounts made by the operator CLI get a profile now; one made before did not.
+        let id = werkmatch::auth::service::create_user(&app.state, "cli@voorbeeld.nl", werkmatch::auth::model::Role::Youth, "Cli", PASSWORD, werkmatch::auth::model::Language::Nl).await.unwrap();
+        let token = expect_json(app.login("cli@voorbeeld.nl", PASSWORD).await, StatusCode::OK).await["access_token"].as_str().unwrap().to_owned();
+        let profile = expect_json(app.get("/v1/me/profile", Some(&token)).await, StatusCode::OK).await;
+        assert_eq!(profile["first_name"], "Cli");
+        assert_eq!(profile["complete"], false);
+        app.state
+            .db
+            .write(move |conn| {
+                use diesel::prelude::*;
+                use werkmatch::db::schema::youth_profiles;
+                diesel::delete(youth_profiles::table.filter(youth_profiles::account_id.eq(id))).execute(conn)?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        for path in ["/v1/me/profile", "/v1/me/feed"] {
+            expect_problem(app.get(path, Some(&token)).await, StatusCode::NOT_FOUND, "profile_not_found").await;
+        }
+        let res = send(app.client.post(app.url("/v1/me/profile/generate")).bearer_auth(&token)).await;
+        expect_problem(res, StatusCode::NOT_FOUND, "profile_not_found").await;
+    }
+);

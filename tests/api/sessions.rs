@@ -179,3 +179,33 @@ api_test!(
         expect_problem(basic, StatusCode::UNAUTHORIZED, "invalid_token").await;
     }
 );
+
+api_test!(
+    async fn registration_login_and_refresh_answer_one_session_shape_with_unique_tokens(app) {
+        let registered = app.register_youth("shape@voorbeeld.nl").await;
+        let login = expect_json(app.login("shape@voorbeeld.nl", PASSWORD).await, StatusCode::OK).await;
+        // The manual clock stands still: both refreshes happen in the same second.
+        let first = expect_json(app.post("/v1/auth/refresh", &json!({"refresh_token": login["refresh_token"]}), None).await, StatusCode::OK).await;
+        let second = expect_json(app.post("/v1/auth/refresh", &json!({"refresh_token": first["refresh_token"]}), None).await, StatusCode::OK).await;
+        let mut keys = Vec::new();
+        for session in [&registered, &login, &first, &second] {
+            let mut k: Vec<&String> = session.as_object().unwrap().keys().collect();
+            k.sort();
+            keys.push(k);
+            assert_eq!(session["token_type"], "Bearer");
+            assert_eq!(session["account"]["id"], registered["account"]["id"]);
+            assert_eq!(session["account"]["role"], "youth");
+        }
+        assert!(keys.windows(2).all(|w| w[0] == w[1]), "one shape: {keys:?}");
+        assert_ne!(first["access_token"], second["access_token"], "each token has its own jti");
+        let jti = |token: &Value| {
+            let payload = token.as_str().unwrap().split('.').nth(1).unwrap();
+            let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+            claims["jti"].as_str().unwrap().to_owned()
+        };
+        assert_ne!(jti(&first["access_token"]), jti(&second["access_token"]));
+        assert_eq!(jti(&first["access_token"]).len(), 36);
+        let me = expect_json(app.get("/v1/me", second["access_token"].as_str()).await, StatusCode::OK).await;
+        assert_eq!(me, second["account"]);
+    }
+);
