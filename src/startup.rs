@@ -5,7 +5,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{Condition, from_fn};
 use actix_web::web::{self, Data};
 use actix_web::{App, HttpRequest, HttpServer};
 use tokio::task::JoinHandle;
@@ -265,7 +265,11 @@ fn server(
                     .config(utoipa_swagger_ui::Config::default().validator_url("none")),
             )
             .default_service(web::to(unmatched))
-            .wrap(from_fn(crate::deprecation::headers))
+            // Only in the chain while something is deprecated (it looks up each request's route).
+            .wrap(Condition::new(
+                !crate::deprecation::DEPRECATED.is_empty(),
+                from_fn(crate::deprecation::headers),
+            ))
             .wrap(from_fn(crate::telemetry::request_id))
     })
     .workers(workers)

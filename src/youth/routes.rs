@@ -107,6 +107,8 @@ pub struct GenerateQuery {
 }
 
 /// Generate the profile text from your competences and profile, and save it.
+///
+/// In the language of `Accept-Language`; without that header, in the account's language.
 #[utoipa::path(
     tag = "profile",
     security(("bearer" = [])),
