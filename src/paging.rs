@@ -87,11 +87,6 @@ impl PageQuery {
 }
 
 impl Page {
-    /// The first page of `limit` items.
-    pub fn first(limit: u8) -> Page {
-        Page { limit, after: None }
-    }
-
     /// The position after which this page starts, parsed by the list; `None` on the first
     /// page, 400 when the position does not parse.
     pub fn after<T>(&self, parse: impl FnOnce(&str) -> Option<T>) -> Result<Option<T>, ApiError> {

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::shape::{
-    METHODS, codes_in, for_each_operation, is_problem_status, reachable, ref_name, refs_in,
+    METHODS, codes_in, for_each_operation, is_problem_status, reachable, ref_name, refs_in, strings,
 };
 use crate::error::{PROBLEM_JSON, ProblemCode};
 
@@ -133,12 +133,7 @@ fn problem_responses(at: &str, op: &Value, errors: &mut Vec<String>) {
                 "{at}: a problem answer must be {PROBLEM_JSON} with the Problem schema"
             ));
         }
-        let listed: Vec<&str> = response["x-problem-codes"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .collect();
+        let listed: Vec<&str> = strings(&response["x-problem-codes"]).collect();
         if listed.is_empty() {
             errors.push(format!(
                 "{at}: names no problem code (write them in backticks in its description)"
@@ -248,12 +243,7 @@ fn response_schema(
                 "schema {name}: used by requests and responses but holds an enum (open in responses, closed in requests): split it"
             ));
         }
-        let required: BTreeSet<&str> = schema["required"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .collect();
+        let required: BTreeSet<&str> = strings(&schema["required"]).collect();
         if props.is_some_and(|p| p.keys().any(|k| !required.contains(k.as_str()))) {
             errors.push(format!(
                 "schema {name}: used by requests and responses but has optional fields: split it"

@@ -164,6 +164,11 @@ fn shared_problems(op: &Value) -> Vec<(&'static str, Vec<ProblemCode>)> {
     shared
 }
 
+/// The strings of a JSON array (none when it is not one).
+pub fn strings(v: &Value) -> impl Iterator<Item = &str> {
+    v.as_array().into_iter().flatten().filter_map(Value::as_str)
+}
+
 /// The problem codes a description names in backticks, in order (other backticked words,
 /// such as a field or a query, are not codes).
 pub fn codes_in(description: &str) -> Vec<String> {
@@ -207,11 +212,8 @@ fn problems(op: &mut Value) {
     }
     for (status, codes) in shared {
         let response = responses.entry(status).or_insert_with(problem_response);
-        let mut listed: Vec<String> = response["x-problem-codes"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|c| c.as_str().map(str::to_owned))
+        let mut listed: Vec<String> = strings(&response["x-problem-codes"])
+            .map(str::to_owned)
             .collect();
         let mut description = response["description"]
             .as_str()

@@ -254,9 +254,18 @@ mod the_checker {
 
 #[test]
 fn the_readme_lists_every_problem_code_with_its_status() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     for code in werkmatch::error::ProblemCode::ALL {
-        let row = format!("| {} | `{}` | {} |", code.status(), code.as_str(), code.meaning());
-        assert!(readme.contains(&row), "the README's table of errors lacks:\n{row}");
+        let row = format!(
+            "| {} | `{}` | {} |",
+            code.status(),
+            code.as_str(),
+            code.meaning()
+        );
+        assert!(
+            readme.contains(&row),
+            "the README's table of errors lacks:\n{row}"
+        );
     }
 }
