@@ -100,6 +100,11 @@ impl Page {
             .transpose()
     }
 
+    /// Whether this page continues a list (its position is judged by [`Page::after`]).
+    pub fn has_cursor(&self) -> bool {
+        self.after.is_some()
+    }
+
     pub fn limit(&self) -> usize {
         usize::from(self.limit)
     }

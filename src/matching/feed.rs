@@ -524,11 +524,11 @@ pub async fn youth_feed(
     caller: UncheckedUser,
     page: &Page,
 ) -> Result<Vec<u8>, ApiError> {
-    let after = page.after(feed_place)?;
     let limit = page.limit();
     let key = youth_key(caller.account_id());
-    // A few spare entries for ones found stale; a page short of cards reads again.
-    let n = if after.is_some() {
+    // A few spare entries for ones found stale; a page short of cards reads again. A later
+    // page reads the whole list to find where it starts.
+    let n = if page.has_cursor() {
         FEED_SIZE
     } else {
         limit + limit / 2
@@ -538,6 +538,8 @@ pub async fn youth_feed(
         .feed_read(&key, n, Some(&caller.revoked_key()))
         .await;
     let youth = caller.confirm(revoked)?.account_id;
+    // Judged only now: an ended session answers 401 whatever cursor it sends.
+    let after = page.after(feed_place)?;
     let mut cards = Vec::new();
     let mut next = None;
     // A second pass only when the first found stale entries (swiped or closed since ranking).
@@ -794,15 +796,6 @@ pub async fn candidates(
     vacancy: VacancyId,
     page: &Page,
 ) -> Result<CandidatePage, ApiError> {
-    // The cursor names its vacancy, and the candidate by their id for this vacancy, never by
-    // account (`vacancy.rank.candidate`).
-    let after = page.after(|p| {
-        let mut parts = p.splitn(3, '.');
-        (parts.next()? == vacancy.as_str()).then_some(())?;
-        let rank = parts.next()?.parse().ok()?;
-        let youth = state.candidate_ids.decode(&vacancy, parts.next()?)?;
-        Some((rank, index::key_of(youth.as_str())))
-    })?;
     let limit = page.limit();
     let now = state.clock.now_naive();
     let (id, account) = (vacancy.clone(), user.account_id.clone());
@@ -839,6 +832,15 @@ pub async fn candidates(
             "A closed or filled vacancy has no candidates.",
         ));
     }
+    // The cursor, judged only for a member: it names its vacancy, and the candidate by their
+    // id for this vacancy, never by account (`vacancy.rank.candidate`).
+    let after = page.after(|p| {
+        let mut parts = p.splitn(3, '.');
+        (parts.next()? == vacancy.as_str()).then_some(())?;
+        let rank = parts.next()?.parse().ok()?;
+        let youth = state.candidate_ids.decode(&vacancy, parts.next()?)?;
+        Some((rank, index::key_of(youth.as_str())))
+    })?;
     let key = candidates_key(&vacancy);
     let required =
         Required::of(&serde_json::from_str::<Vec<String>>(&row.competences).unwrap_or_default());

@@ -280,8 +280,13 @@ api_test!(
             let access = session["access_token"].as_str().unwrap().to_owned();
             let res = app.post("/v1/auth/logout", &json!({"refresh_token": session["refresh_token"]}), None).await;
             assert_eq!(res.status(), StatusCode::NO_CONTENT);
-            for path in ["/v1/me/feed", "/v1/me/feed?limit=500"] {
-                expect_problem(app.get(path, Some(&access)).await, StatusCode::UNAUTHORIZED, "session_revoked").await;
+            // Neither a bad limit, another list's cursor, nor a feed cursor whose position does
+            // not parse is judged before the session.
+            use base64::Engine;
+            let bad_place = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("feed:nonsense");
+            let foreign = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("match:x");
+            for path in ["/v1/me/feed".to_owned(), "/v1/me/feed?limit=500".to_owned(), format!("/v1/me/feed?cursor={bad_place}"), format!("/v1/me/feed?cursor={foreign}")] {
+                expect_problem(app.get(&path, Some(&access)).await, StatusCode::UNAUTHORIZED, "session_revoked").await;
             }
             // The other session of the same account still works: a page for the youth, the
             // role refusal (not 401) for the employer.
@@ -684,5 +689,9 @@ api_test!(
         // The candidate id in it belongs to this vacancy: another vacancy refuses the cursor.
         let res = app.get(&format!("/v1/vacancies/{other}/candidates?cursor={cursor}"), Some(&e)).await;
         expect_problem(res, StatusCode::BAD_REQUEST, "invalid_query").await;
+        // Someone outside the organisation is refused as such, whatever cursor they send.
+        let stranger = employer(&app, "vreemde-baas@bedrijf.nl").await;
+        let res = app.get(&format!("/v1/vacancies/{other}/candidates?cursor={cursor}"), Some(&stranger)).await;
+        expect_problem(res, StatusCode::FORBIDDEN, "not_your_vacancy").await;
     }
 );
