@@ -3,7 +3,7 @@
 //! the client's `If-None-Match` names it, so an app revalidates its copy without a download.
 
 use actix_web::http::header::{
-    CACHE_CONTROL, CONTENT_LANGUAGE, ETAG, HeaderValue, IF_NONE_MATCH, VARY,
+    CACHE_CONTROL, CONTENT_LANGUAGE, ContentType, ETAG, HeaderValue, IF_NONE_MATCH, VARY,
 };
 use actix_web::{HttpRequest, HttpResponse};
 use sha2::{Digest, Sha256};
@@ -68,12 +68,8 @@ pub fn respond(req: &HttpRequest, body: Vec<u8>, language: Option<Language>) -> 
     if fresh {
         res.finish()
     } else {
-        res.content_type(mime_json()).body(body)
+        res.content_type(ContentType::json()).body(body)
     }
-}
-
-fn mime_json() -> &'static str {
-    "application/json"
 }
 
 #[cfg(test)]

@@ -141,11 +141,4 @@ mod tests {
         };
         assert!(bad.check().is_some());
     }
-
-    #[test]
-    fn the_table_keeps_the_promise() {
-        for d in DEPRECATED {
-            assert_eq!(d.check(), None);
-        }
-    }
 }

@@ -207,7 +207,6 @@ pub struct Problem {
 /// An error that ends a request. Build it with the constructor functions below.
 #[derive(Debug)]
 pub struct ApiError {
-    status: StatusCode,
     code: ProblemCode,
     detail: String,
     errors: Vec<FieldError>,
@@ -217,16 +216,17 @@ pub struct ApiError {
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail)
+        write!(f, "{} {}: {}", self.code.status(), self.code, self.detail)
     }
 }
 
 impl std::error::Error for ApiError {}
 
 impl ApiError {
-    fn new(status: StatusCode, code: ProblemCode, detail: impl Into<String>) -> Self {
+    /// A problem with this code; its status is the code's own (`ProblemCode::status`), so the
+    /// two cannot disagree.
+    pub fn new(code: ProblemCode, detail: impl Into<String>) -> Self {
         Self {
-            status,
             code,
             detail: detail.into(),
             errors: Vec::new(),
@@ -235,14 +235,9 @@ impl ApiError {
         }
     }
 
-    pub fn bad_request(code: ProblemCode, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, code, detail)
-    }
-
     /// 422 with one entry per invalid field.
     pub fn validation(errors: Vec<FieldError>) -> Self {
         let mut e = Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
             ProblemCode::ValidationFailed,
             "The request has invalid fields.",
         );
@@ -250,25 +245,8 @@ impl ApiError {
         e
     }
 
-    pub fn unprocessable(code: ProblemCode, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
-    }
-
-    pub fn unauthorized(code: ProblemCode, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, code, detail)
-    }
-
-    pub fn forbidden(code: ProblemCode, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, code, detail)
-    }
-
-    pub fn not_found(code: ProblemCode, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, code, detail)
-    }
-
     pub fn method_not_allowed(allow: String) -> Self {
         let mut e = Self::new(
-            StatusCode::METHOD_NOT_ALLOWED,
             ProblemCode::MethodNotAllowed,
             format!("This resource allows only: {allow}."),
         );
@@ -276,13 +254,8 @@ impl ApiError {
         e
     }
 
-    pub fn conflict(code: ProblemCode, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::CONFLICT, code, detail)
-    }
-
     pub fn too_many_requests(retry_after: Duration) -> Self {
         let mut e = Self::new(
-            StatusCode::TOO_MANY_REQUESTS,
             ProblemCode::RateLimited,
             "Too many attempts. Try again later.",
         );
@@ -290,15 +263,10 @@ impl ApiError {
         e
     }
 
-    pub fn unavailable(code: ProblemCode, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, code, detail)
-    }
-
     /// A server fault. The cause is logged now, with the request id; the client sees only that id.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(request_id = %current_request_id(), error = %cause, "internal error");
         Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
             ProblemCode::InternalError,
             "Something went wrong on our side. Quote the request id if you contact support.",
         )
@@ -308,11 +276,19 @@ impl ApiError {
         self.code
     }
 
+    fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
     pub fn problem(&self) -> Problem {
         Problem {
             type_uri: format!("urn:werkmatch:problem:{}", self.code),
-            title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
-            status: self.status.as_u16(),
+            title: self
+                .status()
+                .canonical_reason()
+                .unwrap_or("Error")
+                .to_owned(),
+            status: self.code.status(),
             detail: self.detail.clone(),
             code: self.code,
             request_id: current_request_id(),
@@ -323,11 +299,11 @@ impl ApiError {
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        self.status
+        self.status()
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut response = HttpResponse::build(self.status);
+        let mut response = HttpResponse::build(self.status());
         response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
         if let Some(retry_after) = self.retry_after {
             response.insert_header((header::RETRY_AFTER, retry_after.as_secs().to_string()));
@@ -345,9 +321,9 @@ impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
         match e {
-            Error::NotFound => ApiError::not_found(ProblemCode::NotFound, "Not found."),
+            Error::NotFound => ApiError::new(ProblemCode::NotFound, "Not found."),
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                ApiError::conflict(ProblemCode::Conflict, "This conflicts with existing data.")
+                ApiError::new(ProblemCode::Conflict, "This conflicts with existing data.")
             }
             other => ApiError::internal(format!("database: {other}")),
         }
@@ -359,25 +335,23 @@ impl From<diesel::result::Error> for ApiError {
 pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
     let api = match &err {
         JsonPayloadError::ContentType => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ProblemCode::UnsupportedMediaType,
             "Send the body as application/json.",
         ),
         JsonPayloadError::Overflow { limit }
         | JsonPayloadError::OverflowKnownLength { limit, .. } => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
             ProblemCode::PayloadTooLarge,
             format!("The body is larger than {limit} bytes."),
         ),
-        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::unprocessable(
+        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::new(
             ProblemCode::InvalidBody,
             format!("The body does not fit this endpoint: {e}."),
         ),
-        JsonPayloadError::Deserialize(e) => ApiError::bad_request(
+        JsonPayloadError::Deserialize(e) => ApiError::new(
             ProblemCode::MalformedJson,
             format!("The body is not valid JSON: {e}."),
         ),
-        _ => ApiError::bad_request(ProblemCode::MalformedBody, "The body could not be read."),
+        _ => ApiError::new(ProblemCode::MalformedBody, "The body could not be read."),
     };
     api.into()
 }
@@ -386,7 +360,7 @@ pub fn query_error(
     err: actix_web::error::QueryPayloadError,
     _req: &HttpRequest,
 ) -> actix_web::Error {
-    ApiError::bad_request(
+    ApiError::new(
         ProblemCode::InvalidQuery,
         format!("The query string is not valid: {err}."),
     )
@@ -394,7 +368,7 @@ pub fn query_error(
 }
 
 pub fn path_error(_err: actix_web::error::PathError, _req: &HttpRequest) -> actix_web::Error {
-    ApiError::not_found(ProblemCode::NotFound, "Not found.").into()
+    ApiError::new(ProblemCode::NotFound, "Not found.").into()
 }
 
 #[cfg(test)]
@@ -429,6 +403,9 @@ mod tests {
             );
             assert_eq!(ProblemCode::parse(code.as_str()), Some(*code));
             assert!((400..600).contains(&code.status()), "{code}");
+            let error = ApiError::new(*code, "x");
+            assert_eq!(error.status_code().as_u16(), code.status(), "{code}");
+            assert_eq!(error.problem().status, code.status(), "{code}");
             assert!(!code.meaning().is_empty(), "{code}");
         }
     }

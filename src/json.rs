@@ -87,14 +87,14 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Body<T
         Box::pin(async move {
             let value = value.await?.into_inner();
             if !value.is_object() {
-                return Err(crate::error::ApiError::unprocessable(
+                return Err(crate::error::ApiError::new(
                     ProblemCode::InvalidBody,
                     "The body must be a JSON object.",
                 )
                 .into());
             }
             serde_json::from_value(value).map(Body).map_err(|e| {
-                crate::error::ApiError::unprocessable(
+                crate::error::ApiError::new(
                     ProblemCode::InvalidBody,
                     format!("The body does not fit this endpoint: {e}."),
                 )

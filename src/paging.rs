@@ -66,7 +66,7 @@ pub struct Page {
 }
 
 fn invalid(detail: &str) -> ApiError {
-    ApiError::bad_request(ProblemCode::InvalidQuery, detail.to_owned())
+    ApiError::new(ProblemCode::InvalidQuery, detail.to_owned())
 }
 
 impl PageQuery {

@@ -290,6 +290,6 @@ async fn unmatched(
 ) -> Result<actix_web::HttpResponse, ApiError> {
     Err(match routes.allowed(req.path()) {
         Some(allow) => ApiError::method_not_allowed(allow),
-        None => ApiError::not_found(ProblemCode::NotFound, "There is nothing at this address."),
+        None => ApiError::new(ProblemCode::NotFound, "There is nothing at this address."),
     })
 }

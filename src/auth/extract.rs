@@ -35,27 +35,27 @@ impl AuthUser {
 
 /// 403: this account type cannot use the route.
 pub fn wrong_role() -> ApiError {
-    ApiError::forbidden(ProblemCode::WrongRole, "Your account type cannot do this.")
+    ApiError::new(ProblemCode::WrongRole, "Your account type cannot do this.")
 }
 
 fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
     let value = req.headers().get(AUTHORIZATION).ok_or_else(|| {
-        ApiError::unauthorized(
+        ApiError::new(
             ProblemCode::MissingToken,
             "Sign in: this needs an access token.",
         )
     })?;
-    let value = value.to_str().map_err(|_| {
-        ApiError::unauthorized(ProblemCode::InvalidToken, "The access token is not valid.")
-    })?;
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::new(ProblemCode::InvalidToken, "The access token is not valid."))?;
     let (scheme, token) = value.split_once(' ').ok_or_else(|| {
-        ApiError::unauthorized(
+        ApiError::new(
             ProblemCode::InvalidToken,
             "Use the form: Authorization: Bearer <token>.",
         )
     })?;
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
-        return Err(ApiError::unauthorized(
+        return Err(ApiError::new(
             ProblemCode::InvalidToken,
             "Use the form: Authorization: Bearer <token>.",
         ));
@@ -74,16 +74,15 @@ async fn verified(
         .tokens
         .verify(&token?, state.clock.now())
         .map_err(|e| match e {
-            TokenError::Expired => ApiError::unauthorized(
+            TokenError::Expired => ApiError::new(
                 ProblemCode::TokenExpired,
                 "The access token has expired; refresh it.",
             ),
             TokenError::Invalid => {
-                ApiError::unauthorized(ProblemCode::InvalidToken, "The access token is not valid.")
+                ApiError::new(ProblemCode::InvalidToken, "The access token is not valid.")
             }
         })?;
-    let invalid =
-        || ApiError::unauthorized(ProblemCode::InvalidToken, "The access token is not valid.");
+    let invalid = || ApiError::new(ProblemCode::InvalidToken, "The access token is not valid.");
     let account_id = AccountId::parse(&claims.sub).ok_or_else(invalid)?;
     let session_id = SessionId::parse(&claims.sid).ok_or_else(invalid)?;
     Ok((
@@ -97,7 +96,7 @@ async fn verified(
 }
 
 fn session_revoked() -> ApiError {
-    ApiError::unauthorized(
+    ApiError::new(
         ProblemCode::SessionRevoked,
         "This session has ended. Sign in again.",
     )

@@ -80,7 +80,7 @@ impl Language {
 /// The `Accept-Language` request header, declared once for every operation that reads it.
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Header)]
-#[allow(dead_code)] // only its contract is used; handlers read the header itself
+#[allow(dead_code)] // the field is the contract; `LanguageHeader::of` reads the header
 pub struct LanguageHeader {
     /// The language of texts in the answer: the first of `nl` or `en` in the list; any other
     /// language falls back to Dutch (`nl`).
@@ -90,6 +90,24 @@ pub struct LanguageHeader {
         example = "en-GB,en;q=0.9"
     )]
     accept_language: Option<String>,
+}
+
+impl LanguageHeader {
+    /// The language a request asks for: the first of nl/en in `Accept-Language`, else Dutch.
+    pub fn of(req: &actix_web::HttpRequest) -> Language {
+        Language::from_accept_language(Self::raw(req))
+    }
+
+    /// The language a request asks for, `None` when it sends no `Accept-Language`.
+    pub fn sent(req: &actix_web::HttpRequest) -> Option<Language> {
+        Self::raw(req).map(|h| Language::from_accept_language(Some(h)))
+    }
+
+    fn raw(req: &actix_web::HttpRequest) -> Option<&str> {
+        req.headers()
+            .get(actix_web::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+    }
 }
 
 /// An email address, trimmed and lower-cased (used as the login name).

@@ -1,6 +1,5 @@
 //! HTTP handlers for accounts and sessions: parse, call the service, map the result.
 
-use actix_web::http::header::ACCEPT_LANGUAGE;
 use actix_web::web::{Data, Json};
 use actix_web::{HttpRequest, HttpResponse, get, post};
 
@@ -11,21 +10,13 @@ use crate::error::{ApiError, Problem};
 use crate::ratelimit::client_ip;
 use crate::startup::AppState;
 
-fn accept_language(req: &HttpRequest) -> Language {
-    Language::from_accept_language(
-        req.headers()
-            .get(ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-    )
-}
-
 /// Register a young jobseeker.
 ///
 /// Creates the account, mails a link to confirm the address, and signs the youth in.
 #[utoipa::path(
     tag = "accounts",
     request_body = RegisterYouth,
-    params(crate::auth::model::LanguageHeader),
+    params(LanguageHeader),
     responses(
         (status = 201, description = "Registered and signed in", body = Session),
         (status = 409, description = "`email_taken`: an account with this email exists", body = Problem, content_type = "application/problem+json"),
@@ -43,7 +34,7 @@ pub async fn create_youth_account(
         &state,
         body.into_inner(),
         &client_ip(&req),
-        accept_language(&req),
+        LanguageHeader::of(&req),
     )
     .await?;
     Ok(HttpResponse::Created().json(registered))
@@ -55,7 +46,7 @@ pub async fn create_youth_account(
 #[utoipa::path(
     tag = "accounts",
     request_body = RegisterEmployer,
-    params(crate::auth::model::LanguageHeader),
+    params(LanguageHeader),
     responses(
         (status = 201, description = "Registered and signed in", body = Session),
         (status = 409, description = "`email_taken`: an account with this email exists", body = Problem, content_type = "application/problem+json"),
@@ -73,7 +64,7 @@ pub async fn create_employer_account(
         &state,
         body.into_inner(),
         &client_ip(&req),
-        accept_language(&req),
+        LanguageHeader::of(&req),
     )
     .await?;
     Ok(HttpResponse::Created().json(registered))

@@ -28,7 +28,7 @@ pub fn insert_new_account(
     row: &AccountRow,
     detail: &'static str,
 ) -> Result<(), ApiError> {
-    let taken = || ApiError::conflict(ProblemCode::EmailTaken, detail);
+    let taken = || ApiError::new(ProblemCode::EmailTaken, detail);
     if store::email_taken(conn, &row.email)? {
         return Err(taken());
     }
@@ -67,9 +67,14 @@ fn invalid(errors: Vec<FieldError>) -> Result<(), ApiError> {
 /// Loads the `Me` view of an account.
 pub fn load_me(conn: &mut DbConn, id: &AccountId) -> Result<Me, ApiError> {
     let row = store::find_account(conn, id)?.ok_or_else(|| {
-        ApiError::unauthorized(ProblemCode::InvalidToken, "This account no longer exists.")
+        ApiError::new(ProblemCode::InvalidToken, "This account no longer exists.")
     })?;
-    let organisation = employers::store::membership_of(conn, id)?;
+    me_of(conn, row)
+}
+
+/// The account view of a row already read (only its membership is looked up).
+fn me_of(conn: &mut DbConn, row: store::AccountRow) -> Result<Me, ApiError> {
+    let organisation = employers::store::membership_of(conn, &row.id)?;
     Ok(Me {
         role: Role::parse(&row.role)
             .ok_or_else(|| ApiError::internal(format!("unknown role {}", row.role)))?,
@@ -309,19 +314,18 @@ pub async fn login(state: &AppState, req: Login, client: &str) -> Result<Session
             state.settings.rate_limits.login_failures,
         )
         .await?;
-        return Err(ApiError::unauthorized(
+        return Err(ApiError::new(
             ProblemCode::InvalidCredentials,
             "Email address or password is wrong.",
         ));
     };
     let now = state.clock.now_naive();
     let ttl = delta(state.settings.refresh_token_ttl);
-    let id = account.id;
     let (me, session) = state
         .db
         .write(move |conn| {
-            let session = store::create_session(conn, &id, now, ttl)?;
-            Ok((load_me(conn, &id)?, session))
+            let session = store::create_session(conn, &account.id, now, ttl)?;
+            Ok((me_of(conn, account)?, session))
         })
         .await?;
     signed_in_as(state, me, session)
@@ -341,19 +345,19 @@ pub async fn refresh(state: &AppState, req: RefreshTokenBody) -> Result<Session,
         .db
         .write(move |conn| {
             let found = store::find_refresh_token(conn, &req.refresh_token)?.ok_or_else(|| {
-                ApiError::unauthorized(
+                ApiError::new(
                     ProblemCode::InvalidRefreshToken,
                     "This refresh token is not valid.",
                 )
             })?;
             if found.revoked_at.is_some() {
-                return Err(ApiError::unauthorized(
+                return Err(ApiError::new(
                     ProblemCode::SessionRevoked,
                     "This session has ended. Sign in again.",
                 ));
             }
             if found.expires_at <= now {
-                return Err(ApiError::unauthorized(
+                return Err(ApiError::new(
                     ProblemCode::SessionExpired,
                     "This session has expired. Sign in again.",
                 ));
@@ -364,13 +368,13 @@ pub async fn refresh(state: &AppState, req: RefreshTokenBody) -> Result<Session,
                 store::revoke_session(conn, &found.session_id, now, "refresh_token_reused")?;
                 return Ok(Refresh::Reused(found.session_id));
             }
-            if store::find_account(conn, &found.account_id)?.is_none() {
-                return Err(ApiError::unauthorized(
+            let account = store::find_account(conn, &found.account_id)?.ok_or_else(|| {
+                ApiError::new(
                     ProblemCode::InvalidRefreshToken,
                     "This refresh token is not valid.",
-                ));
-            }
-            let me = load_me(conn, &found.account_id)?;
+                )
+            })?;
+            let me = me_of(conn, account)?;
             let refresh_token = store::add_refresh_token(conn, &found.session_id, now)?;
             Ok(Refresh::Rotated(
                 Box::new(me),
@@ -387,7 +391,7 @@ pub async fn refresh(state: &AppState, req: RefreshTokenBody) -> Result<Session,
         Refresh::Reused(session) => {
             deny_sessions(state, &[session]).await;
             tracing::warn!("refresh token reused: session revoked");
-            Err(ApiError::unauthorized(
+            Err(ApiError::new(
                 ProblemCode::RefreshTokenReused,
                 "This refresh token was already used. The session has been ended for safety; sign in again.",
             ))
@@ -444,7 +448,7 @@ pub async fn verify_email(state: &AppState, req: EmailTokenBody) -> Result<(), A
 }
 
 fn invalid_email_token() -> ApiError {
-    ApiError::bad_request(
+    ApiError::new(
         ProblemCode::InvalidEmailToken,
         "This link is not valid: it was already used, has expired or never existed.",
     )
@@ -459,10 +463,10 @@ pub async fn resend_verification(state: &AppState, account: AccountId) -> Result
         .db
         .write(move |conn| {
             let row = store::find_account(conn, &account)?.ok_or_else(|| {
-                ApiError::unauthorized(ProblemCode::InvalidToken, "This account no longer exists.")
+                ApiError::new(ProblemCode::InvalidToken, "This account no longer exists.")
             })?;
             if row.email_verified_at.is_some() {
-                return Err(ApiError::conflict(
+                return Err(ApiError::new(
                     ProblemCode::AlreadyVerified,
                     "This email address is already confirmed.",
                 ));
@@ -587,10 +591,7 @@ pub async fn create_user(
             .map(|e| format!("{} {}", e.field, e.message))
             .collect::<Vec<_>>()
             .join("; ");
-        return Err(ApiError::unprocessable(
-            ProblemCode::ValidationFailed,
-            detail,
-        ));
+        return Err(ApiError::new(ProblemCode::ValidationFailed, detail));
     }
     let (Some(email), Some(password), Some(name)) = (email, password, name) else {
         return Err(ApiError::internal("parsed fields missing without errors"));

@@ -135,13 +135,14 @@ pub fn fold(s: &str) -> String {
 }
 
 /// Occupations whose Dutch or English name contains `query` (case and accent insensitive);
-/// every occupation for an empty query.
-pub fn search(query: &str) -> Vec<&'static Occupation> {
+/// every occupation for an empty query. In catalogue order, each with its place in it (what a
+/// page's cursor keeps).
+pub fn search(query: &str) -> impl Iterator<Item = (usize, &'static Occupation)> {
     let q = fold(query.trim());
     OCCUPATIONS
         .iter()
-        .filter(|o| q.is_empty() || fold(o.nl).contains(&q) || fold(o.en).contains(&q))
-        .collect()
+        .enumerate()
+        .filter(move |(_, o)| q.is_empty() || fold(o.nl).contains(&q) || fold(o.en).contains(&q))
 }
 
 /// An occupation's place in the catalogue, by its code.
@@ -207,12 +208,16 @@ mod tests {
 
     #[test]
     fn search_ignores_case_and_accents_in_both_languages() {
-        let hits = |q: &str| search(q).iter().map(|o| o.code).collect::<Vec<_>>();
+        let hits = |q: &str| search(q).map(|(_, o)| o.code).collect::<Vec<_>>();
         assert!(hits("CONCIERGE").contains(&"handyman"));
         assert!(hits("kok").contains(&"cook"));
         assert!(hits("Mechanic").contains(&"car_mechanic"));
         assert!(hits("zorg").contains(&"care_assistant"));
         assert!(hits("xyzzy").is_empty());
-        assert_eq!(search("").len(), OCCUPATIONS.len());
+        assert_eq!(search("").count(), OCCUPATIONS.len());
+        assert!(
+            search("").enumerate().all(|(n, (i, _))| n == i),
+            "places in catalogue order"
+        );
     }
 }

@@ -1,13 +1,12 @@
 //! HTTP handlers for the catalogue, the occupations and the stateless generator.
 
-use actix_web::http::header::ACCEPT_LANGUAGE;
 use actix_web::web::{Json, Query};
 use actix_web::{HttpRequest, HttpResponse, get, post};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
-use crate::auth::model::Language;
+use crate::auth::model::{Language, LanguageHeader};
 use crate::competences::catalogue::{COMPETENCES, Cluster, CompetenceCode};
 use crate::competences::{generator, occupations};
 use crate::conditional::{self, IfNoneMatch};
@@ -15,15 +14,6 @@ use crate::error::{ApiError, FieldError, ProblemCode};
 use crate::paging::{self, List, PageQuery};
 use crate::work::{EducationLevel, WorkKind};
 use crate::youth::service::parse_competences;
-
-/// The language of the response: the first of nl/en in `Accept-Language`, else Dutch.
-pub fn request_language(req: &HttpRequest) -> Language {
-    Language::from_accept_language(
-        req.headers()
-            .get(ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-    )
-}
 
 /// A competence in the requested language.
 #[derive(Debug, Serialize, ToSchema)]
@@ -57,7 +47,7 @@ crate::paging::page!(
 /// `If-None-Match` to get 304 when your copy is current.
 #[utoipa::path(
     tag = "competences",
-    params(crate::auth::model::LanguageHeader, IfNoneMatch, PageQuery),
+    params(LanguageHeader, IfNoneMatch, PageQuery),
     responses(
         (status = 200, description = "A page of the catalogue", body = CompetencePage, headers(
             ("ETag" = String, description = "The version of this page"),
@@ -80,7 +70,7 @@ pub async fn list_competences(
 ) -> Result<HttpResponse, ApiError> {
     let page = page.parse(List::Competences)?;
     let after = page.after(|p| p.parse::<u8>().ok())?;
-    let lang = request_language(&req);
+    let lang = LanguageHeader::of(&req);
     let nl = lang == Language::Nl;
     let list: Vec<CompetenceView> = COMPETENCES
         .iter()
@@ -166,14 +156,12 @@ pub async fn list_occupations(
     let after = page.after(occupations::position)?;
     let q = query.into_inner().q.unwrap_or_default();
     if q.chars().count() > 100 {
-        return Err(ApiError::bad_request(
+        return Err(ApiError::new(
             ProblemCode::InvalidQuery,
             "q must be at most 100 characters.",
         ));
     }
     let found: Vec<(usize, OccupationView)> = occupations::search(&q)
-        .into_iter()
-        .filter_map(|o| Some((occupations::position(o.code)?, o)))
         .filter(|(i, _)| after.is_none_or(|a| *i > a))
         .take(page.limit() + 1)
         .map(|(i, o)| {
@@ -234,7 +222,7 @@ pub struct GeneratedText {
     tag = "competences",
     security(("bearer" = [])),
     request_body = GeneratorRequest,
-    params(crate::auth::model::LanguageHeader),
+    params(LanguageHeader),
     responses((status = 200, description = "The generated text", body = GeneratedText)),
 )]
 #[post("/competence-generator")]
@@ -290,7 +278,7 @@ pub async fn preview_profile_text(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let language = request_language(&req);
+    let language = LanguageHeader::of(&req);
     let input = generator::Input {
         competences,
         kinds,

@@ -17,7 +17,7 @@ use crate::startup::AppState;
 
 fn org_id(raw: &str) -> Result<OrganisationId, ApiError> {
     OrganisationId::parse(raw).ok_or_else(|| {
-        ApiError::not_found(
+        ApiError::new(
             ProblemCode::OrganisationNotFound,
             "There is no organisation with this id that you belong to.",
         )
@@ -27,7 +27,7 @@ fn org_id(raw: &str) -> Result<OrganisationId, ApiError> {
 /// A vacancy id from a path; anything that is not one is simply not found.
 pub fn vacancy_id(raw: &str) -> Result<VacancyId, ApiError> {
     VacancyId::parse(raw).ok_or_else(|| {
-        ApiError::not_found(
+        ApiError::new(
             ProblemCode::VacancyNotFound,
             "There is no vacancy with this id that you can see.",
         )
@@ -167,7 +167,7 @@ pub async fn create_invited_account(
     req: HttpRequest,
     body: Body<RegisterInvited>,
 ) -> Result<HttpResponse, ApiError> {
-    let accept = crate::competences::routes::request_language(&req);
+    let accept = crate::auth::model::LanguageHeader::of(&req);
     let registered = service::register_invited(
         &state,
         body.into_inner(),

@@ -25,14 +25,14 @@ const INVITATION_TTL: TimeDelta = TimeDelta::days(7);
 pub const REMINDER_WINDOW: TimeDelta = TimeDelta::days(3);
 
 fn org_not_found() -> ApiError {
-    ApiError::not_found(
+    ApiError::new(
         ProblemCode::OrganisationNotFound,
         "There is no organisation with this id that you belong to.",
     )
 }
 
 fn vacancy_not_found() -> ApiError {
-    ApiError::not_found(
+    ApiError::new(
         ProblemCode::VacancyNotFound,
         "There is no vacancy with this id that you can see.",
     )
@@ -207,17 +207,14 @@ pub async fn invite(
                 && store::membership_of(conn, &existing.id)?
                     .is_some_and(|m| m.organisation_id == id)
             {
-                return Err(ApiError::conflict(
+                return Err(ApiError::new(
                     ProblemCode::AlreadyAMember,
                     "This person is already a member of the organisation.",
                 ));
             }
             let inviter =
                 crate::auth::store::find_account(conn, &user.account_id)?.ok_or_else(|| {
-                    ApiError::unauthorized(
-                        ProblemCode::InvalidToken,
-                        "This account no longer exists.",
-                    )
+                    ApiError::new(ProblemCode::InvalidToken, "This account no longer exists.")
                 })?;
             let lang = Language::parse(&inviter.language).unwrap_or_default();
             let token = store::create_invitation(
@@ -238,7 +235,7 @@ pub async fn invite(
 }
 
 fn invalid_invitation() -> ApiError {
-    ApiError::bad_request(
+    ApiError::new(
         ProblemCode::InvalidInvitation,
         "This invitation is not valid: it was already used, has expired or never existed.",
     )
@@ -263,19 +260,16 @@ pub async fn accept_invitation(
                 store::find_invitation(conn, &body.token, now)?.ok_or_else(invalid_invitation)?;
             let account =
                 crate::auth::store::find_account(conn, &user.account_id)?.ok_or_else(|| {
-                    ApiError::unauthorized(
-                        ProblemCode::InvalidToken,
-                        "This account no longer exists.",
-                    )
+                    ApiError::new(ProblemCode::InvalidToken, "This account no longer exists.")
                 })?;
             if account.email != email {
-                return Err(ApiError::forbidden(
+                return Err(ApiError::new(
                     ProblemCode::InvitationForSomeoneElse,
                     "This invitation was sent to another email address.",
                 ));
             }
             if store::membership_of(conn, &account.id)?.is_some() {
-                return Err(ApiError::conflict(
+                return Err(ApiError::new(
                     ProblemCode::AlreadyInOrganisation,
                     "This account already belongs to an organisation.",
                 ));
@@ -577,7 +571,7 @@ fn apply(
 fn transition(row: &mut VacancyRow, to: VacancyStatus, now: NaiveDateTime) -> Result<(), ApiError> {
     let from = shown_status(row, now);
     if !from.can_become(to) {
-        return Err(ApiError::conflict(
+        return Err(ApiError::new(
             ProblemCode::InvalidTransition,
             format!(
                 "A vacancy that is {} cannot become {}.",
@@ -608,7 +602,7 @@ fn own_organisation(conn: &mut DbConn, user: &AuthUser) -> Result<OrganisationId
     store::membership_of(conn, &user.account_id)?
         .map(|m| m.organisation_id)
         .ok_or_else(|| {
-            ApiError::forbidden(
+            ApiError::new(
                 ProblemCode::NoOrganisation,
                 "Join or create an organisation before posting vacancies.",
             )
@@ -720,7 +714,7 @@ fn load_for_change(
     let (row, name, city) = store::find_vacancy(conn, id)?.ok_or_else(vacancy_not_found)?;
     if store::role_in(conn, &row.organisation_id, &user.account_id)?.is_none() {
         return Err(if is_public(&row, now) {
-            ApiError::forbidden(
+            ApiError::new(
                 ProblemCode::NotYourVacancy,
                 "Only members of the organisation can change this vacancy.",
             )
@@ -759,7 +753,7 @@ pub async fn patch_vacancy(
                 && p.start_date.is_none()
                 && p.valid_days.is_none();
             if shown_status(&row, now).is_final() && !only_status {
-                return Err(ApiError::conflict(
+                return Err(ApiError::new(
                     ProblemCode::VacancyClosed,
                     "A closed or filled vacancy cannot be edited.",
                 ));
@@ -825,7 +819,7 @@ pub async fn delete_vacancy(
         .write(move |conn| {
             load_for_change(conn, &user, &id, now)?;
             if crate::matching::store::vacancy_has_matches(conn, &id)? {
-                return Err(ApiError::conflict(
+                return Err(ApiError::new(
                     ProblemCode::HasMatches,
                     "This vacancy has matches and cannot be deleted; close it instead.",
                 ));

@@ -204,14 +204,14 @@ async fn compute_youth(state: &AppState, youth: &AccountId) -> Result<Vec<Item>,
         .db
         .run(move |conn| {
             let row = crate::youth::store::find_profile(conn, &id)?.ok_or_else(|| {
-                ApiError::not_found(
+                ApiError::new(
                     ProblemCode::ProfileNotFound,
                     "This account has no youth profile.",
                 )
             })?;
             let view = crate::youth::service::view(row.clone(), today);
             if view.status == ProfileStatus::Paused {
-                return Err(ApiError::conflict(
+                return Err(ApiError::new(
                     ProblemCode::ProfilePaused,
                     "Your profile is paused: set it to active to see vacancies.",
                 ));
@@ -226,7 +226,7 @@ async fn compute_youth(state: &AppState, youth: &AccountId) -> Result<Vec<Item>,
                 })
                 .collect();
             if !needed.is_empty() {
-                return Err(ApiError::conflict(
+                return Err(ApiError::new(
                     ProblemCode::ProfileIncomplete,
                     format!(
                         "Complete your profile first; missing: {}.",
@@ -243,7 +243,7 @@ async fn compute_youth(state: &AppState, youth: &AccountId) -> Result<Vec<Item>,
         profile.hours_min,
         profile.hours_max,
     ) else {
-        return Err(ApiError::conflict(
+        return Err(ApiError::new(
             ProblemCode::ProfileIncomplete,
             "Complete your profile first.",
         ));
@@ -804,19 +804,19 @@ pub async fn candidates(
         .run(move |conn| {
             let (row, _, _) =
                 crate::employers::store::find_vacancy(conn, &id)?.ok_or_else(|| {
-                    ApiError::not_found(
+                    ApiError::new(
                         ProblemCode::VacancyNotFound,
                         "There is no vacancy with this id that you can see.",
                     )
                 })?;
             if crate::employers::store::role_in(conn, &row.organisation_id, &account)?.is_none() {
                 return Err(if is_public(&row, now) {
-                    ApiError::forbidden(
+                    ApiError::new(
                         ProblemCode::NotYourVacancy,
                         "Only members of the organisation see its candidates.",
                     )
                 } else {
-                    ApiError::not_found(
+                    ApiError::new(
                         ProblemCode::VacancyNotFound,
                         "There is no vacancy with this id that you can see.",
                     )
@@ -827,7 +827,7 @@ pub async fn candidates(
         .await?;
     let status = crate::employers::model::VacancyStatus::parse(&row.status);
     if matches!(status, Some(s) if ShownStatus::of(s, false).is_final()) {
-        return Err(ApiError::conflict(
+        return Err(ApiError::new(
             ProblemCode::VacancyClosed,
             "A closed or filled vacancy has no candidates.",
         ));

@@ -17,7 +17,7 @@ use crate::startup::AppState;
 
 fn match_id(raw: &str) -> Result<MatchId, ApiError> {
     MatchId::parse(raw).ok_or_else(|| {
-        ApiError::not_found(
+        ApiError::new(
             ProblemCode::MatchNotFound,
             "There is no match with this id that you are part of.",
         )
@@ -174,7 +174,7 @@ pub async fn list_matches(
     let vacancy = match filter.into_inner().vacancy_id {
         None => None,
         Some(raw) => Some(VacancyId::parse(&raw).ok_or_else(|| {
-            ApiError::bad_request(ProblemCode::InvalidQuery, "vacancy_id is not a vacancy id.")
+            ApiError::new(ProblemCode::InvalidQuery, "vacancy_id is not a vacancy id.")
         })?),
     };
     Ok(Json(

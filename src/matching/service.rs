@@ -29,21 +29,21 @@ use crate::startup::AppState;
 const MESSAGE_MAIL_INTERVAL: TimeDelta = TimeDelta::hours(1);
 
 pub(crate) fn vacancy_not_found() -> ApiError {
-    ApiError::not_found(
+    ApiError::new(
         ProblemCode::VacancyNotFound,
         "There is no vacancy with this id that you can see.",
     )
 }
 
 fn candidate_not_found() -> ApiError {
-    ApiError::not_found(
+    ApiError::new(
         ProblemCode::CandidateNotFound,
         "There is no such candidate for this vacancy.",
     )
 }
 
 fn match_not_found() -> ApiError {
-    ApiError::not_found(
+    ApiError::new(
         ProblemCode::MatchNotFound,
         "There is no match with this id that you are part of.",
     )
@@ -159,7 +159,7 @@ fn decide(
         });
     }
     if decision == Decision::Pass && existing.is_some() {
-        return Err(ApiError::conflict(
+        return Err(ApiError::new(
             ProblemCode::AlreadyMatched,
             "This is a match: end the match instead of passing.",
         ));
@@ -272,7 +272,7 @@ pub async fn employer_swipe(
                 crate::employers::store::find_vacancy(conn, &id)?.ok_or_else(vacancy_not_found)?;
             if crate::employers::store::role_in(conn, &row.organisation_id, &member)?.is_none() {
                 return Err(if is_public(&row, now) {
-                    ApiError::forbidden(
+                    ApiError::new(
                         ProblemCode::NotYourVacancy,
                         "Only members of the organisation swipe its candidates.",
                     )
@@ -282,7 +282,7 @@ pub async fn employer_swipe(
             }
             let status = VacancyStatus::parse(&row.status).unwrap_or(VacancyStatus::Closed);
             if ShownStatus::of(status, false).is_final() {
-                return Err(ApiError::conflict(
+                return Err(ApiError::new(
                     ProblemCode::VacancyClosed,
                     "A closed or filled vacancy takes no more swipes.",
                 ));
@@ -398,7 +398,7 @@ pub async fn list_matches(
                 Some(
                     crate::employers::store::membership_of(conn, &user.account_id)?
                         .ok_or_else(|| {
-                            ApiError::forbidden(
+                            ApiError::new(
                                 ProblemCode::NoOrganisation,
                                 "This account belongs to no organisation.",
                             )
@@ -558,7 +558,7 @@ pub async fn send_message(
             let m = store::find_match(conn, &id)?.ok_or_else(match_not_found)?;
             let youth_side = side_of(conn, &m, &user)?;
             if m.ended_at.is_some() {
-                return Err(ApiError::conflict(
+                return Err(ApiError::new(
                     ProblemCode::MatchEnded,
                     "This match has ended; the conversation is closed.",
                 ));

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::shape::{
-    METHODS, codes_in, for_each_operation, is_problem_status, reachable, ref_name, refs_in, strings,
+    codes_in, is_problem_status, operations, reachable, ref_name, refs_in, strings,
 };
 use crate::error::{PROBLEM_JSON, ProblemCode};
 
@@ -22,26 +22,25 @@ pub const VERBS: &[&str] = &[
 /// (which may be the client's own).
 const OPAQUE_IDS: &[&str] = &["candidate_id", "request_id"];
 
-/// The shared page size limits.
-const LIMIT: (u64, u64) = (1, 100);
+/// The shared page size limits (`PageQuery`'s).
+const LIMIT: (u64, u64) = (1, crate::paging::MAX_LIMIT as u64);
 
 /// Every breach of the contract's rules, as sentences.
 pub fn lint(doc: &Value) -> Vec<String> {
     let mut errors = Vec::new();
-    let mut doc = doc.clone();
     let mut ids = BTreeSet::new();
-    for_each_operation(&mut doc, |path, method, op| {
-        let id = op["operationId"].as_str().unwrap_or_default().to_owned();
+    for (path, method, op) in operations(doc) {
+        let id = op["operationId"].as_str().unwrap_or_default();
         let at = format!("{} {path} ({id})", method.to_uppercase());
-        if !ids.insert(id.clone()) {
+        if !ids.insert(id) {
             errors.push(format!("{at}: the operation id is used twice"));
         }
-        operation_id(&at, &id, method, &mut errors);
+        operation_id(&at, id, method, &mut errors);
         path_parameters(&at, path, op, &mut errors);
         problem_responses(&at, op, &mut errors);
         pages(&at, method, op, &mut errors);
-    });
-    let (requests, responses) = reachable(&doc);
+    }
+    let (requests, responses) = reachable(doc);
     let schemas = &doc["components"]["schemas"];
     for name in &responses {
         let schema = &schemas[name.as_str()];
@@ -51,7 +50,7 @@ pub fn lint(doc: &Value) -> Vec<String> {
         let shared = requests.contains(name);
         response_schema(name, schema, shared, schemas, &mut errors);
     }
-    for (status, op_errors) in inline_response_enums(&doc) {
+    for (status, op_errors) in inline_response_enums(doc) {
         errors.push(format!("{status}: {op_errors}"));
     }
     for d in crate::deprecation::DEPRECATED {
@@ -282,15 +281,13 @@ fn inline_response_enums(doc: &Value) -> Vec<(String, String)> {
             ));
         }
     }
-    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
-        for (method, op) in METHODS.iter().filter_map(|m| item.get(*m).map(|o| (m, o))) {
-            for (status, r) in op["responses"].as_object().into_iter().flatten() {
-                if has_inline_enum(&r["content"]) {
-                    found.push((
-                        format!("{} {path} {status}", method.to_uppercase()),
-                        "holds an inline enum; make it a component".into(),
-                    ));
-                }
+    for (path, method, op) in operations(doc) {
+        for (status, r) in op["responses"].as_object().into_iter().flatten() {
+            if has_inline_enum(&r["content"]) {
+                found.push((
+                    format!("{} {path} {status}", method.to_uppercase()),
+                    "holds an inline enum; make it a component".into(),
+                ));
             }
         }
     }

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-const METHODS: [&str; 5] = ["get", "put", "post", "delete", "patch"];
+use super::shape::METHODS;
 
 /// Every documented path template with its methods, for 404 versus 405 on unmatched requests.
 pub fn route_table(doc: &Value) -> RouteTable {

@@ -59,25 +59,37 @@ pub fn apply(doc: &mut Value, deprecated: &[Deprecated]) {
             }
         }
         for name in enums.keys() {
-            if let Some(description) = schemas
-                .get_mut(name.as_str())
-                .and_then(Value::as_object_mut)
-            {
-                let text = description
-                    .get("description")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
-                let note = "In responses this list is open: a later version may add values, \
-                            which a client treats as unknown (see the README).";
-                let text = if text.is_empty() {
-                    note.to_owned()
-                } else {
-                    format!("{text}\n\n{note}")
-                };
-                description.insert("description".into(), Value::String(text));
+            if let Some(schema) = schemas.get_mut(name.as_str()) {
+                append_paragraph(
+                    schema,
+                    "In responses this list is open: a later version may add values, which a \
+                     client treats as unknown (see the README).",
+                );
             }
         }
     }
+}
+
+/// Every operation, as `(path, method, operation)`.
+pub fn operations(doc: &Value) -> impl Iterator<Item = (&str, &'static str, &Value)> {
+    doc["paths"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .flat_map(|(path, item)| {
+            METHODS
+                .into_iter()
+                .filter_map(move |m| item.get(m).map(|op| (path.as_str(), m, op)))
+        })
+}
+
+/// Adds a paragraph to the `description` of a node.
+fn append_paragraph(node: &mut Value, text: &str) {
+    let description = match node["description"].as_str() {
+        Some(d) if !d.is_empty() => format!("{d}\n\n{text}"),
+        _ => text.to_owned(),
+    };
+    node["description"] = Value::String(description);
 }
 
 /// Calls `f(path, method, operation)` for every operation.
@@ -215,20 +227,12 @@ fn problems(op: &mut Value) {
         let mut listed: Vec<String> = strings(&response["x-problem-codes"])
             .map(str::to_owned)
             .collect();
-        let mut description = response["description"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
         for code in codes {
             if !listed.iter().any(|c| c == code.as_str()) {
                 listed.push(code.as_str().to_owned());
-                if !description.is_empty() {
-                    description.push_str("\n\n");
-                }
-                description.push_str(&format!("`{code}`: {}", code.meaning()));
+                append_paragraph(response, &format!("`{code}`: {}", code.meaning()));
             }
         }
-        response["description"] = Value::String(description);
         response["x-problem-codes"] = json!(listed);
     }
 }
@@ -255,12 +259,7 @@ fn deprecate(op: &mut Value, d: &Deprecated) {
         "Deprecated since {}; removed on {} (the `Sunset` header). Use instead: {}.",
         d.since, d.sunset, d.successor
     );
-    let description = op["description"].as_str().unwrap_or_default().to_owned();
-    op["description"] = Value::String(if description.is_empty() {
-        note
-    } else {
-        format!("{description}\n\n{note}")
-    });
+    append_paragraph(op, &note);
     for response in responses_mut(op) {
         let headers = &mut response["headers"];
         headers["Deprecation"] = json!({"description": "When this operation was deprecated (RFC 9745): `@` and Unix seconds.", "required": true, "schema": {"type": "string"}});
@@ -303,13 +302,11 @@ pub fn refs_in(node: &Value, out: &mut BTreeSet<String>) {
 /// Components reached from requests (bodies and parameters) and from responses.
 pub fn reachable(doc: &Value) -> (BTreeSet<String>, BTreeSet<String>) {
     let (mut requests, mut responses) = (BTreeSet::new(), BTreeSet::new());
-    for item in doc["paths"].as_object().into_iter().flatten().map(|p| p.1) {
-        for op in METHODS.iter().filter_map(|m| item.get(*m)) {
-            refs_in(&op["requestBody"], &mut requests);
-            refs_in(&op["parameters"], &mut requests);
-            for response in op["responses"].as_object().into_iter().flatten() {
-                refs_in(&response.1["content"], &mut responses);
-            }
+    for (_, _, op) in operations(doc) {
+        refs_in(&op["requestBody"], &mut requests);
+        refs_in(&op["parameters"], &mut requests);
+        for response in op["responses"].as_object().into_iter().flatten() {
+            refs_in(&response.1["content"], &mut responses);
         }
     }
     (closure(doc, requests), closure(doc, responses))
@@ -383,48 +380,38 @@ fn open_enums(node: &mut Value, enums: &BTreeMap<String, Value>) {
 }
 
 fn open_enums_inside(node: &mut Value, enums: &BTreeMap<String, Value>) {
-    let Some(map) = node.as_object_mut() else {
-        return;
-    };
-    if let Some(props) = map.get_mut("properties").and_then(Value::as_object_mut) {
-        props.values_mut().for_each(|p| open_enums(p, enums));
-    }
-    for key in ["items", "additionalProperties"] {
-        if let Some(inner) = map.get_mut(key).filter(|v| v.is_object()) {
-            open_enums(inner, enums);
-        }
-    }
-    for key in ["anyOf", "oneOf", "allOf"] {
-        if let Some(branches) = map.get_mut(key).and_then(Value::as_array_mut) {
-            branches.iter_mut().for_each(|b| open_enums(b, enums));
-        }
-    }
+    for_each_subschema(node, |inner| open_enums(inner, enums));
 }
 
 /// Marks every property of every object in a response schema required (not through other
 /// components, which are handled on their own).
 fn require_all(node: &mut Value) {
+    let names: Option<Vec<String>> = node["properties"]
+        .as_object()
+        .map(|p| p.keys().cloned().collect());
+    if let Some(names) = names {
+        node["required"] = json!(names);
+    }
+    for_each_subschema(node, require_all);
+}
+
+/// Calls `f` on each schema directly inside `node`: its properties, items, additional
+/// properties and branches (a `$ref` is not followed).
+fn for_each_subschema(node: &mut Value, mut f: impl FnMut(&mut Value)) {
     let Some(map) = node.as_object_mut() else {
         return;
     };
-    if let Some(names) = map
-        .get("properties")
-        .and_then(Value::as_object)
-        .map(|p| p.keys().cloned().collect::<Vec<_>>())
-    {
-        map.insert("required".into(), json!(names));
-    }
     if let Some(props) = map.get_mut("properties").and_then(Value::as_object_mut) {
-        props.values_mut().for_each(require_all);
+        props.values_mut().for_each(&mut f);
     }
     for key in ["items", "additionalProperties"] {
-        if let Some(inner) = map.get_mut(key) {
-            require_all(inner);
+        if let Some(inner) = map.get_mut(key).filter(|v| v.is_object()) {
+            f(inner);
         }
     }
     for key in ["anyOf", "oneOf", "allOf"] {
         if let Some(branches) = map.get_mut(key).and_then(Value::as_array_mut) {
-            branches.iter_mut().for_each(require_all);
+            branches.iter_mut().for_each(&mut f);
         }
     }
 }

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::auth::AuthUser;
-use crate::auth::model::{Language, Role};
+use crate::auth::model::{Language, LanguageHeader, Role};
 use crate::error::{ApiError, Problem};
 use crate::startup::AppState;
 use crate::youth::model::*;
@@ -112,7 +112,7 @@ pub struct GenerateQuery {
 #[utoipa::path(
     tag = "profile",
     security(("bearer" = [])),
-    params(GenerateQuery, crate::auth::model::LanguageHeader),
+    params(GenerateQuery, LanguageHeader),
     responses(
         (status = 200, description = "Saved as the generated text", body = Profile),
         (status = 400, description = "`invalid_query`", body = Problem, content_type = "application/problem+json"),
@@ -129,8 +129,8 @@ pub async fn generate_profile_text(
     query: Query<GenerateQuery>,
 ) -> Result<Json<Profile>, ApiError> {
     let account = youth(&user)?;
-    let language = match req.headers().get(actix_web::http::header::ACCEPT_LANGUAGE) {
-        Some(_) => crate::competences::routes::request_language(&req),
+    let language = match LanguageHeader::sent(&req) {
+        Some(asked) => asked,
         None => account_language(&state, &account).await?,
     };
     Ok(Json(

@@ -22,7 +22,7 @@ fn to_json(list: &[String]) -> String {
 }
 
 fn not_found() -> ApiError {
-    ApiError::not_found(
+    ApiError::new(
         ProblemCode::ProfileNotFound,
         "This account has no youth profile.",
     )
@@ -329,10 +329,10 @@ pub async fn generate_for_profile(
         .write(move |conn| {
             let row = store::find_profile(conn, &account)?.ok_or_else(not_found)?;
             if competences_of(&row).len() < 3 {
-                return Err(ApiError::conflict(ProblemCode::CompetencesMissing, "Choose at least 3 competences first (PUT /v1/me/profile/competences)."));
+                return Err(ApiError::new(ProblemCode::CompetencesMissing, "Choose at least 3 competences first (PUT /v1/me/profile/competences)."));
             }
             if row.edited_text.is_some() && !replace_edited {
-                return Err(ApiError::conflict(
+                return Err(ApiError::new(
                     ProblemCode::EditedTextExists,
                     "You have edited your profile text; generating again would replace it. Ask again with ?replace_edited=true to replace it.",
                 ));

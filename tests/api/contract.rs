@@ -162,42 +162,29 @@ mod the_checker {
             check("GET", "/v1/me", 200, "text/plain", me()),
             "content type",
         );
-        let mut missing = me();
-        missing.as_object_mut().unwrap().remove("organisation");
-        fails(
-            check("GET", "/v1/me", 200, "application/json", missing),
-            "required, but missing",
-        );
-        let mut extra = me();
-        extra["secret"] = json!(1);
-        fails(
-            check("GET", "/v1/me", 200, "application/json", extra),
-            "not in the contract",
-        );
-        let mut wrong_type = me();
-        wrong_type["email_verified"] = json!("yes");
-        fails(
-            check("GET", "/v1/me", 200, "application/json", wrong_type),
-            "is not of type",
-        );
-        let mut new_role = me();
-        new_role["role"] = json!("astronaut");
-        fails(
-            check("GET", "/v1/me", 200, "application/json", new_role),
-            "not a documented value",
-        );
-        let mut loose_time = me();
-        loose_time["created_at"] = json!("2026-11-29T09:30:00Z");
-        fails(
-            check("GET", "/v1/me", 200, "application/json", loose_time),
-            "date-time form",
-        );
-        let mut not_uuid = me();
-        not_uuid["id"] = json!("42");
-        fails(
-            check("GET", "/v1/me", 200, "application/json", not_uuid),
-            "uuid form",
-        );
+        // One field of a fitting body changed at a time (`None`: left out).
+        let drifts: [(&str, Option<serde_json::Value>, &str); 6] = [
+            ("organisation", None, "required, but missing"),
+            ("secret", Some(json!(1)), "not in the contract"),
+            ("email_verified", Some(json!("yes")), "is not of type"),
+            ("role", Some(json!("astronaut")), "not a documented value"),
+            (
+                "created_at",
+                Some(json!("2026-11-29T09:30:00Z")),
+                "date-time form",
+            ),
+            ("id", Some(json!("42")), "uuid form"),
+        ];
+        for (field, value, why) in drifts {
+            let mut body = me();
+            match value {
+                Some(v) => body[field] = v,
+                None => {
+                    body.as_object_mut().unwrap().remove(field);
+                }
+            }
+            fails(check("GET", "/v1/me", 200, "application/json", body), why);
+        }
         fails(
             check(
                 "GET",
