@@ -92,6 +92,16 @@ impl Expiry<String, Entry> for PerEntryExpiry {
     }
 }
 
+/// What the cache says about a key, for security state, where "cannot tell" must not be read
+/// as "absent": the caller asks the database then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    Found(String),
+    Missing,
+    /// The cache could not be asked (Redis down or slow).
+    Unavailable,
+}
+
 /// A counter in a fixed window: how many hits so far and when the window ends.
 #[derive(Debug, Clone, Copy)]
 pub struct Count {
@@ -162,6 +172,59 @@ impl Cache {
                     .unwrap_or_else(|e| Self::miss("get", e))
             }
             Cache::Memory { store, .. } => store.get(&key).map(|e| e.value.to_string()),
+        }
+    }
+
+    /// Like [`Cache::get`] for several keys in one round trip, telling a missing key from a
+    /// cache that could not answer.
+    pub async fn lookup(&self, keys: &[&str]) -> Vec<Lookup> {
+        let full: Vec<String> = keys.iter().map(|k| self.key(k)).collect();
+        match self {
+            Cache::Redis { conn, .. } => {
+                let mut conn = conn.get();
+                let mut cmd = redis::cmd("MGET");
+                cmd.arg(&full);
+                match cmd.query_async::<Vec<Option<String>>>(&mut conn).await {
+                    Ok(values) if values.len() == keys.len() => values
+                        .into_iter()
+                        .map(|v| v.map_or(Lookup::Missing, Lookup::Found))
+                        .collect(),
+                    Ok(_) => vec![Lookup::Unavailable; keys.len()],
+                    Err(e) => {
+                        tracing::warn!(op = "lookup", error = %e, "cache unavailable: asking the database");
+                        vec![Lookup::Unavailable; keys.len()]
+                    }
+                }
+            }
+            Cache::Memory { store, .. } => full
+                .iter()
+                .map(|k| {
+                    store
+                        .get(k)
+                        .map_or(Lookup::Missing, |e| Lookup::Found(e.value.to_string()))
+                })
+                .collect(),
+        }
+    }
+
+    /// Sets a key and says whether the cache took it (security state retries when not).
+    pub async fn set_checked(&self, key: &str, value: &str, ttl: Duration) -> bool {
+        match self {
+            Cache::Redis { conn, .. } => {
+                let mut conn = conn.get();
+                let secs = ttl.as_secs().max(1);
+                match conn.set_ex::<_, _, ()>(self.key(key), value, secs).await {
+                    Ok(()) => true,
+                    Err(e) => {
+                        Self::miss::<()>("set", e);
+                        false
+                    }
+                }
+            }
+            Cache::Memory { .. } => {
+                self.set(key, value, ttl).await;
+                true
+            }
         }
     }
 
@@ -441,50 +504,63 @@ impl Cache {
     }
 
     /// The first `n` entries of a feed and the ids taken out of it since; `None` when there is
-    /// no list, or its set is gone, so the caller ranks afresh. With `exists`, also whether
-    /// that key is present, in the same round trip (a session check riding along); a cache
-    /// error answers "absent", as [`Cache::get`] does.
+    /// no list, or its set is gone, so the caller ranks afresh. With `also`, that key's value
+    /// too, in the same round trip (a session check riding along), as a [`Lookup`]: a cache
+    /// error is [`Lookup::Unavailable`], never "absent".
     #[allow(clippy::type_complexity)]
     pub async fn feed_read(
         &self,
         key: &str,
         n: usize,
-        exists: Option<&str>,
+        also: Option<&str>,
     ) -> (
-        bool,
+        Lookup,
         Option<(Vec<String>, std::collections::HashSet<String>)>,
     ) {
-        let (present, items, gone): (bool, Vec<String>, std::collections::HashSet<String>) =
+        let (other, items, gone): (Lookup, Vec<String>, std::collections::HashSet<String>) =
             match self {
                 Cache::Redis { conn, .. } => {
                     let mut conn = conn.get();
                     let stop = n.max(1) as isize - 1;
-                    // Without `exists` the first answer is asked of the list itself and ignored.
-                    let asked = exists.map_or_else(|| self.key(key), |other| self.key(other));
-                    let (present, items, gone): (bool, Vec<String>, _) = redis::pipe()
-                        .exists(asked)
+                    // Without `also` the first answer is of a key that is never set.
+                    let asked = also.map_or_else(|| self.key("-"), |other| self.key(other));
+                    let answer: Result<(Option<String>, Vec<String>, _), _> = redis::pipe()
+                        .cmd("GET")
+                        .arg(asked)
                         .lrange(self.key(key), 0, stop)
                         .smembers(self.gone_key(key))
                         .query_async(&mut conn)
-                        .await
-                        .unwrap_or_else(|e| Self::miss("feed_read", e).unwrap_or_default());
-                    (present && exists.is_some(), items, gone)
+                        .await;
+                    match answer {
+                        Ok((value, items, gone)) => {
+                            (value.map_or(Lookup::Missing, Lookup::Found), items, gone)
+                        }
+                        Err(e) => {
+                            Self::miss::<()>("feed_read", e);
+                            (Lookup::Unavailable, Vec::new(), Default::default())
+                        }
+                    }
                 }
                 Cache::Memory { store, .. } => {
-                    let present = exists.is_some_and(|k| store.get(&self.key(k)).is_some());
+                    let other = match also {
+                        Some(k) => store
+                            .get(&self.key(k))
+                            .map_or(Lookup::Missing, |e| Lookup::Found(e.value.to_string())),
+                        None => Lookup::Missing,
+                    };
                     let gone = store
                         .get(&self.gone_key(key))
                         .map(|e| e.value.split('\n').map(str::to_owned).collect())
                         .unwrap_or_default();
                     (
-                        present,
+                        other,
                         self.list_head(key, n).await.unwrap_or_default(),
                         gone,
                     )
                 }
             };
         let feed = (!items.is_empty() && gone.contains(GONE_MARKER)).then_some((items, gone));
-        (present, feed)
+        (other, feed)
     }
 
     /// Takes `id` out of the feed at `key` (after a swipe has committed).

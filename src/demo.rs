@@ -15,7 +15,7 @@ use rand::{Rng, SeedableRng};
 use crate::auth::model::{Language, MemberRole, Role};
 use crate::competences::{catalogue, generator, occupations::OCCUPATIONS};
 use crate::db::DbConn;
-use crate::db::ids::{AccountId, OrganisationId, VacancyId};
+use crate::db::ids::{AccountId, ConsentId, OrganisationId, VacancyId};
 use crate::db::schema::{accounts, organisation_members, organisations, vacancies, youth_profiles};
 use crate::work::{EducationLevel, WorkKind};
 
@@ -130,6 +130,7 @@ pub struct Report {
     pub vacancies: usize,
     pub youth_login: String,
     pub employer_login: String,
+    pub coach_login: String,
 }
 
 /// A UUIDv7 that depends only on the seed, the kind of row and its number, with its time
@@ -483,11 +484,116 @@ pub fn seed(
         progress("vacancies", end, opts.vacancies);
     }
 
+    let coach_login = seed_portal(conn, &opts, base_ms, &account, now)?;
+    progress("intermediaries", 3, 3);
+
     Ok(Report {
         youth: youth_inserted,
         organisations,
         vacancies: vacancies_inserted,
         youth_login: format!("youth0.s{}@demo.werkmatch.nl", opts.seed),
         employer_login: format!("employer0.s{}@demo.werkmatch.nl", opts.seed),
+        coach_login,
     })
+}
+
+/// How many youth each demo coach follows (the caseload benchmark's size).
+pub const DEMO_CASELOAD: usize = 300;
+
+/// A municipality, a UWV office and a youth work organisation, each with a coordinator and
+/// two coaches; the first coach of each follows up to [`DEMO_CASELOAD`] youth under consent.
+/// Returns the first coach's login.
+fn seed_portal(
+    conn: &mut DbConn,
+    opts: &Options,
+    base_ms: u64,
+    account: &dyn Fn(String, String, Role, &str, Language) -> NewAccount,
+    now: NaiveDateTime,
+) -> QueryResult<String> {
+    use crate::access::{OrganisationKind, Scope, Scopes};
+    use crate::db::schema::consents;
+    let kinds = [
+        (OrganisationKind::Municipality, "Gemeente Demo, team Werk", "gemeente"),
+        (OrganisationKind::Uwv, "UWV WerkBedrijf Demo", "uwv"),
+        (OrganisationKind::YouthWork, "Jongerenwerk Demo", "jongerenwerk"),
+    ];
+    let youth: Vec<AccountId> = crate::db::schema::youth_profiles::table
+        .select(crate::db::schema::youth_profiles::account_id)
+        .order(crate::db::schema::youth_profiles::account_id)
+        .limit((DEMO_CASELOAD * kinds.len()) as i64)
+        .load(conn)?;
+    let mut accs = Vec::new();
+    let mut orgs = Vec::new();
+    let mut members = Vec::new();
+    let mut rows = Vec::new();
+    for (i, (kind, name, slug)) in kinds.iter().enumerate() {
+        let org = OrganisationId::parse(&id(opts.seed, 20, i, base_ms))
+            .unwrap_or_else(OrganisationId::generate);
+        orgs.push((
+            organisations::id.eq(org.clone()),
+            organisations::name.eq(*name),
+            organisations::kvk_number.eq(None::<String>),
+            organisations::city.eq("Utrecht"),
+            organisations::kind.eq(kind.as_str()),
+            organisations::created_at.eq(now),
+            organisations::updated_at.eq(now),
+        ));
+        let staff = [
+            ("coordinator", MemberRole::Coordinator, "Demo Coördinator"),
+            ("coach", MemberRole::Coach, "Demo Coach"),
+            ("coach2", MemberRole::Coach, "Demo Collega"),
+        ];
+        let mut coach_id = None;
+        for (j, (who, role, display)) in staff.iter().enumerate() {
+            let a = account(
+                id(opts.seed, 21, i * 3 + j, base_ms),
+                format!("{who}.{slug}.s{}@demo.werkmatch.nl", opts.seed),
+                Role::Intermediary,
+                display,
+                Language::Nl,
+            );
+            members.push((
+                organisation_members::organisation_id.eq(org.clone()),
+                organisation_members::account_id.eq(a.id.clone()),
+                organisation_members::role.eq(role.as_str()),
+                organisation_members::created_at.eq(now),
+            ));
+            if *role == MemberRole::Coach && coach_id.is_none() {
+                coach_id = Some(a.id.clone());
+            }
+            accs.push(a);
+        }
+        let scopes: Scopes = Scope::ALL
+            .into_iter()
+            .filter(|s| *s != Scope::ViewSensitive || kind.may_see_sensitive())
+            .collect();
+        for (n, y) in youth.iter().skip(i * DEMO_CASELOAD).take(DEMO_CASELOAD).enumerate() {
+            rows.push(crate::caseloads::store::ConsentRow {
+                id: ConsentId::parse(&id(opts.seed, 22 + i as u8, n, base_ms))
+                    .unwrap_or_else(ConsentId::generate),
+                organisation_id: org.clone(),
+                coach_id: coach_id.clone(),
+                youth_id: Some(y.clone()),
+                status: "active".into(),
+                scopes: scopes.mask(),
+                via: "code".into(),
+                secret_hash: None,
+                invited_email: None,
+                invited_at: now,
+                invitation_expires_at: now,
+                claimed_at: Some(now),
+                given_at: Some(now),
+                expires_at: Some(now + chrono::TimeDelta::days(365)),
+                ended_at: None,
+                reminded_at: None,
+                follow_up_on: None,
+                updated_at: now,
+            });
+        }
+    }
+    insert_all!(conn, accounts::table, accs.as_slice());
+    insert_all!(conn, organisations::table, orgs.as_slice());
+    insert_all!(conn, organisation_members::table, members.as_slice());
+    insert_all!(conn, consents::table, rows.as_slice());
+    Ok(format!("coach.gemeente.s{}@demo.werkmatch.nl", opts.seed))
 }

@@ -96,6 +96,8 @@ problem_codes! {
     InvalidToken = ("invalid_token", 401),
     /// The access token has expired; refresh it.
     TokenExpired = ("token_expired", 401),
+    /// The consent behind this delegated token was revoked, expired or narrowed: exchange again.
+    DelegationEnded = ("delegation_ended", 401),
     /// The session of this token has ended.
     SessionRevoked = ("session_revoked", 401),
     /// Wrong email or password (the same answer for both).
@@ -114,6 +116,14 @@ problem_codes! {
     NoOrganisation = ("no_organisation", 403),
     /// The invitation was sent to another address.
     InvitationForSomeoneElse = ("invitation_for_someone_else", 403),
+    /// A coach cannot do this on a youth's behalf (password, email, consents, account).
+    NotOnBehalf = ("not_on_behalf", 403),
+    /// The youth has not granted the scope this needs.
+    ScopeNotGranted = ("scope_not_granted", 403),
+    /// Only a coordinator of the organisation can do this.
+    NotACoordinator = ("not_a_coordinator", 403),
+    /// This account was deactivated by its organisation.
+    AccountDeactivated = ("account_deactivated", 403),
     /// Nothing at this address.
     NotFound = ("not_found", 404),
     /// The account has no youth profile.
@@ -126,6 +136,12 @@ problem_codes! {
     CandidateNotFound = ("candidate_not_found", 404),
     /// No such match, or not yours.
     MatchNotFound = ("match_not_found", 404),
+    /// No such youth in your caseload (no active consent you may use).
+    YouthNotInCaseload = ("youth_not_in_caseload", 404),
+    /// No such consent of yours.
+    ConsentNotFound = ("consent_not_found", 404),
+    /// No such coach in your organisation.
+    MemberNotFound = ("member_not_found", 404),
     /// The path exists with other methods (see `Allow`).
     MethodNotAllowed = ("method_not_allowed", 405),
     /// The change conflicts with data written at the same time; try again.
@@ -156,6 +172,12 @@ problem_codes! {
     CompetencesMissing = ("competences_missing", 409),
     /// The youth's own text would be replaced; ask with `replace_edited=true`.
     EditedTextExists = ("edited_text_exists", 409),
+    /// Consent to coaching can be given from 16 (GDPR art. 8, UAVG art. 5).
+    TooYoungToConsent = ("too_young_to_consent", 409),
+    /// The consent was already answered, revoked or has expired.
+    ConsentEnded = ("consent_ended", 409),
+    /// The youth already has consent with this organisation.
+    AlreadyCoached = ("already_coached", 409),
     /// The body is larger than the server accepts.
     PayloadTooLarge = ("payload_too_large", 413),
     /// The body is not sent as `application/json`.

@@ -1,8 +1,11 @@
 //! werkmatch: the backend of a swipe app that matches young jobseekers with vacancies through
 //! their strengths, with a portal for the coaches who support them. See `DESIGN.md`.
 
+pub mod access;
+pub mod audit;
 pub mod auth;
 pub mod cache;
+pub mod caseloads;
 pub mod clock;
 pub mod competences;
 pub mod conditional;
@@ -20,6 +23,7 @@ pub mod openapi;
 pub mod paging;
 pub mod ratelimit;
 pub mod startup;
+pub mod state;
 pub mod telemetry;
 pub mod work;
 pub mod youth;

@@ -258,9 +258,11 @@ async fn seed_demo(
         started.elapsed().as_secs_f64()
     );
     println!(
-        "try: {} or {} with password {}",
+        "try: {} (youth), {} (employer) or {} (coach, {} youth in the caseload) with password {}",
         report.youth_login,
         report.employer_login,
+        report.coach_login,
+        werkmatch::demo::DEMO_CASELOAD,
         werkmatch::demo::DEMO_PASSWORD
     );
     Ok(())

@@ -41,6 +41,10 @@ pub enum List {
     Members,
     Competences,
     Occupations,
+    Audit,
+    Caseload,
+    Coaches,
+    Notes,
 }
 
 impl List {
@@ -54,6 +58,10 @@ impl List {
             List::Members => "mem",
             List::Competences => "comp",
             List::Occupations => "occ",
+            List::Audit => "audit",
+            List::Caseload => "case",
+            List::Coaches => "coach",
+            List::Notes => "note",
         }
     }
 }

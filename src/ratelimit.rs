@@ -5,7 +5,7 @@
 use crate::auth::tokens::hash_token;
 use crate::config::RateLimit;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Keys hold a hash of who is counted, so no email address or IP is stored in the cache.
 fn key(scope: &str, who: &str) -> String {

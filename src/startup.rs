@@ -21,24 +21,7 @@ use crate::db::{Db, DbSetupError};
 use crate::error::{self, ApiError, ProblemCode};
 use crate::notifications::{Mailer, run_worker};
 use crate::openapi::{self, RouteTable};
-
-/// What every handler can reach. Cheap to clone (all handles).
-pub struct AppState {
-    pub settings: Arc<Settings>,
-    pub db: Db,
-    pub cache: Cache,
-    pub clock: Clock,
-    pub tokens: Arc<JwtKeys>,
-    pub passwords: Passwords,
-    pub mailer: Mailer,
-    pub candidate_ids: Arc<crate::matching::candidate_id::CandidateIds>,
-    /// Open vacancies' ranking fields, in memory (see `matching::index`).
-    pub vacancy_index: Arc<crate::matching::index::VacancyIndex>,
-    /// Public vacancy views for feed cards, briefly: an edit elsewhere shows within 30 s.
-    pub cards: Arc<crate::matching::cards::CardCache<crate::matching::feed::CardTemplate>>,
-    /// Writes the common youth swipes in batches (group commit).
-    pub swipes: Arc<crate::matching::batch::SwipeWriter>,
-}
+use crate::state::AppState;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {

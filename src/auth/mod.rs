@@ -1,15 +1,12 @@
 //! Accounts and sessions: registration, login, JWT access tokens with rotating refresh
-//! tokens, email verification, password reset, and the `AuthUser` extractor.
+//! tokens, email verification, password reset. Who may do what is decided in `access`.
 
-pub mod extract;
 pub mod model;
 pub mod password;
 pub mod routes;
 pub mod service;
 pub mod store;
 pub mod tokens;
-
-pub use extract::{AuthUser, UncheckedUser, wrong_role};
 
 /// Registers this domain's routes (under `/v1`).
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

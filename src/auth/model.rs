@@ -394,6 +394,11 @@ pub struct Membership {
 pub enum MemberRole {
     Owner,
     Member,
+    /// Runs an intermediary organisation: invites and deactivates coaches, hands caseloads
+    /// over, reads the organisation's audit log.
+    Coordinator,
+    /// Coaches youth of an intermediary organisation.
+    Coach,
 }
 
 impl MemberRole {
@@ -401,6 +406,8 @@ impl MemberRole {
         match self {
             MemberRole::Owner => "owner",
             MemberRole::Member => "member",
+            MemberRole::Coordinator => "coordinator",
+            MemberRole::Coach => "coach",
         }
     }
 
@@ -408,6 +415,8 @@ impl MemberRole {
         match s {
             "owner" => Some(MemberRole::Owner),
             "member" => Some(MemberRole::Member),
+            "coordinator" => Some(MemberRole::Coordinator),
+            "coach" => Some(MemberRole::Coach),
             _ => None,
         }
     }

@@ -3,12 +3,12 @@
 use actix_web::web::{Data, Json};
 use actix_web::{HttpRequest, HttpResponse, get, post};
 
-use crate::auth::extract::AuthUser;
+use crate::access::Principal;
 use crate::auth::model::*;
 use crate::auth::service;
 use crate::error::{ApiError, Problem};
 use crate::ratelimit::client_ip;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Register a young jobseeker.
 ///
@@ -77,6 +77,7 @@ pub async fn create_employer_account(
     responses(
         (status = 200, description = "Signed in", body = Session),
         (status = 401, description = "`invalid_credentials`: wrong email or password (the same answer for both)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`account_deactivated`: the coach's organisation deactivated the account", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`: too many failed attempts for this email from this client", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds until a new attempt is allowed"))),
     )
@@ -153,15 +154,16 @@ pub async fn verify_email(
     security(("bearer" = [])),
     responses(
         (status = 202, description = "A new link is on its way"),
+        (status = 403, description = "`not_on_behalf`: a coach cannot do this for a youth", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`already_verified`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/verify-email/resend")]
 pub async fn resend_verification_email(
     state: Data<AppState>,
-    user: AuthUser,
+    user: Principal,
 ) -> Result<HttpResponse, ApiError> {
-    service::resend_verification(&state, user.account_id).await?;
+    service::resend_verification(&state, user.account_self()?).await?;
     Ok(HttpResponse::Accepted().finish())
 }
 
@@ -209,11 +211,14 @@ pub async fn confirm_password_reset(
 #[utoipa::path(
     tag = "accounts",
     security(("bearer" = [])),
-    responses((status = 200, description = "The signed-in account", body = Me)),
+    responses(
+        (status = 200, description = "The signed-in account", body = Me),
+        (status = 403, description = "`not_on_behalf`: a coach acting for a youth has no access to their account", body = Problem, content_type = "application/problem+json"),
+    ),
 )]
 #[get("/me")]
-pub async fn get_me(state: Data<AppState>, user: AuthUser) -> Result<Json<Me>, ApiError> {
-    let id = user.account_id;
+pub async fn get_me(state: Data<AppState>, user: Principal) -> Result<Json<Me>, ApiError> {
+    let id = user.account_self()?;
     Ok(Json(
         state
             .db

@@ -11,7 +11,7 @@ use crate::employers;
 use crate::error::{ApiError, FieldError, ProblemCode};
 use crate::notifications::{Outbox, templates};
 use crate::ratelimit;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
@@ -324,6 +324,13 @@ pub async fn login(state: &AppState, req: Login, client: &str) -> Result<Session
     let (me, session) = state
         .db
         .write(move |conn| {
+            // A coach whose organisation deactivated them cannot sign in again.
+            if crate::caseloads::store::is_deactivated(conn, &account.id)? {
+                return Err(ApiError::new(
+                    ProblemCode::AccountDeactivated,
+                    "Your organisation has deactivated this account.",
+                ));
+            }
             let session = store::create_session(conn, &account.id, now, ttl)?;
             Ok((me_of(conn, account)?, session))
         })
@@ -419,17 +426,11 @@ pub async fn logout(state: &AppState, req: RefreshTokenBody) -> Result<(), ApiEr
     Ok(())
 }
 
-/// Access tokens are checked without the database; a revoked session's id is put in the
-/// cache until its last access token would have expired, so they stop working at once.
+/// Access tokens are checked without the database: revoked sessions are published to every
+/// instance through the cache, and a session the cache cannot vouch for is asked of the
+/// database (see `access::revocation`).
 async fn deny_sessions(state: &AppState, sessions: &[SessionId]) {
-    let ttl = state.settings.access_token_ttl + std::time::Duration::from_secs(60);
-    for s in sessions {
-        state.cache.set(&revoked_key(s), "1", ttl).await;
-    }
-}
-
-pub fn revoked_key(session: &SessionId) -> String {
-    format!("revoked-session:{session}")
+    crate::access::revocation::sessions_revoked(state, sessions).await;
 }
 
 /// Confirms an email address with the token from the verification mail.

@@ -11,9 +11,13 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::access::{OrganisationKind, Scopes};
 use crate::auth::model::Role;
 use crate::config::Settings;
-use crate::db::ids::{AccountId, SessionId};
+use crate::db::ids::{AccountId, ConsentId, OrganisationId, SessionId};
+
+/// A delegated token lives at most this long (no refresh token: the coach exchanges again).
+pub const DELEGATED_TTL: chrono::TimeDelta = chrono::TimeDelta::minutes(15);
 
 /// 32 random bytes, URL-safe base64: unguessable, fits in a link.
 pub fn random_token() -> String {
@@ -47,6 +51,37 @@ pub struct Claims {
     /// This token's own id (RFC 7519 §4.1.7): two tokens issued in the same second differ.
     #[serde(default)]
     pub jti: String,
+    /// Delegation (RFC 8693 §4.1): the coach acting for `sub`, and their organisation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub act: Option<ActorClaim>,
+    /// The scopes of a delegated token (RFC 8693 §4.2), space separated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// The consent a delegated token rests on: checked on every request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cid: Option<String>,
+}
+
+/// The `act` claim of a delegated token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ActorClaim {
+    /// The coach's account id.
+    pub sub: String,
+    /// Their organisation's id and kind.
+    pub org: String,
+    pub org_kind: String,
+}
+
+/// What a delegated token is issued for.
+pub struct DelegatedGrant<'a> {
+    pub youth: &'a AccountId,
+    pub coach: &'a AccountId,
+    pub organisation: &'a OrganisationId,
+    pub kind: OrganisationKind,
+    /// The coach's own session: ending it (logout, deactivation) ends the delegated token.
+    pub session: &'a SessionId,
+    pub consent: &'a ConsentId,
+    pub scopes: Scopes,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -104,8 +139,41 @@ impl JwtKeys {
             role,
             sid: session.to_string(),
             jti: uuid::Uuid::now_v7().to_string(),
+            act: None,
+            scope: None,
+            cid: None,
         };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+    }
+
+    /// A token for a coach acting for a youth: `sub` is the youth, `act` the coach. Its life
+    /// is at most [`DELEGATED_TTL`] and never longer than an ordinary access token's.
+    pub fn issue_delegated(
+        &self,
+        grant: DelegatedGrant<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<(String, chrono::TimeDelta), jsonwebtoken::errors::Error> {
+        let ttl = self.ttl.min(DELEGATED_TTL);
+        let claims = Claims {
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            sub: grant.youth.to_string(),
+            exp: (now + ttl).timestamp(),
+            iat: now.timestamp(),
+            typ: ACCESS.to_owned(),
+            role: Role::Youth,
+            sid: grant.session.to_string(),
+            jti: uuid::Uuid::now_v7().to_string(),
+            act: Some(ActorClaim {
+                sub: grant.coach.to_string(),
+                org: grant.organisation.to_string(),
+                org_kind: grant.kind.as_str().to_owned(),
+            }),
+            scope: Some(grant.scopes.to_oauth()),
+            cid: Some(grant.consent.to_string()),
+        };
+        let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?;
+        Ok((token, ttl))
     }
 
     pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<Claims, TokenError> {

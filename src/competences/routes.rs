@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::AuthUser;
+use crate::access::Principal;
 use crate::auth::model::{Language, LanguageHeader};
 use crate::competences::catalogue::{COMPETENCES, Cluster, CompetenceCode};
 use crate::competences::{generator, occupations};
@@ -227,7 +227,7 @@ pub struct GeneratedText {
 )]
 #[post("/competence-generator")]
 pub async fn preview_profile_text(
-    _user: AuthUser,
+    _user: Principal,
     req: HttpRequest,
     body: crate::json::Body<GeneratorRequest>,
 ) -> Result<Json<GeneratedText>, ApiError> {

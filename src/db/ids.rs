@@ -89,3 +89,15 @@ typed_id!(
     /// A message in the conversation after a match.
     MessageId
 );
+typed_id!(
+    /// A youth's consent to an intermediary organisation, from invitation to its end.
+    ConsentId
+);
+typed_id!(
+    /// A coach's note on a youth.
+    NoteId
+);
+typed_id!(
+    /// One line of the audit log.
+    AuditId
+);

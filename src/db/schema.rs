@@ -22,6 +22,7 @@ diesel::table! {
         city -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        kind -> Text,
     }
 }
 
@@ -31,6 +32,7 @@ diesel::table! {
         account_id -> Text,
         role -> Text,
         created_at -> Timestamp,
+        deactivated_at -> Nullable<Timestamp>,
     }
 }
 
@@ -118,6 +120,8 @@ diesel::table! {
         edited_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        changed_by_coach -> Nullable<Text>,
+        changed_by_coach_at -> Nullable<Timestamp>,
     }
 }
 
@@ -173,6 +177,7 @@ diesel::table! {
         created_at -> Timestamp,
         expires_at -> Timestamp,
         accepted_at -> Nullable<Timestamp>,
+        role -> Text,
     }
 }
 
@@ -189,6 +194,7 @@ diesel::table! {
         employer_decided_at -> Nullable<Timestamp>,
         employer_decided_by -> Nullable<Text>,
         created_at -> Timestamp,
+        youth_decided_by -> Nullable<Text>,
     }
 }
 
@@ -223,7 +229,86 @@ diesel::joinable!(swipes -> vacancies (vacancy_id));
 diesel::joinable!(matches -> vacancies (vacancy_id));
 diesel::joinable!(messages -> matches (match_id));
 
+diesel::table! {
+    consents (id) {
+        id -> Text,
+        organisation_id -> Text,
+        coach_id -> Nullable<Text>,
+        youth_id -> Nullable<Text>,
+        status -> Text,
+        scopes -> Integer,
+        via -> Text,
+        secret_hash -> Nullable<Text>,
+        invited_email -> Nullable<Text>,
+        invited_at -> Timestamp,
+        invitation_expires_at -> Timestamp,
+        claimed_at -> Nullable<Timestamp>,
+        given_at -> Nullable<Timestamp>,
+        expires_at -> Nullable<Timestamp>,
+        ended_at -> Nullable<Timestamp>,
+        reminded_at -> Nullable<Timestamp>,
+        follow_up_on -> Nullable<Date>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    consent_events (id) {
+        id -> Text,
+        consent_id -> Text,
+        at -> Timestamp,
+        actor_id -> Nullable<Text>,
+        change -> Text,
+        scopes -> Integer,
+        coach_id -> Nullable<Text>,
+        reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        at -> Timestamp,
+        actor_id -> Nullable<Text>,
+        actor_role -> Text,
+        organisation_id -> Nullable<Text>,
+        organisation_kind -> Nullable<Text>,
+        subject_id -> Text,
+        action -> Text,
+        object -> Nullable<Text>,
+        purpose -> Text,
+        on_behalf -> Bool,
+        request_id -> Text,
+    }
+}
+
+diesel::table! {
+    coach_notes (id) {
+        id -> Text,
+        organisation_id -> Text,
+        youth_id -> Text,
+        author_id -> Nullable<Text>,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    card_views (youth_id) {
+        youth_id -> Text,
+        shown -> BigInt,
+    }
+}
+
+diesel::joinable!(consents -> organisations (organisation_id));
+diesel::joinable!(consent_events -> consents (consent_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    consents,
+    consent_events,
+    audit_log,
+    coach_notes,
+    card_views,
     accounts,
     organisations,
     organisation_members,

@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::auth::AuthUser;
+use crate::access::Principal;
 use crate::auth::model::{Me, Session};
 use crate::db::ids::{OrganisationId, VacancyId};
 use crate::employers::model::*;
@@ -13,7 +13,7 @@ use crate::employers::service;
 use crate::error::{ApiError, Problem, ProblemCode};
 use crate::json::Body;
 use crate::paging::{List, PageQuery};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 fn org_id(raw: &str) -> Result<OrganisationId, ApiError> {
     OrganisationId::parse(raw).ok_or_else(|| {
@@ -47,7 +47,7 @@ pub fn vacancy_id(raw: &str) -> Result<VacancyId, ApiError> {
 #[get("/organisations/{organisation_id}")]
 pub async fn get_organisation(
     state: Data<AppState>,
-    user: AuthUser,
+    user: Principal,
     id: Path<String>,
 ) -> Result<Json<Organisation>, ApiError> {
     Ok(Json(
@@ -69,7 +69,7 @@ pub async fn get_organisation(
 #[patch("/organisations/{organisation_id}")]
 pub async fn update_organisation(
     state: Data<AppState>,
-    user: AuthUser,
+    user: Principal,
     id: Path<String>,
     body: Body<OrganisationPatch>,
 ) -> Result<Json<Organisation>, ApiError> {
@@ -91,7 +91,7 @@ pub async fn update_organisation(
 #[get("/organisations/{organisation_id}/members")]
 pub async fn list_members(
     state: Data<AppState>,
-    user: AuthUser,
+    user: Principal,
     id: Path<String>,
     page: Query<PageQuery>,
 ) -> Result<Json<MemberPage>, ApiError> {
@@ -109,6 +109,7 @@ pub async fn list_members(
     request_body = InvitationBody,
     responses(
         (status = 202, description = "The invitation is on its way"),
+        (status = 403, description = "`not_a_coordinator`: in an intermediary organisation only coordinators invite (coaches)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`organisation_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`already_a_member`", body = Problem, content_type = "application/problem+json"),
     )
@@ -116,7 +117,7 @@ pub async fn list_members(
 #[post("/organisations/{organisation_id}/invitations")]
 pub async fn create_invitation(
     state: Data<AppState>,
-    user: AuthUser,
+    user: Principal,
     id: Path<String>,
     body: Body<InvitationBody>,
 ) -> Result<HttpResponse, ApiError> {
@@ -133,14 +134,14 @@ pub async fn create_invitation(
     responses(
         (status = 200, description = "Joined as a member", body = Me),
         (status = 400, description = "`invalid_invitation`: used, expired or unknown", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`wrong_role`, or `invitation_for_someone_else`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`wrong_role`, `invitation_for_someone_else`, or `not_on_behalf`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`already_in_organisation`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/invitations/accept")]
 pub async fn accept_invitation(
     state: Data<AppState>,
-    user: AuthUser,
+    user: Principal,
     body: Body<AcceptInvitation>,
 ) -> Result<Json<Me>, ApiError> {
     Ok(Json(
@@ -185,13 +186,13 @@ pub async fn create_invited_account(
     request_body = NewVacancy,
     responses(
         (status = 201, description = "Created", body = Vacancy),
-        (status = 403, description = "`wrong_role`, or `no_organisation`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`wrong_role`, `no_organisation`, or `not_on_behalf`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/vacancies")]
 pub async fn create_vacancy(
     state: Data<AppState>,
-    user: AuthUser,
+    user: Principal,
     body: Body<NewVacancy>,
 ) -> Result<HttpResponse, ApiError> {
     let vacancy = service::create_vacancy(&state, user, body.into_inner()).await?;
@@ -212,7 +213,7 @@ pub async fn create_vacancy(
 #[get("/vacancies/{vacancy_id}")]
 pub async fn get_vacancy(
     state: Data<AppState>,
-    user: AuthUser,
+    user: Principal,
     id: Path<String>,
 ) -> Result<Json<Vacancy>, ApiError> {
     Ok(Json(
@@ -237,7 +238,7 @@ pub async fn get_vacancy(
 #[patch("/vacancies/{vacancy_id}")]
 pub async fn update_vacancy(
     state: Data<AppState>,
-    user: AuthUser,
+    user: Principal,
     id: Path<String>,
     body: Body<VacancyPatch>,
 ) -> Result<Json<Vacancy>, ApiError> {
@@ -261,7 +262,7 @@ pub async fn update_vacancy(
 #[delete("/vacancies/{vacancy_id}")]
 pub async fn delete_vacancy(
     state: Data<AppState>,
-    user: AuthUser,
+    user: Principal,
     id: Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     service::delete_vacancy(&state, user, vacancy_id(&id)?).await?;
@@ -289,7 +290,7 @@ pub struct VacancyFilter {
 #[get("/organisations/{organisation_id}/vacancies")]
 pub async fn list_vacancies(
     state: Data<AppState>,
-    user: AuthUser,
+    user: Principal,
     id: Path<String>,
     filter: Query<VacancyFilter>,
     page: Query<PageQuery>,

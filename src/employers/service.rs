@@ -5,7 +5,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 
-use crate::auth::AuthUser;
+use crate::access::Principal;
 use crate::auth::model::{Language, MemberRole, Role, parse_email, parse_password, parse_text};
 use crate::competences::{catalogue, occupations};
 use crate::db::DbConn;
@@ -15,7 +15,7 @@ use crate::employers::store::{self, ListFilter, OrganisationRow, VacancyRow};
 use crate::error::{ApiError, FieldError, ProblemCode};
 use crate::notifications::{Outbox, templates};
 use crate::paging::{self, List, Page};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::work::{EducationLevel, WorkKind};
 use crate::youth::model::Location;
 
@@ -46,15 +46,6 @@ fn invalid(errors: Vec<FieldError>) -> Result<(), ApiError> {
     }
 }
 
-/// The caller's role in `org`, or 404 (not 403: outsiders do not learn that it exists).
-fn require_member(
-    conn: &mut DbConn,
-    org: &OrganisationId,
-    account: &AccountId,
-) -> Result<MemberRole, ApiError> {
-    store::role_in(conn, org, account)?.ok_or_else(org_not_found)
-}
-
 fn org_view(row: OrganisationRow, role: MemberRole) -> Organisation {
     Organisation {
         id: row.id,
@@ -68,13 +59,13 @@ fn org_view(row: OrganisationRow, role: MemberRole) -> Organisation {
 
 pub async fn get_organisation(
     state: &AppState,
-    user: AuthUser,
+    user: Principal,
     id: OrganisationId,
 ) -> Result<Organisation, ApiError> {
     state
         .db
         .run(move |conn| {
-            let role = require_member(conn, &id, &user.account_id)?;
+            let role = crate::access::member_of(conn, &user, &id)?.role;
             let row = store::find_organisation(conn, &id)?.ok_or_else(org_not_found)?;
             Ok(org_view(row, role))
         })
@@ -83,7 +74,7 @@ pub async fn get_organisation(
 
 pub async fn patch_organisation(
     state: &AppState,
-    user: AuthUser,
+    user: Principal,
     id: OrganisationId,
     patch: OrganisationPatch,
 ) -> Result<Organisation, ApiError> {
@@ -91,7 +82,7 @@ pub async fn patch_organisation(
     state
         .db
         .write(move |conn| {
-            let role = require_member(conn, &id, &user.account_id)?;
+            let role = crate::access::member_of(conn, &user, &id)?.role;
             let row = store::find_organisation(conn, &id)?.ok_or_else(org_not_found)?;
             let mut errors = Vec::new();
             let name = parse_text(
@@ -132,7 +123,7 @@ pub async fn patch_organisation(
 
 pub async fn members(
     state: &AppState,
-    user: AuthUser,
+    user: Principal,
     id: OrganisationId,
     page: Page,
 ) -> Result<MemberPage, ApiError> {
@@ -140,7 +131,7 @@ pub async fn members(
     state
         .db
         .run(move |conn| {
-            require_member(conn, &id, &user.account_id)?;
+            crate::access::member_of(conn, &user, &id)?;
             // Organisations are small: page the ordered list in memory, by key.
             let rows: Vec<store::MemberRow> = store::members(conn, &id)?
                 .into_iter()
@@ -185,7 +176,7 @@ fn member_position(p: &str) -> Option<(bool, i64, String)> {
 /// Mails a one-time link to join the organisation.
 pub async fn invite(
     state: &AppState,
-    user: AuthUser,
+    user: Principal,
     id: OrganisationId,
     body: InvitationBody,
 ) -> Result<(), ApiError> {
@@ -200,8 +191,19 @@ pub async fn invite(
     state
         .db
         .write(move |conn| {
-            require_member(conn, &id, &user.account_id)?;
+            let member = crate::access::member_of(conn, &user, &id)?;
             let org = store::find_organisation(conn, &id)?.ok_or_else(org_not_found)?;
+            // In an intermediary organisation only a coordinator invites, and invites coaches.
+            let role = match member.role {
+                MemberRole::Owner | MemberRole::Member => MemberRole::Member,
+                MemberRole::Coordinator => MemberRole::Coach,
+                MemberRole::Coach => {
+                    return Err(ApiError::new(
+                        ProblemCode::NotACoordinator,
+                        "Only a coordinator invites coaches.",
+                    ));
+                }
+            };
             let existing = crate::auth::store::find_account_by_email(conn, email.as_str())?;
             if let Some(existing) = existing
                 && store::membership_of(conn, &existing.id)?
@@ -221,7 +223,8 @@ pub async fn invite(
                 conn,
                 &id,
                 email.as_str(),
-                &user.account_id,
+                Some(&user.account_id),
+                role,
                 now,
                 INVITATION_TTL,
             )?;
@@ -245,10 +248,10 @@ fn invalid_invitation() -> ApiError {
 /// its own address.
 pub async fn accept_invitation(
     state: &AppState,
-    user: AuthUser,
+    user: Principal,
     body: AcceptInvitation,
 ) -> Result<crate::auth::model::Me, ApiError> {
-    user.require(&[Role::Employer])?;
+    user.require(&[Role::Employer, Role::Intermediary])?;
     if body.token.chars().count() > 200 {
         return Err(invalid_invitation());
     }
@@ -256,13 +259,17 @@ pub async fn accept_invitation(
     state
         .db
         .write(move |conn| {
-            let (org, email) =
+            let inv =
                 store::find_invitation(conn, &body.token, now)?.ok_or_else(invalid_invitation)?;
+            // An employer account joins an employer, an intermediary account an intermediary.
+            if inv.intermediary != (user.role == Role::Intermediary) {
+                return Err(crate::access::wrong_role());
+            }
             let account =
                 crate::auth::store::find_account(conn, &user.account_id)?.ok_or_else(|| {
                     ApiError::new(ProblemCode::InvalidToken, "This account no longer exists.")
                 })?;
-            if account.email != email {
+            if account.email != inv.email {
                 return Err(ApiError::new(
                     ProblemCode::InvitationForSomeoneElse,
                     "This invitation was sent to another email address.",
@@ -277,13 +284,14 @@ pub async fn accept_invitation(
             if !store::spend_invitation(conn, &body.token, now)? {
                 return Err(invalid_invitation());
             }
-            store::add_member(conn, &org, &account.id, MemberRole::Member, now)?;
+            store::add_member(conn, &inv.organisation, &account.id, inv.role, now)?;
             crate::auth::service::load_me(conn, &account.id)
         })
         .await
 }
 
-/// Registers a new employer account through an invitation; it joins as a member, and its
+/// Registers a new account through an invitation (employer or intermediary, as the
+/// organisation is); it joins with the invitation's role, and its
 /// address counts as confirmed (the link arrived there).
 pub async fn register_invited(
     state: &AppState,
@@ -316,16 +324,23 @@ pub async fn register_invited(
     let (id, session) = state
         .db
         .write(move |conn| {
-            let (org, email) =
+            let inv =
                 store::find_invitation(conn, &body.token, now)?.ok_or_else(invalid_invitation)?;
             if !store::spend_invitation(conn, &body.token, now)? {
                 return Err(invalid_invitation());
             }
             let row = crate::auth::store::AccountRow {
                 id: AccountId::generate(),
-                email,
+                email: inv.email.clone(),
                 password_hash: hash,
-                role: Role::Employer.as_str().to_owned(),
+                // A coach or coordinator of an intermediary gets an intermediary account.
+                role: if inv.intermediary {
+                    Role::Intermediary
+                } else {
+                    Role::Employer
+                }
+                .as_str()
+                .to_owned(),
                 language: language.as_str().to_owned(),
                 display_name: name,
                 email_verified_at: Some(now),
@@ -337,7 +352,7 @@ pub async fn register_invited(
                 &row,
                 "An account with this email exists: sign in and accept the invitation.",
             )?;
-            store::add_member(conn, &org, &row.id, MemberRole::Member, now)?;
+            store::add_member(conn, &inv.organisation, &row.id, inv.role, now)?;
             let session = crate::auth::store::create_session(conn, &row.id, now, session_ttl)?;
             Ok((row.id, session))
         })
@@ -597,21 +612,18 @@ fn serde_plain(s: ShownStatus) -> String {
 }
 
 /// The organisation an employer posts for.
-fn own_organisation(conn: &mut DbConn, user: &AuthUser) -> Result<OrganisationId, ApiError> {
-    user.require(&[Role::Employer])?;
-    store::membership_of(conn, &user.account_id)?
-        .map(|m| m.organisation_id)
-        .ok_or_else(|| {
-            ApiError::new(
-                ProblemCode::NoOrganisation,
-                "Join or create an organisation before posting vacancies.",
-            )
-        })
+fn own_organisation(conn: &mut DbConn, user: &Principal) -> Result<OrganisationId, ApiError> {
+    Ok(crate::access::employer_member(
+        conn,
+        user,
+        "Join or create an organisation before posting vacancies.",
+    )?
+    .organisation)
 }
 
 pub async fn create_vacancy(
     state: &AppState,
-    user: AuthUser,
+    user: Principal,
     v: NewVacancy,
 ) -> Result<Vacancy, ApiError> {
     let now = state.clock.now_naive();
@@ -685,7 +697,7 @@ pub async fn create_vacancy(
 /// Loads a vacancy for reading: members see all of it; others only an open, unexpired one.
 pub async fn get_vacancy(
     state: &AppState,
-    user: AuthUser,
+    user: Principal,
     id: VacancyId,
 ) -> Result<Vacancy, ApiError> {
     let now = state.clock.now_naive();
@@ -694,7 +706,7 @@ pub async fn get_vacancy(
         .run(move |conn| {
             let (row, name, city) =
                 store::find_vacancy(conn, &id)?.ok_or_else(vacancy_not_found)?;
-            let member = store::role_in(conn, &row.organisation_id, &user.account_id)?.is_some();
+            let member = crate::access::is_member(conn, &user, &row.organisation_id)?;
             if !member && !is_public(&row, now) {
                 return Err(vacancy_not_found());
             }
@@ -707,27 +719,24 @@ pub async fn get_vacancy(
 /// are not a member of its organisation.
 fn load_for_change(
     conn: &mut DbConn,
-    user: &AuthUser,
+    user: &Principal,
     id: &VacancyId,
     now: NaiveDateTime,
 ) -> Result<(VacancyRow, String, String), ApiError> {
     let (row, name, city) = store::find_vacancy(conn, id)?.ok_or_else(vacancy_not_found)?;
-    if store::role_in(conn, &row.organisation_id, &user.account_id)?.is_none() {
-        return Err(if is_public(&row, now) {
-            ApiError::new(
-                ProblemCode::NotYourVacancy,
-                "Only members of the organisation can change this vacancy.",
-            )
-        } else {
-            vacancy_not_found()
-        });
-    }
+    crate::access::vacancy_member(
+        conn,
+        user,
+        &row.organisation_id,
+        is_public(&row, now),
+        "Only members of the organisation can change this vacancy.",
+    )?;
     Ok((row, name, city))
 }
 
 pub async fn patch_vacancy(
     state: &AppState,
-    user: AuthUser,
+    user: Principal,
     id: VacancyId,
     p: VacancyPatch,
 ) -> Result<Vacancy, ApiError> {
@@ -809,7 +818,7 @@ pub async fn patch_vacancy(
 
 pub async fn delete_vacancy(
     state: &AppState,
-    user: AuthUser,
+    user: Principal,
     id: VacancyId,
 ) -> Result<(), ApiError> {
     let now = state.clock.now_naive();
@@ -834,7 +843,7 @@ pub async fn delete_vacancy(
 
 pub async fn list_vacancies(
     state: &AppState,
-    user: AuthUser,
+    user: Principal,
     org: OrganisationId,
     status: Option<ShownStatus>,
     cursor: Option<VacancyId>,
@@ -844,7 +853,7 @@ pub async fn list_vacancies(
     state
         .db
         .run(move |conn| {
-            require_member(conn, &org, &user.account_id)?;
+            crate::access::member_of(conn, &user, &org)?;
             let organisation = store::find_organisation(conn, &org)?.ok_or_else(org_not_found)?;
             let filter = match status {
                 None => ListFilter::All,

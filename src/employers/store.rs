@@ -182,7 +182,8 @@ pub fn create_invitation(
     conn: &mut DbConn,
     org: &OrganisationId,
     email: &str,
-    by: &AccountId,
+    by: Option<&AccountId>,
+    role: MemberRole,
     now: NaiveDateTime,
     ttl: chrono::TimeDelta,
 ) -> QueryResult<String> {
@@ -195,27 +196,46 @@ pub fn create_invitation(
             organisation_invitations::invited_by.eq(by),
             organisation_invitations::created_at.eq(now),
             organisation_invitations::expires_at.eq(now + ttl),
+            organisation_invitations::role.eq(role.as_str()),
         ))
         .execute(conn)?;
     Ok(token)
 }
 
-/// An unused, unexpired invitation: its organisation and invited email.
+/// An unused, unexpired invitation.
+pub struct Invitation {
+    pub organisation: OrganisationId,
+    pub email: String,
+    /// The role it joins with.
+    pub role: MemberRole,
+    /// Whether the organisation is an intermediary (its members are intermediary accounts).
+    pub intermediary: bool,
+}
+
 pub fn find_invitation(
     conn: &mut DbConn,
     token: &str,
     now: NaiveDateTime,
-) -> QueryResult<Option<(OrganisationId, String)>> {
-    organisation_invitations::table
+) -> QueryResult<Option<Invitation>> {
+    let row: Option<(OrganisationId, String, String, String)> = organisation_invitations::table
+        .inner_join(organisations::table)
         .filter(organisation_invitations::token_hash.eq(hash_token(token)))
         .filter(organisation_invitations::accepted_at.is_null())
         .filter(organisation_invitations::expires_at.gt(now))
         .select((
             organisation_invitations::organisation_id,
             organisation_invitations::email,
+            organisation_invitations::role,
+            organisations::kind,
         ))
         .first(conn)
-        .optional()
+        .optional()?;
+    Ok(row.map(|(organisation, email, role, kind)| Invitation {
+        organisation,
+        email,
+        role: MemberRole::parse(&role).unwrap_or(MemberRole::Member),
+        intermediary: kind != "employer",
+    }))
 }
 
 /// Marks an invitation used; false when someone else used it first.

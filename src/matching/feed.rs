@@ -9,7 +9,8 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::Arc;
 
-use crate::auth::UncheckedUser;
+use crate::access::{Scope, UncheckedPrincipal};
+use crate::audit::Action;
 use crate::competences::catalogue;
 use crate::db::ids::{AccountId, VacancyId};
 use crate::employers::model::Vacancy;
@@ -21,7 +22,7 @@ use crate::matching::model::{CandidateCard, CandidatePage, FeedCard, Why};
 use crate::matching::score::{self, OtherSide, Pair, Reason};
 use crate::matching::store;
 use crate::paging::{self, List, Page};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::work::EducationLevel;
 use crate::youth::model::ProfileStatus;
 
@@ -521,7 +522,7 @@ async fn youth_entries(
 /// the first read of the feed.
 pub async fn youth_feed(
     state: &AppState,
-    caller: UncheckedUser,
+    caller: UncheckedPrincipal,
     page: &Page,
 ) -> Result<Vec<u8>, ApiError> {
     let limit = page.limit();
@@ -533,11 +534,23 @@ pub async fn youth_feed(
     } else {
         limit + limit / 2
     };
-    let (revoked, mut cached) = state
+    let (session, mut cached) = state
         .cache
-        .feed_read(&key, n, Some(&caller.revoked_key()))
+        .feed_read(&key, n, Some(&caller.session_key()))
         .await;
-    let youth = caller.confirm(revoked)?.account_id;
+    let access = caller
+        .confirm(state, session)
+        .await?
+        .youth(Scope::ViewProfile)?;
+    if access.coach().is_some() {
+        // A coach sees the feed as the youth does; reading it consumes nothing.
+        let (a, now) = (access.clone(), state.clock.now_naive());
+        state
+            .db
+            .run(move |conn| a.audit(conn, now, Action::ViewFeed, None))
+            .await?;
+    }
+    let youth = access.youth().clone();
     // Judged only now: an ended session answers 401 whatever cursor it sends.
     let after = page.after(feed_place)?;
     let mut cards = Vec::new();
@@ -792,13 +805,13 @@ async fn compute_candidates(
 /// A page of anonymous candidate cards for a vacancy (members of its organisation only).
 pub async fn candidates(
     state: &AppState,
-    user: &crate::auth::AuthUser,
+    user: &crate::access::Principal,
     vacancy: VacancyId,
     page: &Page,
 ) -> Result<CandidatePage, ApiError> {
     let limit = page.limit();
     let now = state.clock.now_naive();
-    let (id, account) = (vacancy.clone(), user.account_id.clone());
+    let (id, caller) = (vacancy.clone(), user.clone());
     let row = state
         .db
         .run(move |conn| {
@@ -809,19 +822,13 @@ pub async fn candidates(
                         "There is no vacancy with this id that you can see.",
                     )
                 })?;
-            if crate::employers::store::role_in(conn, &row.organisation_id, &account)?.is_none() {
-                return Err(if is_public(&row, now) {
-                    ApiError::new(
-                        ProblemCode::NotYourVacancy,
-                        "Only members of the organisation see its candidates.",
-                    )
-                } else {
-                    ApiError::new(
-                        ProblemCode::VacancyNotFound,
-                        "There is no vacancy with this id that you can see.",
-                    )
-                });
-            }
+            crate::access::vacancy_member(
+                conn,
+                &caller,
+                &row.organisation_id,
+                is_public(&row, now),
+                "Only members of the organisation see its candidates.",
+            )?;
             Ok(row)
         })
         .await?;

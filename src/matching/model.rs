@@ -170,6 +170,8 @@ pub struct Message {
     /// True for messages you (your side) sent.
     pub mine: bool,
     pub sender_name: Option<String>,
+    /// Written by the youth's coach on the youth's behalf (`sender_name` is the coach's).
+    pub on_behalf: bool,
     pub text: String,
     #[serde(serialize_with = "crate::json::timestamp")]
     pub created_at: DateTime<Utc>,

@@ -4,8 +4,8 @@ use actix_web::http::header::ContentType;
 use actix_web::web::{Data, Json, Path, Query};
 use actix_web::{HttpResponse, delete, get, post, put};
 
+use crate::access::{Principal, Scope, UncheckedPrincipal, wrong_role};
 use crate::auth::model::Role;
-use crate::auth::{AuthUser, UncheckedUser, wrong_role};
 use crate::db::ids::{MatchId, MessageId, VacancyId};
 use crate::employers::routes::vacancy_id;
 use crate::error::{ApiError, Problem, ProblemCode};
@@ -13,7 +13,7 @@ use crate::json::Body;
 use crate::matching::model::*;
 use crate::matching::{feed, service};
 use crate::paging::{List, PageQuery};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 fn match_id(raw: &str) -> Result<MatchId, ApiError> {
     MatchId::parse(raw).ok_or_else(|| {
@@ -31,7 +31,7 @@ fn match_id(raw: &str) -> Result<MatchId, ApiError> {
     params(PageQuery),
     responses(
         (status = 200, description = "A page of vacancy cards", body = FeedPage),
-        (status = 403, description = "`wrong_role`: feeds are for youth", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`wrong_role`: feeds are for youth; `scope_not_granted`: a coach needs `view_profile`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`profile_not_found`: this youth account has no profile (an account created without one)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`profile_incomplete` (says what is missing) or `profile_paused`", body = Problem, content_type = "application/problem+json"),
     )
@@ -39,7 +39,7 @@ fn match_id(raw: &str) -> Result<MatchId, ApiError> {
 #[get("/me/feed")]
 pub async fn list_feed(
     state: Data<AppState>,
-    user: UncheckedUser,
+    user: UncheckedPrincipal,
     query: Result<Query<PageQuery>, actix_web::Error>,
 ) -> Result<HttpResponse, actix_web::Error> {
     // The session check rides along with the feed's first cache read. Whatever is refused
@@ -72,7 +72,7 @@ pub async fn list_feed(
     request_body = SwipeBody,
     responses(
         (status = 200, description = "Saved", body = SwipeResult),
-        (status = 403, description = "`wrong_role`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`wrong_role`; `scope_not_granted`: a coach needs `swipe_on_behalf`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`vacancy_not_found`: no open vacancy with this id", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`already_matched`: end the match instead", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`: the daily number of swipes is reached", body = Problem, content_type = "application/problem+json",
@@ -82,12 +82,18 @@ pub async fn list_feed(
 #[put("/me/swipes/{vacancy_id}")]
 pub async fn swipe_vacancy(
     state: Data<AppState>,
-    user: AuthUser,
+    user: Principal,
     id: Path<String>,
     body: Body<SwipeBody>,
 ) -> Result<Json<SwipeResult>, ApiError> {
     Ok(Json(
-        service::youth_swipe(&state, user, vacancy_id(&id)?, body.into_inner().decision).await?,
+        service::youth_swipe(
+            &state,
+            user.youth(Scope::SwipeOnBehalf)?,
+            vacancy_id(&id)?,
+            body.into_inner().decision,
+        )
+        .await?,
     ))
 }
 
@@ -107,7 +113,7 @@ pub async fn swipe_vacancy(
 #[get("/vacancies/{vacancy_id}/candidates")]
 pub async fn list_candidates(
     state: Data<AppState>,
-    user: AuthUser,
+    user: Principal,
     id: Path<String>,
     query: Query<PageQuery>,
 ) -> Result<Json<CandidatePage>, ApiError> {
@@ -125,7 +131,7 @@ pub async fn list_candidates(
     request_body = SwipeBody,
     responses(
         (status = 200, description = "Saved", body = SwipeResult),
-        (status = 403, description = "`wrong_role`, `not_your_vacancy`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`wrong_role`, `not_your_vacancy`, `not_on_behalf`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`vacancy_not_found`, `candidate_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`already_matched`, `vacancy_closed`", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`", body = Problem, content_type = "application/problem+json",
@@ -135,7 +141,7 @@ pub async fn list_candidates(
 #[put("/vacancies/{vacancy_id}/swipes/{candidate_id}")]
 pub async fn swipe_candidate(
     state: Data<AppState>,
-    user: AuthUser,
+    user: Principal,
     path: Path<(String, String)>,
     body: Body<SwipeBody>,
 ) -> Result<Json<SwipeResult>, ApiError> {
@@ -159,13 +165,13 @@ pub async fn swipe_candidate(
     params(MatchFilter, PageQuery),
     responses(
         (status = 200, description = "A page of matches, newest first", body = MatchPage),
-        (status = 403, description = "`wrong_role`, `no_organisation`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`wrong_role`, `no_organisation`, `not_on_behalf`; `scope_not_granted`: a coach needs `view_matches`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/matches")]
 pub async fn list_matches(
     state: Data<AppState>,
-    user: AuthUser,
+    user: Principal,
     filter: Query<MatchFilter>,
     page: Query<PageQuery>,
 ) -> Result<Json<MatchPage>, ApiError> {
@@ -189,13 +195,14 @@ pub async fn list_matches(
     params(("match_id" = Uuid, Path, description = "Match id")),
     responses(
         (status = 200, description = "The match", body = Match),
+        (status = 403, description = "`scope_not_granted`: a coach needs `view_matches`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`match_not_found`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/matches/{match_id}")]
 pub async fn get_match(
     state: Data<AppState>,
-    user: AuthUser,
+    user: Principal,
     id: Path<String>,
 ) -> Result<Json<Match>, ApiError> {
     Ok(Json(
@@ -210,13 +217,14 @@ pub async fn get_match(
     params(("match_id" = Uuid, Path, description = "Match id")),
     responses(
         (status = 204, description = "Ended"),
+        (status = 403, description = "`scope_not_granted`: a coach needs `message_on_behalf`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`match_not_found`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/matches/{match_id}")]
 pub async fn delete_match(
     state: Data<AppState>,
-    user: AuthUser,
+    user: Principal,
     id: Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     service::end_match(&state, user, match_id(&id)?).await?;
@@ -230,13 +238,14 @@ pub async fn delete_match(
     params(("match_id" = Uuid, Path, description = "Match id"), PageQuery),
     responses(
         (status = 200, description = "A page of messages", body = MessagePage),
+        (status = 403, description = "`scope_not_granted`: a coach needs `view_matches` (and reading marks nothing read)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`match_not_found`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/matches/{match_id}/messages")]
 pub async fn list_messages(
     state: Data<AppState>,
-    user: AuthUser,
+    user: Principal,
     id: Path<String>,
     query: Query<PageQuery>,
 ) -> Result<Json<MessagePage>, ApiError> {
@@ -255,6 +264,7 @@ pub async fn list_messages(
     request_body = NewMessage,
     responses(
         (status = 201, description = "Sent", body = Message),
+        (status = 403, description = "`scope_not_granted`: a coach needs `message_on_behalf`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`match_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`match_ended`", body = Problem, content_type = "application/problem+json"),
     )
@@ -262,7 +272,7 @@ pub async fn list_messages(
 #[post("/matches/{match_id}/messages")]
 pub async fn create_message(
     state: Data<AppState>,
-    user: AuthUser,
+    user: Principal,
     id: Path<String>,
     body: Body<NewMessage>,
 ) -> Result<HttpResponse, ApiError> {

@@ -10,7 +10,8 @@
 
 use chrono::{NaiveDateTime, TimeDelta};
 
-use crate::auth::AuthUser;
+use crate::access::{self, MatchParty, Principal, Scope, YouthAccess};
+use crate::audit::Action;
 use crate::auth::model::{Language, Role};
 use crate::db::DbConn;
 use crate::db::ids::{AccountId, MatchId, MessageId, VacancyId};
@@ -23,7 +24,7 @@ use crate::matching::store::{self, MatchOwner, MatchRow, MessageRow, SwipeRow};
 use crate::matching::{feed, index};
 use crate::notifications::{Outbox, templates};
 use crate::paging::{self, List};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A side is mailed about new messages at most this often per conversation.
 const MESSAGE_MAIL_INTERVAL: TimeDelta = TimeDelta::hours(1);
@@ -49,11 +50,11 @@ fn match_not_found() -> ApiError {
     )
 }
 
-async fn count_swipe(state: &AppState, user: &AuthUser) -> Result<(), ApiError> {
+async fn count_swipe(state: &AppState, account: &AccountId) -> Result<(), ApiError> {
     crate::ratelimit::hit(
         state,
         "swipes",
-        user.account_id.as_str(),
+        account.as_str(),
         state.settings.rate_limits.swipes,
     )
     .await
@@ -190,34 +191,35 @@ fn decide(
     Ok(SwipeResult { decision, match_id })
 }
 
-/// A youth likes or passes a vacancy in their feed.
+/// A youth (or their coach with `swipe_on_behalf`) likes or passes a vacancy in their feed.
 pub async fn youth_swipe(
     state: &AppState,
-    user: AuthUser,
+    access: YouthAccess,
     vacancy: VacancyId,
     decision: Decision,
 ) -> Result<SwipeResult, ApiError> {
-    user.require(&[Role::Youth])?;
-    count_swipe(state, &user).await?;
+    let youth = access.youth().clone();
+    count_swipe(state, &youth).await?;
     let now = state.clock.now_naive();
     // Most swipes cannot make a match (the employer has not liked the youth): one upsert,
-    // with the open check from the index. The rest, and any doubt, take the locked path.
+    // with the open check from the index. The rest, and any doubt, take the locked path, as
+    // does a coach's swipe (it names the coach and is audited in the same transaction).
     let open = state
         .vacancy_index
         .snapshot()
         .is_open(index::key_of(vacancy.as_str()), now);
-    if open {
+    if open && access.coach().is_none() {
         let written = state
             .swipes
             .record(store::YouthDecision {
-                youth: user.account_id.clone(),
+                youth: youth.clone(),
                 vacancy: vacancy.clone(),
                 decision: decision.as_str(),
                 at: now,
             })
             .await?;
         if written {
-            feed::drop_from_youth_feed(state, &user.account_id, &vacancy).await;
+            feed::drop_from_youth_feed(state, &youth, &vacancy).await;
             return Ok(SwipeResult {
                 decision,
                 match_id: None,
@@ -225,7 +227,7 @@ pub async fn youth_swipe(
         }
     }
     let base_url = state.settings.public_base_url.clone();
-    let (youth, id) = (user.account_id.clone(), vacancy.clone());
+    let (who, id) = (youth.clone(), vacancy.clone());
     let result = state
         .db
         .write(move |conn| {
@@ -234,52 +236,53 @@ pub async fn youth_swipe(
             if !is_public(&row, now) {
                 return Err(vacancy_not_found());
             }
-            decide(
+            let result = decide(
                 conn,
-                &youth,
+                &who,
                 &row,
                 &org,
                 Side::Youth,
                 decision,
                 now,
                 &base_url,
-            )
+            )?;
+            store::set_youth_decided_by(conn, &who, &id, access.coach().map(|c| &c.coach))?;
+            access.audit(conn, now, Action::SwipeOnBehalf, Some(id.as_str()))?;
+            Ok(result)
         })
         .await?;
-    feed::drop_from_youth_feed(state, &user.account_id, &vacancy).await;
+    feed::drop_from_youth_feed(state, &youth, &vacancy).await;
     Ok(result)
 }
 
 /// A member of the owning organisation likes or passes a candidate of a vacancy.
 pub async fn employer_swipe(
     state: &AppState,
-    user: AuthUser,
+    user: Principal,
     vacancy: VacancyId,
     candidate: &str,
     decision: Decision,
 ) -> Result<SwipeResult, ApiError> {
     user.require(&[Role::Employer])?;
-    count_swipe(state, &user).await?;
+    count_swipe(state, &user.account_id).await?;
     let now = state.clock.now_naive();
     let base_url = state.settings.public_base_url.clone();
     let youth = state.candidate_ids.decode(&vacancy, candidate);
-    let (member, id) = (user.account_id.clone(), vacancy.clone());
+    let (caller, id) = (user.clone(), vacancy.clone());
     let swiped = youth.clone();
     let result = state
         .db
         .write(move |conn| {
             let (row, org, _) =
                 crate::employers::store::find_vacancy(conn, &id)?.ok_or_else(vacancy_not_found)?;
-            if crate::employers::store::role_in(conn, &row.organisation_id, &member)?.is_none() {
-                return Err(if is_public(&row, now) {
-                    ApiError::new(
-                        ProblemCode::NotYourVacancy,
-                        "Only members of the organisation swipe its candidates.",
-                    )
-                } else {
-                    vacancy_not_found()
-                });
-            }
+            let member = crate::access::vacancy_member(
+                conn,
+                &caller,
+                &row.organisation_id,
+                is_public(&row, now),
+                "Only members of the organisation swipe its candidates.",
+            )?
+            .account;
             let status = VacancyStatus::parse(&row.status).unwrap_or(VacancyStatus::Closed);
             if ShownStatus::of(status, false).is_final() {
                 return Err(ApiError::new(
@@ -311,17 +314,31 @@ pub async fn employer_swipe(
 
 // ---- Matches ------------------------------------------------------------------------------
 
-/// Which side of a match the caller is on: the youth, or a member of the organisation.
-fn side_of(conn: &mut DbConn, m: &MatchRow, user: &AuthUser) -> Result<bool, ApiError> {
-    match user.role {
-        Role::Youth if m.youth_id == user.account_id => Ok(true),
-        Role::Employer
-            if crate::employers::store::role_in(conn, &m.organisation_id, &user.account_id)?
-                .is_some() =>
-        {
-            Ok(false)
+/// The caller's side of a match, or 404.
+fn side_of(
+    conn: &mut DbConn,
+    m: &MatchRow,
+    user: &Principal,
+    scope: Scope,
+) -> Result<MatchParty, ApiError> {
+    access::match_party(conn, user, &m.youth_id, &m.organisation_id, scope)?
+        .ok_or_else(match_not_found)
+}
+
+/// Logs what a match view showed someone other than the youth: a coach reading it, or an
+/// employer seeing the contact details the match released.
+fn audit_view(
+    conn: &mut DbConn,
+    party: &MatchParty,
+    m: &MatchRow,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    match party {
+        MatchParty::Youth(a) => a.audit(conn, now, Action::ViewMatches, Some(m.id.as_str())),
+        MatchParty::Organisation(member) if m.ended_at.is_none() => {
+            member.audit_contact(conn, now, &m.youth_id, m.id.as_str())
         }
-        _ => Err(match_not_found()),
+        MatchParty::Organisation(_) => Ok(()),
     }
 }
 
@@ -381,68 +398,81 @@ fn view(
 
 pub async fn list_matches(
     state: &AppState,
-    user: AuthUser,
+    user: Principal,
     vacancy: Option<VacancyId>,
     cursor: Option<MatchId>,
     limit: u8,
 ) -> Result<MatchPage, ApiError> {
-    user.require(&[Role::Youth, Role::Employer])?;
+    let party = match user.role {
+        Role::Youth => Some(user.youth(Scope::ViewMatches)?),
+        _ => {
+            user.require(&[Role::Employer])?;
+            None
+        }
+    };
     let ids = state.candidate_ids.clone();
+    let now = state.clock.now_naive();
     state
         .db
-        .run(move |conn| {
-            let youth_side = user.role == Role::Youth;
-            let org = if youth_side {
-                None
-            } else {
-                Some(
-                    crate::employers::store::membership_of(conn, &user.account_id)?
-                        .ok_or_else(|| {
-                            ApiError::new(
-                                ProblemCode::NoOrganisation,
-                                "This account belongs to no organisation.",
-                            )
-                        })?
-                        .organisation_id,
-                )
+        .write(move |conn| {
+            let member = match &party {
+                Some(_) => None,
+                None => Some(access::employer_member(
+                    conn,
+                    &user,
+                    "This account belongs to no organisation.",
+                )?),
             };
-            let owner = match &org {
-                None => MatchOwner::Youth(&user.account_id),
-                Some(o) => MatchOwner::Organisation(o, vacancy.as_ref()),
+            let owner = match (&party, &member) {
+                (Some(a), _) => MatchOwner::Youth(a.youth()),
+                (None, Some(m)) => MatchOwner::Organisation(&m.organisation, vacancy.as_ref()),
+                (None, None) => return Err(ApiError::internal("no side")),
             };
             let rows = store::list_matches(conn, owner, cursor.as_ref(), i64::from(limit) + 1)?;
             let (rows, next_cursor) = paging::split(rows, usize::from(limit), List::Matches, |r| {
                 r.id.to_string()
             });
-            let items = rows
-                .into_iter()
-                .map(|m| view(conn, &ids, m, youth_side))
-                .collect::<Result<Vec<_>, _>>()?;
+            let side = match (party, member) {
+                (Some(a), _) => MatchParty::Youth(a),
+                (None, Some(m)) => MatchParty::Organisation(m),
+                (None, None) => return Err(ApiError::internal("no side")),
+            };
+            let mut items = Vec::with_capacity(rows.len());
+            for m in rows {
+                audit_view(conn, &side, &m, now)?;
+                items.push(view(conn, &ids, m, side.youth_side())?);
+            }
             Ok(MatchPage { items, next_cursor })
         })
         .await
 }
 
-pub async fn get_match(state: &AppState, user: AuthUser, id: MatchId) -> Result<Match, ApiError> {
+pub async fn get_match(state: &AppState, user: Principal, id: MatchId) -> Result<Match, ApiError> {
     let ids = state.candidate_ids.clone();
-    state
-        .db
-        .run(move |conn| {
-            let m = store::find_match(conn, &id)?.ok_or_else(match_not_found)?;
-            let youth_side = side_of(conn, &m, &user)?;
-            view(conn, &ids, m, youth_side)
-        })
-        .await
-}
-
-/// Ends a match; the other side is told by mail. Ending an ended match changes nothing.
-pub async fn end_match(state: &AppState, user: AuthUser, id: MatchId) -> Result<(), ApiError> {
     let now = state.clock.now_naive();
     state
         .db
         .write(move |conn| {
             let m = store::find_match(conn, &id)?.ok_or_else(match_not_found)?;
-            let youth_side = side_of(conn, &m, &user)?;
+            let party = side_of(conn, &m, &user, Scope::ViewMatches)?;
+            audit_view(conn, &party, &m, now)?;
+            view(conn, &ids, m, party.youth_side())
+        })
+        .await
+}
+
+/// Ends a match; the other side is told by mail. Ending an ended match changes nothing.
+pub async fn end_match(state: &AppState, user: Principal, id: MatchId) -> Result<(), ApiError> {
+    let now = state.clock.now_naive();
+    state
+        .db
+        .write(move |conn| {
+            let m = store::find_match(conn, &id)?.ok_or_else(match_not_found)?;
+            let party = side_of(conn, &m, &user, Scope::MessageOnBehalf)?;
+            let youth_side = party.youth_side();
+            if let MatchParty::Youth(a) = &party {
+                a.audit(conn, now, Action::EndMatchOnBehalf, Some(id.as_str()))?;
+            }
             if !store::end_match(
                 conn,
                 &id,
@@ -483,7 +513,7 @@ pub async fn end_match(state: &AppState, user: AuthUser, id: MatchId) -> Result<
 
 pub async fn messages(
     state: &AppState,
-    user: AuthUser,
+    user: Principal,
     id: MatchId,
     cursor: Option<MessageId>,
     limit: u8,
@@ -493,14 +523,21 @@ pub async fn messages(
         .db
         .write(move |conn| {
             let m = store::find_match(conn, &id)?.ok_or_else(match_not_found)?;
-            let youth_side = side_of(conn, &m, &user)?;
+            let party = side_of(conn, &m, &user, Scope::ViewMatches)?;
+            let youth_side = party.youth_side();
             let rows = store::list_messages(conn, &id, cursor.as_ref(), i64::from(limit) + 1)?;
             let (rows, next_cursor) =
                 paging::split(rows, usize::from(limit), List::Messages, |r| {
                     r.id.to_string()
                 });
-            // Reading the conversation marks what the other side sent as read.
-            store::mark_read(conn, &id, youth_side, now)?;
+            // Reading the conversation marks what the other side sent as read, unless a coach
+            // reads it for the youth: the youth has still not seen it.
+            match &party {
+                MatchParty::Youth(a) if a.coach().is_some() => {
+                    a.audit(conn, now, Action::ViewConversation, Some(id.as_str()))?;
+                }
+                _ => store::mark_read(conn, &id, youth_side, now)?,
+            }
             let mut names: Vec<(AccountId, String)> = Vec::new();
             let mut items = Vec::new();
             for r in rows {
@@ -519,6 +556,7 @@ pub async fn messages(
                     None => None,
                 };
                 items.push(Message {
+                    on_behalf: r.from_youth && r.sender_id.as_ref() != Some(&m.youth_id),
                     id: r.id,
                     mine: r.from_youth == youth_side,
                     sender_name,
@@ -534,7 +572,7 @@ pub async fn messages(
 
 pub async fn send_message(
     state: &AppState,
-    user: AuthUser,
+    user: Principal,
     id: MatchId,
     body: NewMessage,
 ) -> Result<Message, ApiError> {
@@ -556,7 +594,18 @@ pub async fn send_message(
         .db
         .write(move |conn| {
             let m = store::find_match(conn, &id)?.ok_or_else(match_not_found)?;
-            let youth_side = side_of(conn, &m, &user)?;
+            let party = side_of(conn, &m, &user, Scope::MessageOnBehalf)?;
+            let youth_side = party.youth_side();
+            // A coach writes in their own name, and the message says it was on the youth's behalf.
+            let sender = match &party {
+                MatchParty::Youth(a) => a
+                    .coach()
+                    .map_or_else(|| a.youth().clone(), |c| c.coach.clone()),
+                MatchParty::Organisation(member) => member.account.clone(),
+            };
+            if let MatchParty::Youth(a) = &party {
+                a.audit(conn, now, Action::MessageOnBehalf, Some(id.as_str()))?;
+            }
             if m.ended_at.is_some() {
                 return Err(ApiError::new(
                     ProblemCode::MatchEnded,
@@ -566,7 +615,7 @@ pub async fn send_message(
             let row = MessageRow {
                 id: MessageId::generate(),
                 match_id: id.clone(),
-                sender_id: Some(user.account_id.clone()),
+                sender_id: Some(sender.clone()),
                 from_youth: youth_side,
                 body: text.trim().to_owned(),
                 created_at: now,
@@ -601,9 +650,10 @@ pub async fn send_message(
                 )?;
                 store::set_notified(conn, &id, !youth_side, now)?;
             }
-            let sender =
-                crate::auth::store::find_account(conn, &user.account_id)?.map(|a| a.display_name);
+            let on_behalf = youth_side && sender != m.youth_id;
+            let sender = crate::auth::store::find_account(conn, &sender)?.map(|a| a.display_name);
             Ok(Message {
+                on_behalf,
                 id: row.id,
                 mine: true,
                 sender_name: sender,

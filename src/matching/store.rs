@@ -166,6 +166,20 @@ pub fn lock_pair(
     }
 }
 
+/// Who placed the youth's decision on a pair: the coach acting for them, or `None` for the
+/// youth themself (a later swipe of their own clears it).
+pub fn set_youth_decided_by(
+    conn: &mut DbConn,
+    youth: &AccountId,
+    vacancy: &VacancyId,
+    coach: Option<&AccountId>,
+) -> QueryResult<()> {
+    diesel::update(swipes::table.find((youth, vacancy)))
+        .set(swipes::youth_decided_by.eq(coach))
+        .execute(conn)
+        .map(|_| ())
+}
+
 /// A youth's decision on a pair, as the batched upsert takes it.
 #[derive(Debug, Clone)]
 pub struct YouthDecision {

@@ -322,6 +322,63 @@ pub fn new_message(lang: Language, name: &str, title: &str, link: &str) -> Rende
     )
 }
 
+/// A coach asks a youth for consent, by link.
+pub fn coach_invitation(lang: Language, coach: &str, organisation: &str, link: &str) -> Rendered {
+    let (subject, body, label) = match lang {
+        Language::Nl => (
+            format!("{coach} van {organisation} wil je begeleiden"),
+            format!(
+                "{coach} van {organisation} wil je helpen bij het vinden van werk via werkmatch. Open de link in de app: je ziet wie het vraagt en kiest zelf wat je deelt. Zonder jouw ja gebeurt er niets. De link werkt 7 dagen."
+            ),
+            "Bekijk de uitnodiging",
+        ),
+        Language::En => (
+            format!("{coach} of {organisation} would like to coach you"),
+            format!(
+                "{coach} of {organisation} would like to help you find work through werkmatch. Open the link in the app: you see who asks and choose what you share. Nothing happens without your yes. The link works for 7 days."
+            ),
+            "See the invitation",
+        ),
+    };
+    layout(
+        "coach_invitation",
+        subject,
+        match lang {
+            Language::Nl => "Hoi,".to_owned(),
+            Language::En => "Hi,".to_owned(),
+        },
+        &[body],
+        Some((label, link)),
+        closing(lang),
+    )
+}
+
+/// The youth's coach changed (a handover).
+pub fn new_coach(lang: Language, name: &str, coach: &str, organisation: &str) -> Rendered {
+    let (subject, body) = match lang {
+        Language::Nl => (
+            format!("Je nieuwe coach bij {organisation}"),
+            format!(
+                "Vanaf nu is {coach} je coach bij {organisation}. Wat je gedeeld hebt blijft hetzelfde; je kunt het altijd aanpassen of intrekken in de app."
+            ),
+        ),
+        Language::En => (
+            format!("Your new coach at {organisation}"),
+            format!(
+                "From now on {coach} is your coach at {organisation}. What you share stays the same; you can change or withdraw it in the app at any time."
+            ),
+        ),
+    };
+    layout(
+        "new_coach",
+        subject,
+        greeting(lang, name),
+        &[body],
+        None,
+        closing(lang),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,8 +13,27 @@ use crate::error::{PROBLEM_JSON, ProblemCode};
 /// The verbs an operation id may start with: the standard methods, then the actions that are
 /// not one of them (AIP-136 custom methods), each a verb on a noun.
 pub const VERBS: &[&str] = &[
-    "list", "get", "create", "update", "replace", "delete", // standard
-    "accept", "confirm", "generate", "preview", "refresh", "request", "resend", "revoke", "swipe",
+    "list",
+    "get",
+    "create",
+    "update",
+    "replace",
+    "delete", // standard
+    "accept",
+    "claim",
+    "confirm",
+    "deactivate",
+    "decline",
+    "exchange",
+    "generate",
+    "preview",
+    "refresh",
+    "renew",
+    "request",
+    "resend",
+    "revoke",
+    "swipe",
+    "transfer",
     "verify", // actions
 ];
 

@@ -44,6 +44,10 @@ are UTC with milliseconds (`2026-11-29T09:30:00.000Z`). An operation that will g
         (name = "organisations", description = "Employer organisations, their members and invitations"),
         (name = "vacancies", description = "Jobs, internships, BBL learning-work jobs and side jobs"),
         (name = "matching", description = "Feeds, swipes, matches and the conversation after a match"),
+        (name = "coaches", description = "A youth's coaches: answering an invitation, choosing what to share, revoking"),
+        (name = "caseload", description = "The coach's portal: inviting youth, the caseload, notes and follow-ups, acting on a youth's behalf"),
+        (name = "audit", description = "Who accessed a youth's data, when and why"),
+        (name = "admin", description = "Intermediary organisations, for werkmatch's administrators"),
         (name = "operations", description = "Health checks"),
     ),
     components(schemas(
@@ -96,7 +100,9 @@ where
                 .configure(crate::competences::configure)
                 .configure(crate::youth::configure)
                 .configure(crate::employers::configure)
-                .configure(crate::matching::configure),
+                .configure(crate::matching::configure)
+                .configure(crate::caseloads::configure)
+                .configure(crate::audit::configure),
         )
 }
 

@@ -169,6 +169,7 @@ fn shared_problems(op: &Value) -> Vec<(&'static str, Vec<ProblemCode>)> {
                 C::InvalidToken,
                 C::TokenExpired,
                 C::SessionRevoked,
+                C::DelegationEnded,
             ],
         ));
     }

@@ -6,17 +6,12 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::auth::AuthUser;
-use crate::auth::model::{Language, LanguageHeader, Role};
+use crate::access::{Principal, Scope};
+use crate::auth::model::{Language, LanguageHeader};
 use crate::error::{ApiError, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::youth::model::*;
 use crate::youth::service;
-
-fn youth(user: &AuthUser) -> Result<crate::db::ids::AccountId, ApiError> {
-    user.require(&[Role::Youth])?;
-    Ok(user.account_id.clone())
-}
 
 /// Your profile.
 #[utoipa::path(
@@ -24,13 +19,18 @@ fn youth(user: &AuthUser) -> Result<crate::db::ids::AccountId, ApiError> {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The profile, with what is still missing", body = Profile),
-        (status = 403, description = "`wrong_role`: only youth have a profile", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`wrong_role`: only youth have a profile; `scope_not_granted`: a coach without `view_profile`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`profile_not_found`: this youth account has no profile (an account created without one)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/me/profile")]
-pub async fn get_profile(state: Data<AppState>, user: AuthUser) -> Result<Json<Profile>, ApiError> {
-    Ok(Json(service::get_profile(&state, youth(&user)?).await?))
+pub async fn get_profile(
+    state: Data<AppState>,
+    user: Principal,
+) -> Result<Json<Profile>, ApiError> {
+    Ok(Json(
+        service::get_profile(&state, user.youth(Scope::ViewProfile)?).await?,
+    ))
 }
 
 /// Fill in or replace the profile form.
@@ -40,18 +40,18 @@ pub async fn get_profile(state: Data<AppState>, user: AuthUser) -> Result<Json<P
     request_body = ProfileForm,
     responses(
         (status = 200, description = "Saved", body = Profile),
-        (status = 403, description = "`wrong_role`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`wrong_role`, or `scope_not_granted`: a coach on the youth's behalf needs the scope (`edit_profile` for changes, `view_sensitive` for sensitive data)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`profile_not_found`: this youth account has no profile (an account created without one)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[put("/me/profile")]
 pub async fn replace_profile(
     state: Data<AppState>,
-    user: AuthUser,
+    user: Principal,
     body: crate::json::Body<ProfileForm>,
 ) -> Result<Json<Profile>, ApiError> {
     Ok(Json(
-        service::put_profile(&state, youth(&user)?, body.into_inner()).await?,
+        service::put_profile(&state, user.youth(Scope::EditProfile)?, body.into_inner()).await?,
     ))
 }
 
@@ -62,18 +62,18 @@ pub async fn replace_profile(
     request_body = ProfilePatch,
     responses(
         (status = 200, description = "Saved", body = Profile),
-        (status = 403, description = "`wrong_role`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`wrong_role`, or `scope_not_granted`: a coach on the youth's behalf needs the scope (`edit_profile` for changes, `view_sensitive` for sensitive data)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`profile_not_found`: this youth account has no profile (an account created without one)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/me/profile")]
 pub async fn update_profile(
     state: Data<AppState>,
-    user: AuthUser,
+    user: Principal,
     body: crate::json::Body<ProfilePatch>,
 ) -> Result<Json<Profile>, ApiError> {
     Ok(Json(
-        service::patch_profile(&state, youth(&user)?, body.into_inner()).await?,
+        service::patch_profile(&state, user.youth(Scope::EditProfile)?, body.into_inner()).await?,
     ))
 }
 
@@ -84,18 +84,19 @@ pub async fn update_profile(
     request_body = CompetencesBody,
     responses(
         (status = 200, description = "Saved", body = Profile),
-        (status = 403, description = "`wrong_role`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`wrong_role`, or `scope_not_granted`: a coach on the youth's behalf needs the scope (`edit_profile` for changes, `view_sensitive` for sensitive data)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`profile_not_found`: this youth account has no profile (an account created without one)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[put("/me/profile/competences")]
 pub async fn replace_competences(
     state: Data<AppState>,
-    user: AuthUser,
+    user: Principal,
     body: crate::json::Body<CompetencesBody>,
 ) -> Result<Json<Profile>, ApiError> {
     Ok(Json(
-        service::set_competences(&state, youth(&user)?, body.into_inner()).await?,
+        service::set_competences(&state, user.youth(Scope::EditProfile)?, body.into_inner())
+            .await?,
     ))
 }
 
@@ -116,7 +117,7 @@ pub struct GenerateQuery {
     responses(
         (status = 200, description = "Saved as the generated text", body = Profile),
         (status = 400, description = "`invalid_query`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`wrong_role`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`wrong_role`, or `scope_not_granted`: a coach on the youth's behalf needs the scope (`edit_profile` for changes, `view_sensitive` for sensitive data)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`competences_missing`, or `edited_text_exists` (ask with `replace_edited=true`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`profile_not_found`: this youth account has no profile (an account created without one)", body = Problem, content_type = "application/problem+json"),
     )
@@ -124,17 +125,17 @@ pub struct GenerateQuery {
 #[post("/me/profile/generate")]
 pub async fn generate_profile_text(
     state: Data<AppState>,
-    user: AuthUser,
+    user: Principal,
     req: HttpRequest,
     query: Query<GenerateQuery>,
 ) -> Result<Json<Profile>, ApiError> {
-    let account = youth(&user)?;
+    let access = user.youth(Scope::EditProfile)?;
     let language = match LanguageHeader::sent(&req) {
         Some(asked) => asked,
-        None => account_language(&state, &account).await?,
+        None => account_language(&state, access.youth()).await?,
     };
     Ok(Json(
-        service::generate_for_profile(&state, account, language, query.replace_edited).await?,
+        service::generate_for_profile(&state, access, language, query.replace_edited).await?,
     ))
 }
 
@@ -157,18 +158,23 @@ async fn account_language(
     request_body = ProfileTextBody,
     responses(
         (status = 200, description = "Saved", body = Profile),
-        (status = 403, description = "`wrong_role`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`wrong_role`, or `scope_not_granted`: a coach on the youth's behalf needs the scope (`edit_profile` for changes, `view_sensitive` for sensitive data)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`profile_not_found`: this youth account has no profile (an account created without one)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[put("/me/profile/text")]
 pub async fn replace_profile_text(
     state: Data<AppState>,
-    user: AuthUser,
+    user: Principal,
     body: crate::json::Body<ProfileTextBody>,
 ) -> Result<Json<Profile>, ApiError> {
     Ok(Json(
-        service::set_edited_text(&state, youth(&user)?, Some(body.into_inner().text)).await?,
+        service::set_edited_text(
+            &state,
+            user.youth(Scope::EditProfile)?,
+            Some(body.into_inner().text),
+        )
+        .await?,
     ))
 }
 
@@ -178,17 +184,17 @@ pub async fn replace_profile_text(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Edited text removed", body = Profile),
-        (status = 403, description = "`wrong_role`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`wrong_role`, or `scope_not_granted`: a coach on the youth's behalf needs the scope (`edit_profile` for changes, `view_sensitive` for sensitive data)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`profile_not_found`: this youth account has no profile (an account created without one)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/me/profile/text")]
 pub async fn delete_profile_text(
     state: Data<AppState>,
-    user: AuthUser,
+    user: Principal,
 ) -> Result<Json<Profile>, ApiError> {
     Ok(Json(
-        service::set_edited_text(&state, youth(&user)?, None).await?,
+        service::set_edited_text(&state, user.youth(Scope::EditProfile)?, None).await?,
     ))
 }
 
@@ -200,15 +206,17 @@ pub async fn delete_profile_text(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "What you have shared (all null when nothing)", body = Sensitive),
-        (status = 403, description = "`wrong_role`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`wrong_role`, or `scope_not_granted`: a coach on the youth's behalf needs the scope (`edit_profile` for changes, `view_sensitive` for sensitive data)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/me/sensitive")]
 pub async fn get_sensitive(
     state: Data<AppState>,
-    user: AuthUser,
+    user: Principal,
 ) -> Result<Json<Sensitive>, ApiError> {
-    Ok(Json(service::get_sensitive(&state, youth(&user)?).await?))
+    Ok(Json(
+        service::get_sensitive(&state, user.youth(Scope::ViewSensitive)?).await?,
+    ))
 }
 
 /// Set your sensitive characteristics (replaces what was there).
@@ -218,17 +226,18 @@ pub async fn get_sensitive(
     request_body = SensitiveForm,
     responses(
         (status = 200, description = "Saved", body = Sensitive),
-        (status = 403, description = "`wrong_role`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`wrong_role`, or `scope_not_granted`: a coach on the youth's behalf needs the scope (`edit_profile` for changes, `view_sensitive` for sensitive data)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[put("/me/sensitive")]
 pub async fn replace_sensitive(
     state: Data<AppState>,
-    user: AuthUser,
+    user: Principal,
     body: crate::json::Body<SensitiveForm>,
 ) -> Result<Json<Sensitive>, ApiError> {
     Ok(Json(
-        service::put_sensitive(&state, youth(&user)?, body.into_inner()).await?,
+        service::put_sensitive(&state, user.youth(Scope::ViewSensitive)?, body.into_inner())
+            .await?,
     ))
 }
 
@@ -238,14 +247,14 @@ pub async fn replace_sensitive(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 403, description = "`wrong_role`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`wrong_role`, or `scope_not_granted`: a coach on the youth's behalf needs the scope (`edit_profile` for changes, `view_sensitive` for sensitive data)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/me/sensitive")]
 pub async fn delete_sensitive(
     state: Data<AppState>,
-    user: AuthUser,
+    user: Principal,
 ) -> Result<HttpResponse, ApiError> {
-    service::delete_sensitive(&state, youth(&user)?).await?;
+    service::delete_sensitive(&state, user.youth(Scope::ViewSensitive)?).await?;
     Ok(HttpResponse::NoContent().finish())
 }

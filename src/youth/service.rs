@@ -3,12 +3,13 @@
 
 use chrono::NaiveDateTime;
 
+use crate::access::YouthAccess;
+use crate::audit::Action;
 use crate::auth::model::Language;
 use crate::competences::catalogue::{self, Competence};
 use crate::competences::generator;
-use crate::db::ids::AccountId;
 use crate::error::{ApiError, FieldError, ProblemCode};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::work::{EducationLevel, WorkKind};
 use crate::youth::model::*;
 use crate::youth::store::{self, FormChanges, ProfileRow, SensitiveRow};
@@ -121,11 +122,15 @@ fn changes(form: ValidForm, now: NaiveDateTime) -> FormChanges {
     }
 }
 
-pub async fn get_profile(state: &AppState, account: AccountId) -> Result<Profile, ApiError> {
-    let today = state.clock.now().date_naive();
+pub async fn get_profile(state: &AppState, access: YouthAccess) -> Result<Profile, ApiError> {
+    let now = state.clock.now_naive();
+    let today = now.date();
     let row = state
         .db
-        .run(move |conn| Ok(store::find_profile(conn, &account)?))
+        .run(move |conn| {
+            access.audit(conn, now, Action::ViewProfile, None)?;
+            Ok(store::find_profile(conn, access.youth())?)
+        })
         .await?;
     Ok(view(row.ok_or_else(not_found)?, today))
 }
@@ -133,9 +138,10 @@ pub async fn get_profile(state: &AppState, account: AccountId) -> Result<Profile
 /// Replaces the whole form.
 pub async fn put_profile(
     state: &AppState,
-    account: AccountId,
+    access: YouthAccess,
     f: ProfileForm,
 ) -> Result<Profile, ApiError> {
+    let account = access.youth().clone();
     let now = state.clock.now_naive();
     let today = now.date();
     let mut errors = Vec::new();
@@ -174,6 +180,7 @@ pub async fn put_profile(
     let row = state
         .db
         .write(move |conn| {
+            access.audit(conn, now, Action::EditProfile, None)?;
             store::find_profile(conn, &account)?.ok_or_else(not_found)?;
             store::update_form(conn, &account, &changes)?;
             store::find_profile(conn, &account)?.ok_or_else(not_found)
@@ -187,15 +194,17 @@ pub async fn put_profile(
 /// Applies a partial update; the merged result must pass every rule of the form.
 pub async fn patch_profile(
     state: &AppState,
-    account: AccountId,
+    access: YouthAccess,
     p: ProfilePatch,
 ) -> Result<Profile, ApiError> {
+    let account = access.youth().clone();
     let now = state.clock.now_naive();
     let today = now.date();
     let who = account.clone();
     let row = state
         .db
         .write(move |conn| {
+            access.audit(conn, now, Action::EditProfile, None)?;
             let current = store::find_profile(conn, &account)?.ok_or_else(not_found)?;
             let cur = view(current, today);
             let mut errors = Vec::new();
@@ -272,9 +281,10 @@ pub fn parse_competences(
 
 pub async fn set_competences(
     state: &AppState,
-    account: AccountId,
+    access: YouthAccess,
     body: CompetencesBody,
 ) -> Result<Profile, ApiError> {
+    let account = access.youth().clone();
     let mut errors = Vec::new();
     let picked = parse_competences(&mut errors, "competences", &body.competences);
     if !errors.is_empty() {
@@ -288,6 +298,7 @@ pub async fn set_competences(
     let row = state
         .db
         .write(move |conn| {
+            access.audit(conn, now, Action::EditProfile, None)?;
             store::find_profile(conn, &account)?.ok_or_else(not_found)?;
             store::set_competences(conn, &account, &json, mask, now)?;
             store::find_profile(conn, &account)?.ok_or_else(not_found)
@@ -319,14 +330,16 @@ pub fn generator_input(row: &ProfileRow, language: Language) -> generator::Input
 /// Generates and saves the profile text. An edited text is never replaced unless asked.
 pub async fn generate_for_profile(
     state: &AppState,
-    account: AccountId,
+    access: YouthAccess,
     language: Language,
     replace_edited: bool,
 ) -> Result<Profile, ApiError> {
+    let account = access.youth().clone();
     let now = state.clock.now_naive();
     let row = state
         .db
         .write(move |conn| {
+            access.audit(conn, now, Action::EditProfile, None)?;
             let row = store::find_profile(conn, &account)?.ok_or_else(not_found)?;
             if competences_of(&row).len() < 3 {
                 return Err(ApiError::new(ProblemCode::CompetencesMissing, "Choose at least 3 competences first (PUT /v1/me/profile/competences)."));
@@ -347,9 +360,10 @@ pub async fn generate_for_profile(
 
 pub async fn set_edited_text(
     state: &AppState,
-    account: AccountId,
+    access: YouthAccess,
     text: Option<String>,
 ) -> Result<Profile, ApiError> {
+    let account = access.youth().clone();
     let text = match text {
         Some(t) => {
             let mut errors = Vec::new();
@@ -379,6 +393,7 @@ pub async fn set_edited_text(
     let row = state
         .db
         .write(move |conn| {
+            access.audit(conn, now, Action::EditProfile, None)?;
             store::find_profile(conn, &account)?.ok_or_else(not_found)?;
             store::set_edited_text(conn, &account, text.as_deref(), now)?;
             store::find_profile(conn, &account)?.ok_or_else(not_found)
@@ -398,19 +413,25 @@ fn sensitive_view(row: Option<SensitiveRow>) -> Sensitive {
     .unwrap_or_default()
 }
 
-pub async fn get_sensitive(state: &AppState, account: AccountId) -> Result<Sensitive, ApiError> {
+pub async fn get_sensitive(state: &AppState, access: YouthAccess) -> Result<Sensitive, ApiError> {
+    let now = state.clock.now_naive();
     let row = state
         .db
-        .run(move |conn| Ok(store::find_sensitive(conn, &account)?))
+        .run(move |conn| {
+            access.audit(conn, now, Action::ViewSensitive, None)?;
+            Ok(store::find_sensitive(conn, access.youth())?)
+        })
         .await?;
     Ok(sensitive_view(row))
 }
 
 pub async fn put_sensitive(
     state: &AppState,
-    account: AccountId,
+    access: YouthAccess,
     body: SensitiveForm,
 ) -> Result<Sensitive, ApiError> {
+    let account = access.youth().clone();
+    let now = state.clock.now_naive();
     if let Some(step) = body.participation_ladder_step
         && !(1..=6).contains(&step)
     {
@@ -430,6 +451,7 @@ pub async fn put_sensitive(
     let saved = state
         .db
         .write(move |conn| {
+            access.audit(conn, now, Action::EditSensitive, None)?;
             store::put_sensitive(conn, &row)?;
             Ok(store::find_sensitive(conn, &row.account_id)?)
         })
@@ -437,9 +459,13 @@ pub async fn put_sensitive(
     Ok(sensitive_view(saved))
 }
 
-pub async fn delete_sensitive(state: &AppState, account: AccountId) -> Result<(), ApiError> {
+pub async fn delete_sensitive(state: &AppState, access: YouthAccess) -> Result<(), ApiError> {
+    let now = state.clock.now_naive();
     state
         .db
-        .write(move |conn| Ok(store::delete_sensitive(conn, &account).map(|_| ())?))
+        .write(move |conn| {
+            access.audit(conn, now, Action::EditSensitive, None)?;
+            Ok(store::delete_sensitive(conn, access.youth()).map(|_| ())?)
+        })
         .await
 }

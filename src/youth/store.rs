@@ -82,6 +82,14 @@ pub fn create_profile(
         .map(|_| ())
 }
 
+/// The profiles of several youth (a caseload page).
+pub fn profiles_of(conn: &mut DbConn, accounts: &[AccountId]) -> QueryResult<Vec<ProfileRow>> {
+    youth_profiles::table
+        .filter(youth_profiles::account_id.eq_any(accounts))
+        .select(ProfileRow::as_select())
+        .load(conn)
+}
+
 pub fn find_profile(conn: &mut DbConn, account: &AccountId) -> QueryResult<Option<ProfileRow>> {
     youth_profiles::table
         .find(account)

@@ -10,7 +10,8 @@ use serde_json::{Value, json};
 use werkmatch::clock::Clock;
 use werkmatch::config::{MailSettings, Settings};
 use werkmatch::notifications::{Outbox, SentMail};
-use werkmatch::startup::{AppState, Application};
+use werkmatch::startup::Application;
+use werkmatch::state::AppState;
 
 pub const PASSWORD: &str = "correct horse battery";
 pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";

@@ -10,6 +10,7 @@ mod contract;
 mod errors;
 mod matching;
 mod operations;
+mod portal;
 mod profiles;
 mod sessions;
 mod vacancies;

@@ -114,10 +114,18 @@ api_test!(
     }
 );
 
-/// Claims as the server signs them, to forge variants with the test secret.
-fn claims(sub: &str, now: i64) -> Value {
+/// Claims as the server signs them, to forge variants with the test secret. The session must
+/// be a live one: revocation fails closed, so a session the database does not know is refused.
+fn claims(sub: &str, sid: &str, now: i64) -> Value {
     json!({"iss": "werkmatch", "aud": "werkmatch-app", "sub": sub, "exp": now + 600, "iat": now,
-           "typ": "access", "role": "youth", "sid": uuid::Uuid::now_v7().to_string()})
+           "typ": "access", "role": "youth", "sid": sid})
+}
+
+/// The session id inside an access token.
+fn sid_of(token: &str) -> String {
+    let payload = token.split('.').nth(1).unwrap();
+    let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    claims["sid"].as_str().unwrap().to_owned()
 }
 
 fn sign(claims: &Value, secret: &str) -> String {
@@ -134,19 +142,23 @@ api_test!(
         let t = tokens(&app, "forge@voorbeeld.nl").await;
         let me = expect_json(app.get("/v1/me", t["access_token"].as_str()).await, StatusCode::OK).await;
         let sub = me["id"].as_str().unwrap();
+        let sid = sid_of(t["access_token"].as_str().unwrap());
         let now = app.clock.now().timestamp();
 
         // The control: a token forged exactly as the server would sign it is accepted.
-        let good = sign(&claims(sub, now), JWT_SECRET);
+        let good = sign(&claims(sub, &sid, now), JWT_SECRET);
         assert_eq!(app.get("/v1/me", Some(&good)).await.status(), StatusCode::OK);
+        // A session the database does not know is not trusted, whatever the cache says.
+        let unknown = sign(&claims(sub, &uuid::Uuid::now_v7().to_string(), now), JWT_SECRET);
+        expect_problem(app.get("/v1/me", Some(&unknown)).await, StatusCode::UNAUTHORIZED, "session_revoked").await;
 
-        let mut wrong_aud = claims(sub, now);
+        let mut wrong_aud = claims(sub, &sid, now);
         wrong_aud["aud"] = json!("another-app");
-        let mut wrong_iss = claims(sub, now);
+        let mut wrong_iss = claims(sub, &sid, now);
         wrong_iss["iss"] = json!("someone-else");
-        let mut wrong_type = claims(sub, now);
+        let mut wrong_type = claims(sub, &sid, now);
         wrong_type["typ"] = json!("refresh");
-        let mut no_exp = claims(sub, now);
+        let mut no_exp = claims(sub, &sid, now);
         no_exp.as_object_mut().unwrap().remove("exp");
 
         let access = t["access_token"].as_str().unwrap();
@@ -163,7 +175,7 @@ api_test!(
             ("wrong issuer", sign(&wrong_iss, JWT_SECRET)),
             ("wrong type", sign(&wrong_type, JWT_SECRET)),
             ("no exp", sign(&no_exp, JWT_SECRET)),
-            ("other secret", sign(&claims(sub, now), "another-secret-another-secret-another-secret")),
+            ("other secret", sign(&claims(sub, &sid, now), "another-secret-another-secret-another-secret")),
             ("tampered payload", tampered),
             ("alg none", alg_none),
             ("garbage", "not.a.jwt".to_owned()),

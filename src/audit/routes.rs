@@ -1,0 +1,235 @@
+//! Reading the audit log: the youth their own, a coordinator their organisation's, an admin all.
+
+use actix_web::get;
+use actix_web::web::{Data, Json, Path, Query};
+use diesel::prelude::*;
+
+use crate::access::{self, OrganisationKind, Principal};
+use crate::audit::model::*;
+use crate::audit::store::{self, AuditRow, Filter};
+use crate::db::ids::{AuditId, OrganisationId};
+use crate::error::{ApiError, Problem, ProblemCode};
+use crate::paging::{self, List, PageQuery};
+use crate::state::AppState;
+
+fn action(s: &str) -> Action {
+    use Action::*;
+    [
+        ViewProfile,
+        EditProfile,
+        ViewSensitive,
+        EditSensitive,
+        ViewFeed,
+        ViewMatches,
+        ViewConversation,
+        SwipeOnBehalf,
+        MessageOnBehalf,
+        EndMatchOnBehalf,
+        ViewContact,
+        ViewCaseload,
+        WriteNote,
+        StartDelegation,
+    ]
+    .into_iter()
+    .find(|a| a.as_str() == s)
+    .unwrap_or(ViewProfile)
+}
+
+fn entry(r: &AuditRow) -> AuditEntry {
+    AuditEntry {
+        id: r.id.clone(),
+        at: r.at.and_utc(),
+        organisation: match (&r.organisation_id, &r.organisation_kind) {
+            (Some(id), Some(kind)) => Some(AuditOrganisation {
+                id: id.clone(),
+                name: r.organisation_name.clone().unwrap_or_default(),
+                kind: OrganisationKind::parse(kind).unwrap_or(OrganisationKind::Employer),
+            }),
+            _ => None,
+        },
+        actor_role: r.actor_role.clone(),
+        action: action(&r.action),
+        object: r.object.clone(),
+        purpose: if r.purpose == "match_contact" {
+            Purpose::MatchContact
+        } else {
+            Purpose::Coaching
+        },
+        on_behalf: r.on_behalf,
+    }
+}
+
+fn record(r: AuditRow) -> AuditRecord {
+    let e = entry(&r);
+    AuditRecord {
+        id: e.id,
+        at: e.at,
+        organisation: e.organisation,
+        actor_role: e.actor_role,
+        action: e.action,
+        object: e.object,
+        purpose: e.purpose,
+        on_behalf: e.on_behalf,
+        actor_id: r.actor_id,
+        subject_id: r.subject_id,
+        request_id: r.request_id,
+    }
+}
+
+/// Every access to your data by someone else, newest first: when, which organisation and its
+/// kind, which role, what and why. Never on your behalf.
+#[utoipa::path(
+    tag = "audit",
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, description = "A page of your log", body = AuditPage),
+        (status = 403, description = "`wrong_role`, `not_on_behalf`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me/audit")]
+pub async fn list_my_audit(
+    state: Data<AppState>,
+    user: Principal,
+    page: Query<PageQuery>,
+) -> Result<Json<AuditPage>, ApiError> {
+    let youth = user.youth_self()?;
+    let page = page.parse(List::Audit)?;
+    let cursor = page.after(AuditId::parse)?;
+    let limit = page.limit();
+    state
+        .db
+        .run(move |conn| {
+            let rows = store::list(
+                conn,
+                Filter::Subject(&youth),
+                cursor.as_ref(),
+                limit as i64 + 1,
+            )?;
+            let (rows, next_cursor) = paging::split(rows, limit, List::Audit, |r| r.id.to_string());
+            Ok(Json(AuditPage {
+                items: rows.iter().map(entry).collect(),
+                next_cursor,
+            }))
+        })
+        .await
+}
+
+/// How often employers were shown and liked your anonymous card (counted, not logged).
+#[utoipa::path(
+    tag = "audit",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The counts", body = CardStats),
+        (status = 403, description = "`wrong_role`, `not_on_behalf`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me/card-stats")]
+pub async fn get_my_card_stats(
+    state: Data<AppState>,
+    user: Principal,
+) -> Result<Json<CardStats>, ApiError> {
+    let youth = user.youth_self()?;
+    state
+        .db
+        .run(move |conn| {
+            use crate::db::schema::swipes;
+            let shown = store::cards_shown(conn, &youth)?;
+            let liked: i64 = swipes::table
+                .filter(swipes::youth_id.eq(&youth))
+                .filter(swipes::employer_decision.eq("like"))
+                .count()
+                .get_result(conn)?;
+            Ok(Json(CardStats {
+                shown_to_employers: u64::try_from(shown).unwrap_or(0),
+                liked_by_employers: u64::try_from(liked).unwrap_or(0),
+            }))
+        })
+        .await
+}
+
+/// The audit records of your organisation's staff, newest first (coordinators).
+#[utoipa::path(
+    tag = "audit",
+    security(("bearer" = [])),
+    params(("organisation_id" = Uuid, Path, description = "Organisation id"), PageQuery),
+    responses(
+        (status = 200, description = "A page of audit records", body = AuditRecordPage),
+        (status = 403, description = "`wrong_role`, `no_organisation`, `not_a_coordinator`, `not_on_behalf`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`organisation_not_found`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/organisations/{organisation_id}/audit")]
+pub async fn list_organisation_audit(
+    state: Data<AppState>,
+    user: Principal,
+    id: Path<String>,
+    page: Query<PageQuery>,
+) -> Result<Json<AuditRecordPage>, ApiError> {
+    let org = OrganisationId::parse(&id).ok_or_else(|| {
+        ApiError::new(
+            ProblemCode::OrganisationNotFound,
+            "There is no organisation with this id that you belong to.",
+        )
+    })?;
+    let page = page.parse(List::Audit)?;
+    let cursor = page.after(AuditId::parse)?;
+    let limit = page.limit();
+    state
+        .db
+        .run(move |conn| {
+            let coach = access::coach_membership(conn, &user)?;
+            if coach.organisation != org {
+                return Err(ApiError::new(
+                    ProblemCode::OrganisationNotFound,
+                    "There is no organisation with this id that you belong to.",
+                ));
+            }
+            access::coordinator(conn, &user)?;
+            let rows = store::list(
+                conn,
+                Filter::Organisation(&org),
+                cursor.as_ref(),
+                limit as i64 + 1,
+            )?;
+            let (rows, next_cursor) = paging::split(rows, limit, List::Audit, |r| r.id.to_string());
+            Ok(Json(AuditRecordPage {
+                items: rows.into_iter().map(record).collect(),
+                next_cursor,
+            }))
+        })
+        .await
+}
+
+/// Every audit record, newest first (admins).
+#[utoipa::path(
+    tag = "audit",
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, description = "A page of audit records", body = AuditRecordPage),
+        (status = 403, description = "`wrong_role`, `not_on_behalf`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/admin/audit")]
+pub async fn list_all_audit(
+    state: Data<AppState>,
+    user: Principal,
+    page: Query<PageQuery>,
+) -> Result<Json<AuditRecordPage>, ApiError> {
+    user.admin()?;
+    let page = page.parse(List::Audit)?;
+    let cursor = page.after(AuditId::parse)?;
+    let limit = page.limit();
+    state
+        .db
+        .run(move |conn| {
+            let rows = store::list(conn, Filter::All, cursor.as_ref(), limit as i64 + 1)?;
+            let (rows, next_cursor) = paging::split(rows, limit, List::Audit, |r| r.id.to_string());
+            Ok(Json(AuditRecordPage {
+                items: rows.into_iter().map(record).collect(),
+                next_cursor,
+            }))
+        })
+        .await
+}

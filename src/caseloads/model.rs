@@ -1,0 +1,316 @@
+//! The coach's portal and the youth's consents, as the API shows them.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::access::{OrganisationKind, Scope};
+use crate::db::ids::{AccountId, ConsentId, NoteId, OrganisationId};
+use crate::youth::model::{Missing, ProfileStatus};
+
+// ---- Admin: intermediary organisations ----------------------------------------------------
+
+/// A new intermediary organisation and the coordinator to invite.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewIntermediary {
+    #[schema(
+        min_length = 1,
+        max_length = 120,
+        example = "Gemeente Zwolle, team Werk"
+    )]
+    pub name: String,
+    /// Not `employer`: employers register themselves.
+    pub kind: OrganisationKind,
+    #[schema(min_length = 1, max_length = 80, example = "Zwolle")]
+    pub city: String,
+    /// The first coordinator gets an invitation link by mail.
+    #[schema(format = Email, max_length = 254, example = "coordinator@zwolle.nl")]
+    pub coordinator_email: String,
+}
+
+/// An intermediary organisation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Intermediary {
+    pub id: OrganisationId,
+    pub name: String,
+    pub kind: OrganisationKind,
+    pub city: String,
+    #[serde(serialize_with = "crate::json::timestamp")]
+    pub created_at: DateTime<Utc>,
+}
+
+/// Hand a coach's whole caseload to a colleague.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HandoverBody {
+    pub to_coach_id: AccountId,
+    /// Kept in each consent's history, e.g. "left the team".
+    #[schema(min_length = 1, max_length = 500)]
+    pub reason: String,
+}
+
+/// What a handover moved.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HandoverResult {
+    /// Consents (active and open invitations) now with the new coach.
+    pub moved: u32,
+}
+
+// ---- Consent --------------------------------------------------------------------------------
+
+/// Invite a youth: by email (a link is mailed) or, without one, a short code to type in the
+/// app while sitting together.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCoachInvitation {
+    #[schema(format = Email, max_length = 254, example = "sanne@voorbeeld.nl")]
+    pub email: Option<String>,
+}
+
+/// How consent was asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Via {
+    Link,
+    Code,
+}
+
+/// An open invitation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CoachInvitation {
+    pub id: ConsentId,
+    pub via: Via,
+    /// The 8-character code for the youth to type (only for `via = code`; a link goes by mail).
+    pub code: Option<String>,
+    #[serde(serialize_with = "crate::json::timestamp")]
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The code or the link token of an invitation.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimBody {
+    /// The 8-character code the coach shows.
+    #[schema(max_length = 16, example = "K7QM-2XPD")]
+    pub code: Option<String>,
+    /// The token from the mailed link.
+    #[schema(max_length = 200)]
+    pub token: Option<String>,
+}
+
+/// The scopes a youth grants.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScopesBody {
+    /// Each chosen by the youth; an empty list grants nothing (revoke instead).
+    pub scopes: Vec<Scope>,
+}
+
+/// Where a consent stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentStatus {
+    /// Claimed by the youth, not yet answered.
+    Pending,
+    Active,
+    Declined,
+    Revoked,
+    Expired,
+}
+
+/// The organisation asking or holding consent.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CoachOrganisation {
+    pub id: OrganisationId,
+    pub name: String,
+    pub kind: OrganisationKind,
+}
+
+/// A coach of the youth, and what the youth allowed them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CoachConsent {
+    pub id: ConsentId,
+    pub organisation: CoachOrganisation,
+    /// The responsible coach's name.
+    pub coach_name: Option<String>,
+    pub status: ConsentStatus,
+    pub scopes: Vec<Scope>,
+    /// What this organisation may be granted (`view_sensitive` only for UWV and municipality).
+    pub offered_scopes: Vec<Scope>,
+    pub via: Via,
+    #[serde(serialize_with = "crate::json::opt_timestamp")]
+    pub given_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "crate::json::opt_timestamp")]
+    pub expires_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "crate::json::opt_timestamp")]
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+crate::paging::page!(
+    /// A page of the youth's coaches, newest first.
+    CoachConsentPage of CoachConsent
+);
+
+// ---- Token exchange -------------------------------------------------------------------------
+
+/// RFC 8693 token exchange: the coach (signed in with their own token) asks to act for a youth.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenExchangeBody {
+    /// `urn:ietf:params:oauth:grant-type:token-exchange`
+    #[schema(example = "urn:ietf:params:oauth:grant-type:token-exchange")]
+    pub grant_type: String,
+    /// The youth to act for.
+    pub subject_id: AccountId,
+    /// Space-separated scopes to narrow the token to; all the youth granted when left out.
+    #[schema(max_length = 200, example = "view_profile edit_profile")]
+    pub scope: Option<String>,
+}
+
+/// The coach acting.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Actor {
+    pub coach_id: AccountId,
+    pub organisation_id: OrganisationId,
+}
+
+/// A short-lived access token to act for a youth (no refresh token: exchange again).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DelegatedToken {
+    pub access_token: String,
+    /// `urn:ietf:params:oauth:token-type:access_token`
+    pub issued_token_type: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds, at most 900.
+    pub expires_in: u64,
+    /// The scopes the token carries, space separated.
+    pub scope: String,
+    pub subject_id: AccountId,
+    pub act: Actor,
+}
+
+// ---- Caseload -------------------------------------------------------------------------------
+
+/// How to order the caseload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseloadSort {
+    /// Quietest first (never active first).
+    #[default]
+    LastActive,
+    Name,
+    /// Soonest follow-up first (none last).
+    FollowUp,
+    /// Soonest consent expiry first.
+    ConsentExpiry,
+}
+
+/// Filters of the caseload.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CaseloadFilter {
+    /// Only youth without activity (swipe or sign-in) for this many days.
+    #[param(nullable = false, minimum = 1, maximum = 365)]
+    pub quiet_days: Option<u16>,
+    /// Only youth with a match where the employer wrote and the youth has not replied.
+    #[param(nullable = false)]
+    pub match_without_reply: Option<bool>,
+    /// Only the caller's own youth (coordinators see the whole organisation otherwise).
+    #[param(nullable = false)]
+    pub mine: Option<bool>,
+    #[param(nullable = false, inline)]
+    pub sort: Option<CaseloadSort>,
+}
+
+/// Which follow-ups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Due {
+    /// Follow-up date before today.
+    Overdue,
+    /// Follow-up date from today to Sunday.
+    ThisWeek,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FollowUpFilter {
+    #[param(inline)]
+    pub due: Due,
+}
+
+/// The coach responsible.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CoachSummary {
+    pub id: AccountId,
+    pub name: String,
+}
+
+/// One youth in the caseload.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseloadEntry {
+    pub youth_id: AccountId,
+    pub first_name: String,
+    pub last_name: Option<String>,
+    pub consent_id: ConsentId,
+    pub coach: Option<CoachSummary>,
+    pub scopes: Vec<Scope>,
+    #[serde(serialize_with = "crate::json::timestamp")]
+    pub consent_expires_at: DateTime<Utc>,
+    pub profile_complete: bool,
+    pub missing: Vec<Missing>,
+    pub status: ProfileStatus,
+    #[serde(serialize_with = "crate::json::opt_timestamp")]
+    pub last_active_at: Option<DateTime<Utc>>,
+    pub likes_this_week: u32,
+    pub passes_this_week: u32,
+    pub matches: u32,
+    /// Matches with at least one message.
+    pub open_conversations: u32,
+    /// Messages from employers the youth has not read.
+    pub unread_messages: u32,
+    /// A match where the employer's last message has no reply.
+    pub match_without_reply: bool,
+    pub follow_up_on: Option<NaiveDate>,
+}
+
+crate::paging::page!(
+    /// A page of the caseload.
+    CaseloadPage of CaseloadEntry
+);
+
+/// Set or clear the next follow-up.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaseloadPatch {
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "crate::json::double_option")]
+    #[schema(value_type = Option<NaiveDate>, nullable = true)]
+    pub follow_up_on: Option<Option<NaiveDate>>,
+}
+
+/// A note on a youth.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewNote {
+    #[schema(min_length = 1, max_length = 4000)]
+    pub text: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Note {
+    pub id: NoteId,
+    pub author_name: Option<String>,
+    /// Written by the caller.
+    pub mine: bool,
+    pub text: String,
+    #[serde(serialize_with = "crate::json::timestamp")]
+    pub created_at: DateTime<Utc>,
+}
+
+crate::paging::page!(
+    /// A page of notes, newest first.
+    NotePage of Note
+);

@@ -1,0 +1,425 @@
+//! Queries for intermediary organisations, consents, caseloads and notes.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::access::OrganisationKind;
+use crate::auth::model::MemberRole;
+use crate::db::DbConn;
+use crate::db::ids::{AccountId, ConsentId, NoteId, OrganisationId};
+use crate::db::schema::{
+    accounts, coach_notes, consent_events, consents, matches, messages, organisation_members,
+    organisations, sessions, swipes,
+};
+
+/// An account's place in an intermediary organisation.
+pub struct IntermediaryMembership {
+    pub organisation_id: OrganisationId,
+    pub organisation_name: String,
+    pub kind: OrganisationKind,
+    pub role: MemberRole,
+}
+
+/// The active membership of `account` in an intermediary organisation.
+pub fn active_membership(
+    conn: &mut DbConn,
+    account: &AccountId,
+) -> QueryResult<Option<IntermediaryMembership>> {
+    let row: Option<(OrganisationId, String, String, String)> = organisation_members::table
+        .inner_join(organisations::table)
+        .filter(organisation_members::account_id.eq(account))
+        .filter(organisation_members::deactivated_at.is_null())
+        .filter(organisations::kind.ne("employer"))
+        .select((
+            organisations::id,
+            organisations::name,
+            organisations::kind,
+            organisation_members::role,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(
+        row.and_then(|(organisation_id, organisation_name, kind, role)| {
+            Some(IntermediaryMembership {
+                organisation_id,
+                organisation_name,
+                kind: OrganisationKind::parse(&kind)?,
+                role: MemberRole::parse(&role)?,
+            })
+        }),
+    )
+}
+
+/// The kind and name of an organisation.
+pub fn organisation_kind(
+    conn: &mut DbConn,
+    org: &OrganisationId,
+) -> QueryResult<Option<(String, OrganisationKind)>> {
+    let row: Option<(String, String)> = organisations::table
+        .find(org)
+        .select((organisations::name, organisations::kind))
+        .first(conn)
+        .optional()?;
+    Ok(row.and_then(|(n, k)| Some((n, OrganisationKind::parse(&k)?))))
+}
+
+/// A member of an organisation with their state.
+pub struct MemberState {
+    pub role: MemberRole,
+    pub deactivated: bool,
+}
+
+pub fn member_state(
+    conn: &mut DbConn,
+    org: &OrganisationId,
+    account: &AccountId,
+) -> QueryResult<Option<MemberState>> {
+    let row: Option<(String, Option<NaiveDateTime>)> = organisation_members::table
+        .filter(organisation_members::organisation_id.eq(org))
+        .filter(organisation_members::account_id.eq(account))
+        .select((
+            organisation_members::role,
+            organisation_members::deactivated_at,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(row.and_then(|(r, d)| {
+        Some(MemberState {
+            role: MemberRole::parse(&r)?,
+            deactivated: d.is_some(),
+        })
+    }))
+}
+
+pub fn deactivate_member(
+    conn: &mut DbConn,
+    org: &OrganisationId,
+    account: &AccountId,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        organisation_members::table
+            .filter(organisation_members::organisation_id.eq(org))
+            .filter(organisation_members::account_id.eq(account))
+            .filter(organisation_members::deactivated_at.is_null()),
+    )
+    .set(organisation_members::deactivated_at.eq(Some(now)))
+    .execute(conn)
+}
+
+/// Whether `account` was deactivated by its organisation (login refuses it).
+pub fn is_deactivated(conn: &mut DbConn, account: &AccountId) -> QueryResult<bool> {
+    let n: i64 = organisation_members::table
+        .filter(organisation_members::account_id.eq(account))
+        .filter(organisation_members::deactivated_at.is_not_null())
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+// ---- Consents -------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = consents)]
+pub struct ConsentRow {
+    pub id: ConsentId,
+    pub organisation_id: OrganisationId,
+    pub coach_id: Option<AccountId>,
+    pub youth_id: Option<AccountId>,
+    pub status: String,
+    pub scopes: i32,
+    pub via: String,
+    pub secret_hash: Option<String>,
+    pub invited_email: Option<String>,
+    pub invited_at: NaiveDateTime,
+    pub invitation_expires_at: NaiveDateTime,
+    pub claimed_at: Option<NaiveDateTime>,
+    pub given_at: Option<NaiveDateTime>,
+    pub expires_at: Option<NaiveDateTime>,
+    pub ended_at: Option<NaiveDateTime>,
+    pub reminded_at: Option<NaiveDateTime>,
+    pub follow_up_on: Option<NaiveDate>,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert_consent(conn: &mut DbConn, row: &ConsentRow) -> QueryResult<()> {
+    diesel::insert_into(consents::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn find_consent(conn: &mut DbConn, id: &ConsentId) -> QueryResult<Option<ConsentRow>> {
+    consents::table
+        .find(id)
+        .select(ConsentRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// An open invitation by the hash of its code or link token.
+pub fn find_invitation(
+    conn: &mut DbConn,
+    secret_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<ConsentRow>> {
+    consents::table
+        .filter(consents::secret_hash.eq(secret_hash))
+        .filter(consents::status.eq("invited"))
+        .filter(consents::invitation_expires_at.gt(now))
+        .select(ConsentRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The youth's active, unexpired consent to `org`.
+pub fn active_consent(
+    conn: &mut DbConn,
+    youth: &AccountId,
+    org: &OrganisationId,
+    now: NaiveDateTime,
+) -> QueryResult<Option<ConsentRow>> {
+    consents::table
+        .filter(consents::youth_id.eq(youth))
+        .filter(consents::organisation_id.eq(org))
+        .filter(consents::status.eq("active"))
+        .filter(consents::expires_at.gt(now))
+        .select(ConsentRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn save_consent(conn: &mut DbConn, row: &ConsentRow) -> QueryResult<()> {
+    diesel::update(consents::table.find(&row.id))
+        .set((
+            consents::coach_id.eq(&row.coach_id),
+            consents::youth_id.eq(&row.youth_id),
+            consents::status.eq(&row.status),
+            consents::scopes.eq(row.scopes),
+            consents::secret_hash.eq(&row.secret_hash),
+            consents::claimed_at.eq(row.claimed_at),
+            consents::given_at.eq(row.given_at),
+            consents::expires_at.eq(row.expires_at),
+            consents::ended_at.eq(row.ended_at),
+            consents::reminded_at.eq(row.reminded_at),
+            consents::follow_up_on.eq(row.follow_up_on),
+            consents::updated_at.eq(row.updated_at),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// One line of a consent's history.
+pub fn add_event(
+    conn: &mut DbConn,
+    row: &ConsentRow,
+    at: NaiveDateTime,
+    actor: Option<&AccountId>,
+    change: &str,
+    reason: Option<&str>,
+) -> QueryResult<()> {
+    diesel::insert_into(consent_events::table)
+        .values((
+            consent_events::id.eq(uuid::Uuid::now_v7().to_string()),
+            consent_events::consent_id.eq(&row.id),
+            consent_events::at.eq(at),
+            consent_events::actor_id.eq(actor),
+            consent_events::change.eq(change),
+            consent_events::scopes.eq(row.scopes),
+            consent_events::coach_id.eq(&row.coach_id),
+            consent_events::reason.eq(reason),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// A youth's consents (claimed ones: pending, active and ended), newest first.
+pub fn consents_of_youth(
+    conn: &mut DbConn,
+    youth: &AccountId,
+    cursor: Option<&ConsentId>,
+    limit: i64,
+) -> QueryResult<Vec<ConsentRow>> {
+    let mut q = consents::table
+        .filter(consents::youth_id.eq(youth))
+        .select(ConsentRow::as_select())
+        .order(consents::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(c) = cursor {
+        q = q.filter(consents::id.lt(c));
+    }
+    q.load(conn)
+}
+
+/// The active consents of an organisation (optionally one coach's), for the caseload.
+pub fn caseload_consents(
+    conn: &mut DbConn,
+    org: &OrganisationId,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<ConsentRow>> {
+    consents::table
+        .filter(consents::organisation_id.eq(org))
+        .filter(consents::status.eq("active"))
+        .filter(consents::expires_at.gt(now))
+        .select(ConsentRow::as_select())
+        .load(conn)
+}
+
+/// Active consents whose responsible coach is `coach`.
+pub fn consents_of_coach(
+    conn: &mut DbConn,
+    org: &OrganisationId,
+    coach: &AccountId,
+) -> QueryResult<Vec<ConsentRow>> {
+    consents::table
+        .filter(consents::organisation_id.eq(org))
+        .filter(consents::coach_id.eq(coach))
+        .filter(consents::status.eq_any(["active", "invited", "pending"]))
+        .select(ConsentRow::as_select())
+        .load(conn)
+}
+
+/// Names for display: account id → display name.
+pub fn names(conn: &mut DbConn, ids: &[AccountId]) -> QueryResult<Vec<(AccountId, String)>> {
+    accounts::table
+        .filter(accounts::id.eq_any(ids))
+        .select((accounts::id, accounts::display_name))
+        .load(conn)
+}
+
+// ---- Caseload figures, per page of youth (one grouped query each) --------------------------
+
+/// Likes and passes since `since`, per youth.
+pub fn swipes_since(
+    conn: &mut DbConn,
+    youth: &[AccountId],
+    since: NaiveDateTime,
+) -> QueryResult<Vec<(AccountId, Option<String>)>> {
+    swipes::table
+        .filter(swipes::youth_id.eq_any(youth))
+        .filter(swipes::youth_decided_at.ge(since))
+        .select((swipes::youth_id, swipes::youth_decision))
+        .load(conn)
+}
+
+/// The last swipe and the last sign-in per youth.
+pub fn last_activity(
+    conn: &mut DbConn,
+    youth: &[AccountId],
+) -> QueryResult<Vec<(AccountId, Option<NaiveDateTime>)>> {
+    use diesel::dsl::max;
+    let mut swiped: Vec<(AccountId, Option<NaiveDateTime>)> = swipes::table
+        .filter(swipes::youth_id.eq_any(youth))
+        .group_by(swipes::youth_id)
+        .select((swipes::youth_id, max(swipes::youth_decided_at)))
+        .load(conn)?;
+    let signed_in: Vec<(AccountId, Option<NaiveDateTime>)> = sessions::table
+        .filter(sessions::account_id.eq_any(youth))
+        .group_by(sessions::account_id)
+        .select((sessions::account_id, max(sessions::created_at)))
+        .load(conn)?;
+    swiped.extend(signed_in);
+    Ok(swiped)
+}
+
+/// Open matches per youth, with their ids (for conversation figures).
+pub fn open_matches(
+    conn: &mut DbConn,
+    youth: &[AccountId],
+) -> QueryResult<Vec<(crate::db::ids::MatchId, AccountId)>> {
+    matches::table
+        .filter(matches::youth_id.eq_any(youth))
+        .filter(matches::ended_at.is_null())
+        .select((matches::id, matches::youth_id))
+        .load(conn)
+}
+
+/// Messages of these matches: (match, from youth, read, sent at).
+#[allow(clippy::type_complexity)]
+pub fn message_flags(
+    conn: &mut DbConn,
+    ids: &[crate::db::ids::MatchId],
+) -> QueryResult<Vec<(crate::db::ids::MatchId, bool, bool, NaiveDateTime)>> {
+    let rows: Vec<(
+        crate::db::ids::MatchId,
+        bool,
+        Option<NaiveDateTime>,
+        NaiveDateTime,
+    )> = messages::table
+        .filter(messages::match_id.eq_any(ids))
+        .select((
+            messages::match_id,
+            messages::from_youth,
+            messages::read_at,
+            messages::created_at,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(m, y, read, at)| (m, y, read.is_some(), at))
+        .collect())
+}
+
+// ---- Notes ----------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = coach_notes)]
+pub struct NoteRow {
+    pub id: NoteId,
+    pub organisation_id: OrganisationId,
+    pub youth_id: AccountId,
+    pub author_id: Option<AccountId>,
+    pub body: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_note(conn: &mut DbConn, row: &NoteRow) -> QueryResult<()> {
+    diesel::insert_into(coach_notes::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn notes(
+    conn: &mut DbConn,
+    org: &OrganisationId,
+    youth: &AccountId,
+    cursor: Option<&NoteId>,
+    limit: i64,
+) -> QueryResult<Vec<NoteRow>> {
+    let mut q = coach_notes::table
+        .filter(coach_notes::organisation_id.eq(org))
+        .filter(coach_notes::youth_id.eq(youth))
+        .select(NoteRow::as_select())
+        .order(coach_notes::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(c) = cursor {
+        q = q.filter(coach_notes::id.lt(c));
+    }
+    q.load(conn)
+}
+
+/// Creates an intermediary organisation.
+pub fn insert_organisation(
+    conn: &mut DbConn,
+    id: &OrganisationId,
+    name: &str,
+    kind: OrganisationKind,
+    city: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(organisations::table)
+        .values((
+            organisations::id.eq(id),
+            organisations::name.eq(name),
+            organisations::kvk_number.eq(None::<String>),
+            organisations::city.eq(city),
+            organisations::kind.eq(kind.as_str()),
+            organisations::created_at.eq(now),
+            organisations::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}

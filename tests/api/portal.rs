@@ -1,0 +1,551 @@
+//! The intermediary portal: intermediary organisations, consent per scope, acting on a youth's
+//! behalf with a delegated token, revocation that fails closed, the caseload and the youth's log.
+
+use chrono::Datelike;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::api_test;
+use crate::helpers::*;
+
+async fn token_of(res: reqwest::Response, status: StatusCode) -> String {
+    expect_json(res, status).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn req(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> reqwest::Response {
+    let mut r = app.client.request(method, app.url(path));
+    if let Some(t) = token {
+        r = r.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    send(r).await
+}
+
+async fn admin(app: &TestApp) -> String {
+    werkmatch::auth::service::create_user(
+        &app.state,
+        "admin@werkmatch.nl",
+        werkmatch::auth::model::Role::Admin,
+        "Beheer",
+        PASSWORD,
+        werkmatch::auth::model::Language::Nl,
+    )
+    .await
+    .unwrap();
+    token_of(
+        app.login("admin@werkmatch.nl", PASSWORD).await,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// Registers through the invitation mailed to `email`.
+async fn join(app: &TestApp, email: &str, name: &str) -> Value {
+    let token = app.token_from_mail(email, "").await;
+    expect_json(
+        app.post(
+            "/v1/auth/register/invited",
+            &json!({"token": token, "password": PASSWORD, "contact_name": name}),
+            None,
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await
+}
+
+struct Org {
+    id: String,
+    coordinator: String,
+    coach: String,
+    coach_id: String,
+    colleague: String,
+    colleague_id: String,
+}
+
+/// An intermediary organisation with a coordinator, a coach and a colleague.
+async fn organisation(app: &TestApp, admin: &str, kind: &str, tag: &str) -> Org {
+    let org = expect_json(
+        app.post(
+            "/v1/admin/organisations",
+            &json!({"name": format!("Team {tag}"), "kind": kind, "city": "Zwolle",
+                    "coordinator_email": format!("coordinator.{tag}@org.nl")}),
+            Some(admin),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(org["kind"], kind);
+    let id = org["id"].as_str().unwrap().to_owned();
+    let coordinator = join(
+        app,
+        &format!("coordinator.{tag}@org.nl"),
+        "Cora Coördinator",
+    )
+    .await;
+    assert_eq!(coordinator["account"]["role"], "intermediary");
+    let coordinator = coordinator["access_token"].as_str().unwrap().to_owned();
+    let mut coaches = Vec::new();
+    for name in ["coach", "colleague"] {
+        let email = format!("{name}.{tag}@org.nl");
+        let res = app
+            .post(
+                &format!("/v1/organisations/{id}/invitations"),
+                &json!({"email": email}),
+                Some(&coordinator),
+            )
+            .await;
+        assert!(res.status().is_success(), "{}", res.status());
+        let s = join(app, &email, name).await;
+        coaches.push((
+            s["access_token"].as_str().unwrap().to_owned(),
+            s["account"]["id"].as_str().unwrap().to_owned(),
+        ));
+    }
+    let (colleague, colleague_id) = coaches.pop().unwrap();
+    let (coach, coach_id) = coaches.pop().unwrap();
+    Org {
+        id,
+        coordinator,
+        coach,
+        coach_id,
+        colleague,
+        colleague_id,
+    }
+}
+
+struct Youth {
+    token: String,
+    id: String,
+}
+
+async fn youth(app: &TestApp, email: &str, birth_date: &str) -> Youth {
+    let reg = app.register_youth(email).await;
+    let token = reg["access_token"].as_str().unwrap().to_owned();
+    expect_json(
+        req(
+            app,
+            reqwest::Method::PATCH,
+            "/v1/me/profile",
+            Some(&token),
+            Some(json!({"birth_date": birth_date})),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    Youth {
+        token,
+        id: reg["account"]["id"].as_str().unwrap().to_owned(),
+    }
+}
+
+/// The coach invites by code; the youth claims it and accepts `scopes`. Returns the consent id.
+async fn consent(app: &TestApp, coach: &str, youth: &Youth, scopes: &[&str]) -> String {
+    let inv = expect_json(
+        app.post("/v1/caseload/invitations", &json!({}), Some(coach))
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let code = inv["code"].as_str().unwrap();
+    assert_eq!(code.len(), 8);
+    // Typed with a dash and in lower case, as people do.
+    let typed = format!("{}-{}", &code[..4], &code[4..]).to_lowercase();
+    let pending = expect_json(
+        app.post(
+            "/v1/me/coaches",
+            &json!({"code": typed}),
+            Some(&youth.token),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(pending["status"], "pending");
+    assert_eq!(
+        pending["scopes"],
+        json!([]),
+        "nothing is granted by default"
+    );
+    let id = pending["id"].as_str().unwrap().to_owned();
+    let given = expect_json(
+        app.post(
+            &format!("/v1/me/coaches/{id}/accept"),
+            &json!({"scopes": scopes}),
+            Some(&youth.token),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(given["status"], "active");
+    id
+}
+
+async fn exchange(app: &TestApp, coach: &str, youth: &str) -> reqwest::Response {
+    app.post(
+        "/v1/auth/token-exchange",
+        &json!({"grant_type": "urn:ietf:params:oauth:grant-type:token-exchange", "subject_id": youth}),
+        Some(coach),
+    )
+    .await
+}
+
+async fn delegated(app: &TestApp, coach: &str, youth: &str) -> String {
+    token_of(exchange(app, coach, youth).await, StatusCode::OK).await
+}
+
+api_test!(
+    async fn a_coach_acts_for_a_youth_within_exactly_the_granted_scopes(app) {
+        let admin = admin(&app).await;
+        let org = organisation(&app, &admin, "uwv", "uwv").await;
+        let y = youth(&app, "sanne@voorbeeld.nl", "2004-05-01").await;
+        consent(&app, &org.coach, &y, &["view_profile", "view_sensitive"]).await;
+
+        let res = expect_json(exchange(&app, &org.coach, &y.id).await, StatusCode::OK).await;
+        assert_eq!(res["token_type"], "Bearer");
+        assert_eq!(res["issued_token_type"], "urn:ietf:params:oauth:token-type:access_token");
+        assert!(res["expires_in"].as_u64().unwrap() <= 900);
+        assert_eq!(res["scope"], "view_profile view_sensitive");
+        assert_eq!(res["subject_id"], y.id.as_str());
+        assert_eq!(res["act"]["coach_id"], org.coach_id.as_str());
+        let t = res["access_token"].as_str().unwrap().to_owned();
+
+        // Within the scopes: the same youth routes the youth uses.
+        let p = expect_json(app.get("/v1/me/profile", Some(&t)).await, StatusCode::OK).await;
+        assert_eq!(p["first_name"], "Sanne");
+        expect_json(app.get("/v1/me/sensitive", Some(&t)).await, StatusCode::OK).await;
+        // Outside them: 403 with its own code.
+        let edit = req(&app, reqwest::Method::PATCH, "/v1/me/profile", Some(&t), Some(json!({"pitch": "x"}))).await;
+        expect_problem(edit, StatusCode::FORBIDDEN, "scope_not_granted").await;
+        expect_problem(app.get("/v1/matches", Some(&t)).await, StatusCode::FORBIDDEN, "scope_not_granted").await;
+        // Never on behalf: the account, consents, the log.
+        for path in ["/v1/me", "/v1/me/coaches", "/v1/me/audit", "/v1/me/card-stats"] {
+            expect_problem(app.get(path, Some(&t)).await, StatusCode::FORBIDDEN, "not_on_behalf").await;
+        }
+        expect_problem(app.post("/v1/auth/verify-email/resend", &json!({}), Some(&t)).await, StatusCode::FORBIDDEN, "not_on_behalf").await;
+        // A delegated token cannot exchange again, nor reach the coach's own routes.
+        expect_problem(exchange(&app, &t, &y.id).await, StatusCode::FORBIDDEN, "not_on_behalf").await;
+        expect_problem(app.get("/v1/caseload", Some(&t)).await, StatusCode::FORBIDDEN, "not_on_behalf").await;
+
+        // Asking for more than was granted is refused; asking for less narrows the token.
+        let more = app.post("/v1/auth/token-exchange", &json!({"grant_type": "urn:ietf:params:oauth:grant-type:token-exchange", "subject_id": y.id, "scope": "edit_profile"}), Some(&org.coach)).await;
+        expect_problem(more, StatusCode::FORBIDDEN, "scope_not_granted").await;
+        let less = token_of(app.post("/v1/auth/token-exchange", &json!({"grant_type": "urn:ietf:params:oauth:grant-type:token-exchange", "subject_id": y.id, "scope": "view_profile"}), Some(&org.coach)).await, StatusCode::OK).await;
+        expect_problem(app.get("/v1/me/sensitive", Some(&less)).await, StatusCode::FORBIDDEN, "scope_not_granted").await;
+
+        // The youth's log: every access, with organisation and kind, no staff names.
+        let log = app.all_pages("/v1/me/audit", Some(&y.token)).await;
+        let actions: Vec<&str> = log.iter().map(|e| e["action"].as_str().unwrap()).collect();
+        for a in ["start_delegation", "view_profile", "view_sensitive"] {
+            assert!(actions.contains(&a), "{a} missing from {actions:?}");
+        }
+        assert!(log.iter().all(|e| e["organisation"]["kind"] == "uwv" && e["purpose"] == "coaching"));
+        // C-579/21: organisations and purposes, not staff: no account ids or names.
+        assert!(log.iter().all(|e| e.get("actor_id").is_none() && e.get("request_id").is_none()));
+    }
+);
+
+api_test!(
+    async fn sensitive_data_is_never_offered_to_youth_work(app) {
+        let admin = admin(&app).await;
+        let org = organisation(&app, &admin, "youth_work", "jw").await;
+        let y = youth(&app, "jw@voorbeeld.nl", "2004-05-01").await;
+        let inv = expect_json(app.post("/v1/caseload/invitations", &json!({}), Some(&org.coach)).await, StatusCode::CREATED).await;
+        let pending = expect_json(app.post("/v1/me/coaches", &json!({"code": inv["code"]}), Some(&y.token)).await, StatusCode::CREATED).await;
+        assert_eq!(pending["organisation"]["kind"], "youth_work");
+        assert!(!pending["offered_scopes"].as_array().unwrap().contains(&json!("view_sensitive")));
+        let id = pending["id"].as_str().unwrap();
+        let res = app.post(&format!("/v1/me/coaches/{id}/accept"), &json!({"scopes": ["view_profile", "view_sensitive"]}), Some(&y.token)).await;
+        expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    }
+);
+
+api_test!(
+    async fn a_youth_under_16_cannot_consent(app) {
+        let admin = admin(&app).await;
+        let org = organisation(&app, &admin, "school", "school").await;
+        let today = app.clock.now().date_naive();
+        let fifteen = today.with_year(today.year() - 15).unwrap_or(today);
+        let y = youth(&app, "jong@voorbeeld.nl", &fifteen.to_string()).await;
+        let inv = expect_json(app.post("/v1/caseload/invitations", &json!({}), Some(&org.coach)).await, StatusCode::CREATED).await;
+        let pending = expect_json(app.post("/v1/me/coaches", &json!({"code": inv["code"]}), Some(&y.token)).await, StatusCode::CREATED).await;
+        let id = pending["id"].as_str().unwrap();
+        let res = app.post(&format!("/v1/me/coaches/{id}/accept"), &json!({"scopes": ["view_profile"]}), Some(&y.token)).await;
+        expect_problem(res, StatusCode::CONFLICT, "too_young_to_consent").await;
+        // A used code does not open twice.
+        let again = app.post("/v1/me/coaches", &json!({"code": inv["code"]}), Some(&y.token)).await;
+        expect_problem(again, StatusCode::BAD_REQUEST, "invalid_invitation").await;
+    }
+);
+
+api_test!(
+    async fn revoking_consent_stops_a_delegated_token_at_once_even_with_the_cache_full(app) {
+        let admin = admin(&app).await;
+        let org = organisation(&app, &admin, "municipality", "gem").await;
+        let y = youth(&app, "rev@voorbeeld.nl", "2003-01-01").await;
+        let id = consent(&app, &org.coach, &y, &["view_profile", "edit_profile"]).await;
+        let t = delegated(&app, &org.coach, &y.id).await;
+        expect_json(app.get("/v1/me/profile", Some(&t)).await, StatusCode::OK).await;
+
+        // Narrowing holds from the next request.
+        expect_json(req(&app, reqwest::Method::PATCH, &format!("/v1/me/coaches/{id}"), Some(&y.token), Some(json!({"scopes": ["view_profile"]}))).await, StatusCode::OK).await;
+        let edit = req(&app, reqwest::Method::PATCH, "/v1/me/profile", Some(&t), Some(json!({"pitch": "x"}))).await;
+        expect_problem(edit, StatusCode::FORBIDDEN, "scope_not_granted").await;
+
+        let res = req(&app, reqwest::Method::DELETE, &format!("/v1/me/coaches/{id}"), Some(&y.token), None).await;
+        assert_eq!(res.status(), StatusCode::NO_CONTENT);
+        expect_problem(app.get("/v1/me/profile", Some(&t)).await, StatusCode::UNAUTHORIZED, "delegation_ended").await;
+        // Flood the cache so entries are evicted: the answer stays no.
+        for i in 0..120_000 {
+            app.state.cache.set(&format!("junk:{i}"), "x", std::time::Duration::from_secs(600)).await;
+        }
+        expect_problem(app.get("/v1/me/profile", Some(&t)).await, StatusCode::UNAUTHORIZED, "delegation_ended").await;
+        expect_problem(exchange(&app, &org.coach, &y.id).await, StatusCode::NOT_FOUND, "youth_not_in_caseload").await;
+        // The youth's own session still works.
+        expect_json(app.get("/v1/me/profile", Some(&y.token)).await, StatusCode::OK).await;
+    }
+);
+
+/// A Redis of this test's own, so stopping it disturbs no other test.
+struct OwnRedis {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl OwnRedis {
+    fn start() -> Option<OwnRedis> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
+        let child = std::process::Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .ok()?;
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(OwnRedis { child, port });
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        None
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+#[actix_web::test]
+async fn revocation_holds_with_redis_stopped_mid_test() {
+    if std::env::var("TEST_REDIS_URL").map_or(true, |v| v.is_empty()) {
+        eprintln!("not run: TEST_REDIS_URL is not set");
+        return;
+    }
+    let Some(mut redis) = OwnRedis::start() else {
+        eprintln!("not run: redis-server could not be started");
+        return;
+    };
+    let url = format!("redis://127.0.0.1:{}", redis.port);
+    let Some(app) = TestApp::postgres(&[("REDIS_URL", url.as_str())]).await else {
+        eprintln!("not run: TEST_DATABASE_URL is not set");
+        return;
+    };
+    assert_eq!(app.state.cache.kind(), "redis");
+    let admin = admin(&app).await;
+    let org = organisation(&app, &admin, "uwv", "redis").await;
+    let y = youth(&app, "redis@voorbeeld.nl", "2003-01-01").await;
+    let id = consent(&app, &org.coach, &y, &["view_profile"]).await;
+    let t = delegated(&app, &org.coach, &y.id).await;
+    // The cache now holds "active" for the session and the consent.
+    expect_json(app.get("/v1/me/profile", Some(&t)).await, StatusCode::OK).await;
+
+    redis.stop();
+    let res = req(
+        &app,
+        reqwest::Method::DELETE,
+        &format!("/v1/me/coaches/{id}"),
+        Some(&y.token),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    // The cache cannot answer: the database does, and says no.
+    expect_problem(
+        app.get("/v1/me/profile", Some(&t)).await,
+        StatusCode::UNAUTHORIZED,
+        "delegation_ended",
+    )
+    .await;
+    // Logging out with Redis down ends the session too.
+    let login = expect_json(
+        app.login("redis@voorbeeld.nl", PASSWORD).await,
+        StatusCode::OK,
+    )
+    .await;
+    let access = login["access_token"].as_str().unwrap();
+    expect_json(app.get("/v1/me", Some(access)).await, StatusCode::OK).await;
+    let res = app
+        .post(
+            "/v1/auth/logout",
+            &json!({"refresh_token": login["refresh_token"]}),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    expect_problem(
+        app.get("/v1/me", Some(access)).await,
+        StatusCode::UNAUTHORIZED,
+        "session_revoked",
+    )
+    .await;
+}
+
+api_test!(
+    async fn a_deactivated_coach_is_stopped_everywhere_and_the_caseload_moves(app) {
+        let admin = admin(&app).await;
+        let org = organisation(&app, &admin, "agency", "ag").await;
+        let y = youth(&app, "hand@voorbeeld.nl", "2002-02-02").await;
+        consent(&app, &org.coach, &y, &["view_profile"]).await;
+        let t = delegated(&app, &org.coach, &y.id).await;
+        expect_json(app.get("/v1/me/profile", Some(&t)).await, StatusCode::OK).await;
+
+        // Only a coordinator deactivates.
+        let path = format!("/v1/organisations/{}/members/{}/deactivate", org.id, org.coach_id);
+        expect_problem(app.post(&path, &json!({}), Some(&org.colleague)).await, StatusCode::FORBIDDEN, "not_a_coordinator").await;
+        let res = app.post(&path, &json!({}), Some(&org.coordinator)).await;
+        assert_eq!(res.status(), StatusCode::NO_CONTENT);
+        expect_problem(app.get("/v1/caseload", Some(&org.coach)).await, StatusCode::UNAUTHORIZED, "session_revoked").await;
+        expect_problem(app.get("/v1/me/profile", Some(&t)).await, StatusCode::UNAUTHORIZED, "session_revoked").await;
+        expect_problem(app.login("coach.ag@org.nl", PASSWORD).await, StatusCode::FORBIDDEN, "account_deactivated").await;
+
+        // The caseload moves to the colleague with a reason; the youth is told.
+        let moved = expect_json(
+            app.post(&format!("/v1/organisations/{}/members/{}/transfer", org.id, org.coach_id),
+                &json!({"to_coach_id": org.colleague_id, "reason": "Vertrokken"}), Some(&org.coordinator)).await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(moved["moved"], 1);
+        let page = expect_json(app.get("/v1/caseload", Some(&org.colleague)).await, StatusCode::OK).await;
+        assert_eq!(page["items"][0]["youth_id"], y.id.as_str());
+        assert_eq!(page["items"][0]["coach"]["id"], org.colleague_id.as_str());
+        app.deliver_mail().await;
+        assert!(app.mails_to("hand@voorbeeld.nl").iter().any(|m| m.text.contains("colleague")));
+        let coaches = app.all_pages("/v1/me/coaches", Some(&y.token)).await;
+        assert_eq!(coaches[0]["coach_name"], "colleague");
+    }
+);
+
+api_test!(
+    async fn who_may_reach_a_youth_in_the_caseload(app) {
+        let admin = admin(&app).await;
+        let org = organisation(&app, &admin, "municipality", "m1").await;
+        let other = organisation(&app, &admin, "municipality", "m2").await;
+        let private = youth(&app, "prive@voorbeeld.nl", "2003-03-03").await;
+        let shared = youth(&app, "gedeeld@voorbeeld.nl", "2003-03-03").await;
+        let stranger = youth(&app, "vreemd@voorbeeld.nl", "2003-03-03").await;
+        consent(&app, &org.coach, &private, &["view_profile"]).await;
+        consent(&app, &org.coach, &shared, &["view_profile", "share_with_colleagues"]).await;
+        let employer = expect_json(
+            app.post("/v1/auth/register/employer", &json!({"email": "baas@bedrijf.nl", "password": PASSWORD, "contact_name": "Baas", "organisation": {"name": "Bedrijf", "city": "Zwolle"}}), None).await,
+            StatusCode::CREATED,
+        )
+        .await["access_token"].as_str().unwrap().to_owned();
+
+        let entry = |y: &str| format!("/v1/caseload/{y}");
+        // (who, youth, expected status of GET /caseload/{youth}, of the token exchange)
+        let cases: Vec<(&str, &str, &str, StatusCode, StatusCode)> = vec![
+            ("responsible coach", &org.coach, &private.id, StatusCode::OK, StatusCode::OK),
+            ("colleague, not shared", &org.colleague, &private.id, StatusCode::NOT_FOUND, StatusCode::NOT_FOUND),
+            ("colleague, shared", &org.colleague, &shared.id, StatusCode::OK, StatusCode::OK),
+            ("coordinator, not shared", &org.coordinator, &private.id, StatusCode::OK, StatusCode::NOT_FOUND),
+            ("coach of another organisation", &other.coach, &private.id, StatusCode::NOT_FOUND, StatusCode::NOT_FOUND),
+            ("coordinator of another organisation", &other.coordinator, &shared.id, StatusCode::NOT_FOUND, StatusCode::NOT_FOUND),
+            ("coach, youth without consent", &org.coach, &stranger.id, StatusCode::NOT_FOUND, StatusCode::NOT_FOUND),
+            ("the youth themself", &private.token, &private.id, StatusCode::FORBIDDEN, StatusCode::FORBIDDEN),
+            ("another youth", &stranger.token, &private.id, StatusCode::FORBIDDEN, StatusCode::FORBIDDEN),
+            ("employer", &employer, &private.id, StatusCode::FORBIDDEN, StatusCode::FORBIDDEN),
+            ("admin", &admin, &private.id, StatusCode::FORBIDDEN, StatusCode::FORBIDDEN),
+        ];
+        for (who, token, y, read, act) in cases {
+            assert_eq!(app.get(&entry(y), Some(token)).await.status(), read, "{who}: caseload entry");
+            assert_eq!(exchange(&app, token, y).await.status(), act, "{who}: token exchange");
+        }
+        assert_eq!(app.get(&entry(&private.id), None).await.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(exchange(&app, "", &private.id).await.status(), StatusCode::UNAUTHORIZED);
+
+        // Caseload lists follow the same rules.
+        let ids = |items: Vec<Value>| -> Vec<String> { items.iter().map(|e| e["youth_id"].as_str().unwrap().to_owned()).collect() };
+        assert_eq!(ids(app.all_pages("/v1/caseload", Some(&org.coach)).await).len(), 2);
+        assert_eq!(ids(app.all_pages("/v1/caseload", Some(&org.colleague)).await), vec![shared.id.clone()]);
+        assert_eq!(ids(app.all_pages("/v1/caseload", Some(&org.coordinator)).await).len(), 2);
+        assert!(app.all_pages("/v1/caseload", Some(&other.coach)).await.is_empty());
+        expect_problem(app.get("/v1/caseload", Some(&employer)).await, StatusCode::FORBIDDEN, "wrong_role").await;
+
+        // Audit: a coordinator reads their organisation's records, not another's; admins all.
+        let records = app.all_pages(&format!("/v1/organisations/{}/audit", org.id), Some(&org.coordinator)).await;
+        assert!(!records.is_empty());
+        assert!(records.iter().all(|r| r["organisation"]["id"] == org.id.as_str()));
+        expect_problem(app.get(&format!("/v1/organisations/{}/audit", org.id), Some(&org.coach)).await, StatusCode::FORBIDDEN, "not_a_coordinator").await;
+        expect_problem(app.get(&format!("/v1/organisations/{}/audit", org.id), Some(&other.coordinator)).await, StatusCode::NOT_FOUND, "organisation_not_found").await;
+        assert!(app.all_pages("/v1/admin/audit", Some(&admin)).await.len() >= records.len());
+        expect_problem(app.get("/v1/admin/audit", Some(&org.coordinator)).await, StatusCode::FORBIDDEN, "wrong_role").await;
+        // The youth's own log names the organisation that looked, not the colleague.
+        let log = app.all_pages("/v1/me/audit", Some(&shared.token)).await;
+        assert!(log.iter().any(|e| e["action"] == "view_caseload" && e["organisation"]["id"] == org.id.as_str()));
+    }
+);
+
+api_test!(
+    async fn notes_and_follow_ups(app) {
+        let admin = admin(&app).await;
+        let org = organisation(&app, &admin, "youth_work", "nf").await;
+        let y = youth(&app, "nf@voorbeeld.nl", "2003-03-03").await;
+        consent(&app, &org.coach, &y, &["view_profile"]).await;
+        let note = expect_json(app.post(&format!("/v1/caseload/{}/notes", y.id), &json!({"text": "Eerste gesprek goed."}), Some(&org.coach)).await, StatusCode::CREATED).await;
+        assert_eq!(note["mine"], true);
+        let seen = app.all_pages(&format!("/v1/caseload/{}/notes", y.id), Some(&org.coordinator)).await;
+        assert_eq!(seen.len(), 1);
+        assert_eq!(seen[0]["mine"], false);
+        expect_problem(app.get(&format!("/v1/caseload/{}/notes", y.id), Some(&org.colleague)).await, StatusCode::NOT_FOUND, "youth_not_in_caseload").await;
+
+        let yesterday = app.clock.now().date_naive().pred_opt().unwrap();
+        let e = expect_json(req(&app, reqwest::Method::PATCH, &format!("/v1/caseload/{}", y.id), Some(&org.coach), Some(json!({"follow_up_on": yesterday}))).await, StatusCode::OK).await;
+        assert_eq!(e["follow_up_on"], yesterday.to_string());
+        assert_eq!(app.all_pages("/v1/caseload/follow-ups?due=overdue", Some(&org.coach)).await.len(), 1);
+        assert!(app.all_pages("/v1/caseload/follow-ups?due=this_week", Some(&org.coach)).await.is_empty());
+        let quiet = app.all_pages("/v1/caseload?quiet_days=14", Some(&org.coach)).await;
+        assert!(quiet.is_empty(), "the youth signed in today: {quiet:?}");
+    }
+);
