@@ -513,9 +513,17 @@ fn seed_portal(
     use crate::access::{OrganisationKind, Scope, Scopes};
     use crate::db::schema::consents;
     let kinds = [
-        (OrganisationKind::Municipality, "Gemeente Demo, team Werk", "gemeente"),
+        (
+            OrganisationKind::Municipality,
+            "Gemeente Demo, team Werk",
+            "gemeente",
+        ),
         (OrganisationKind::Uwv, "UWV WerkBedrijf Demo", "uwv"),
-        (OrganisationKind::YouthWork, "Jongerenwerk Demo", "jongerenwerk"),
+        (
+            OrganisationKind::YouthWork,
+            "Jongerenwerk Demo",
+            "jongerenwerk",
+        ),
     ];
     let youth: Vec<AccountId> = crate::db::schema::youth_profiles::table
         .select(crate::db::schema::youth_profiles::account_id)
@@ -567,7 +575,12 @@ fn seed_portal(
             .into_iter()
             .filter(|s| *s != Scope::ViewSensitive || kind.may_see_sensitive())
             .collect();
-        for (n, y) in youth.iter().skip(i * DEMO_CASELOAD).take(DEMO_CASELOAD).enumerate() {
+        for (n, y) in youth
+            .iter()
+            .skip(i * DEMO_CASELOAD)
+            .take(DEMO_CASELOAD)
+            .enumerate()
+        {
             rows.push(crate::caseloads::store::ConsentRow {
                 id: ConsentId::parse(&id(opts.seed, 22 + i as u8, n, base_ms))
                     .unwrap_or_else(ConsentId::generate),
