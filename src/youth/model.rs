@@ -277,6 +277,17 @@ pub struct Profile {
     pub missing: Vec<Missing>,
     #[serde(serialize_with = "crate::json::timestamp")]
     pub updated_at: DateTime<Utc>,
+    /// The last change a coach made on the youth's behalf; `null` when none did.
+    pub changed_by_coach: Option<CoachChange>,
+}
+
+/// A change to the profile by a coach, on the youth's behalf.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CoachChange {
+    /// The coach's organisation.
+    pub organisation: String,
+    #[serde(serialize_with = "crate::json::timestamp")]
+    pub at: DateTime<Utc>,
 }
 
 /// Whole years between `birth` and `today`.

@@ -8,6 +8,7 @@ use crate::audit::Action;
 use crate::auth::model::Language;
 use crate::competences::catalogue::{self, Competence};
 use crate::competences::generator;
+use crate::db::DbConn;
 use crate::error::{ApiError, FieldError, ProblemCode};
 use crate::state::AppState;
 use crate::work::{EducationLevel, WorkKind};
@@ -95,7 +96,25 @@ pub fn view(row: ProfileRow, today: chrono::NaiveDate) -> Profile {
         generated_text: row.generated_text,
         edited_text: row.edited_text,
         updated_at: row.updated_at.and_utc(),
+        changed_by_coach: row.changed_by_coach.zip(row.changed_by_coach_at).map(
+            |(organisation, at)| CoachChange {
+                organisation,
+                at: at.and_utc(),
+            },
+        ),
     }
+}
+
+/// A write to the profile: logged and marked on the profile when a coach made it.
+fn edited(conn: &mut DbConn, access: &YouthAccess, now: NaiveDateTime) -> Result<(), ApiError> {
+    access.audit(conn, now, Action::EditProfile, None)?;
+    if let Some(coach) = access.coach() {
+        let name = crate::caseloads::store::organisation_kind(conn, &coach.organisation)?
+            .map(|(name, _)| name)
+            .unwrap_or_default();
+        store::mark_changed_by_coach(conn, access.youth(), &name, now)?;
+    }
+    Ok(())
 }
 
 fn changes(form: ValidForm, now: NaiveDateTime) -> FormChanges {
@@ -180,7 +199,7 @@ pub async fn put_profile(
     let row = state
         .db
         .write(move |conn| {
-            access.audit(conn, now, Action::EditProfile, None)?;
+            edited(conn, &access, now)?;
             store::find_profile(conn, &account)?.ok_or_else(not_found)?;
             store::update_form(conn, &account, &changes)?;
             store::find_profile(conn, &account)?.ok_or_else(not_found)
@@ -204,7 +223,7 @@ pub async fn patch_profile(
     let row = state
         .db
         .write(move |conn| {
-            access.audit(conn, now, Action::EditProfile, None)?;
+            edited(conn, &access, now)?;
             let current = store::find_profile(conn, &account)?.ok_or_else(not_found)?;
             let cur = view(current, today);
             let mut errors = Vec::new();
@@ -298,7 +317,7 @@ pub async fn set_competences(
     let row = state
         .db
         .write(move |conn| {
-            access.audit(conn, now, Action::EditProfile, None)?;
+            edited(conn, &access, now)?;
             store::find_profile(conn, &account)?.ok_or_else(not_found)?;
             store::set_competences(conn, &account, &json, mask, now)?;
             store::find_profile(conn, &account)?.ok_or_else(not_found)
@@ -339,7 +358,7 @@ pub async fn generate_for_profile(
     let row = state
         .db
         .write(move |conn| {
-            access.audit(conn, now, Action::EditProfile, None)?;
+            edited(conn, &access, now)?;
             let row = store::find_profile(conn, &account)?.ok_or_else(not_found)?;
             if competences_of(&row).len() < 3 {
                 return Err(ApiError::new(ProblemCode::CompetencesMissing, "Choose at least 3 competences first (PUT /v1/me/profile/competences)."));
@@ -393,7 +412,7 @@ pub async fn set_edited_text(
     let row = state
         .db
         .write(move |conn| {
-            access.audit(conn, now, Action::EditProfile, None)?;
+            edited(conn, &access, now)?;
             store::find_profile(conn, &account)?.ok_or_else(not_found)?;
             store::set_edited_text(conn, &account, text.as_deref(), now)?;
             store::find_profile(conn, &account)?.ok_or_else(not_found)

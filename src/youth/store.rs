@@ -37,6 +37,25 @@ pub struct ProfileRow {
     pub edited_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The organisation whose coach last changed the profile on the youth's behalf, and when.
+    pub changed_by_coach: Option<String>,
+    pub changed_by_coach_at: Option<NaiveDateTime>,
+}
+
+/// Notes that a coach of `organisation` (its name) changed the profile on the youth's behalf.
+pub fn mark_changed_by_coach(
+    conn: &mut DbConn,
+    account: &AccountId,
+    organisation: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(youth_profiles::table.find(account))
+        .set((
+            youth_profiles::changed_by_coach.eq(Some(organisation)),
+            youth_profiles::changed_by_coach_at.eq(Some(now)),
+        ))
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// The form's columns; `None` writes NULL (the form is validated and merged before).
