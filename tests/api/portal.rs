@@ -549,3 +549,139 @@ api_test!(
         assert!(quiet.is_empty(), "the youth signed in today: {quiet:?}");
     }
 );
+
+/// Each principal of the authorization matrix, in the columns' order.
+const WHO: [&str; 15] = [
+    "anonymous",
+    "the youth themself",
+    "another youth",
+    "the responsible coach",
+    "a coach's delegated token with the scope",
+    "a coach's delegated token without the scope",
+    "a delegated token after revocation",
+    "the coach, for a youth who revoked",
+    "a colleague, shared with colleagues",
+    "a colleague, not shared",
+    "the coordinator",
+    "a coach of another organisation",
+    "a deactivated coach",
+    "an employer",
+    "an admin",
+];
+
+api_test!(
+    async fn every_new_operation_answers_each_kind_of_caller_as_it_should(app) {
+        let admin = admin(&app).await;
+        let a = organisation(&app, &admin, "municipality", "ma").await;
+        let b = organisation(&app, &admin, "uwv", "mb").await;
+        let s = youth(&app, "s@voorbeeld.nl", "2003-03-03").await;
+        let t = youth(&app, "t@voorbeeld.nl", "2003-03-03").await;
+        let r = youth(&app, "r@voorbeeld.nl", "2003-03-03").await;
+        let other = youth(&app, "other@voorbeeld.nl", "2003-03-03").await;
+        let cid = consent(&app, &a.coach, &s, &["view_profile", "edit_profile", "view_matches"]).await;
+        consent(&app, &a.coach, &t, &["view_profile", "share_with_colleagues"]).await;
+        let rid = consent(&app, &a.coach, &r, &["view_profile"]).await;
+        let with_scope = delegated(&app, &a.coach, &s.id).await;
+        let without_scope = token_of(
+            app.post("/v1/auth/token-exchange", &json!({"grant_type": "urn:ietf:params:oauth:grant-type:token-exchange", "subject_id": s.id, "scope": "view_profile"}), Some(&a.coach)).await,
+            StatusCode::OK,
+        )
+        .await;
+        let revoked = delegated(&app, &a.coach, &r.id).await;
+        assert_eq!(req(&app, reqwest::Method::DELETE, &format!("/v1/me/coaches/{rid}"), Some(&r.token), None).await.status(), StatusCode::NO_CONTENT);
+        // A spare coach to deactivate and transfer from, and one already deactivated.
+        let mut spare = Vec::new();
+        for name in ["spare", "gone"] {
+            let email = format!("{name}.ma@org.nl");
+            app.post(&format!("/v1/organisations/{}/invitations", a.id), &json!({"email": email}), Some(&a.coordinator)).await;
+            let s = join(&app, &email, name).await;
+            spare.push((s["access_token"].as_str().unwrap().to_owned(), s["account"]["id"].as_str().unwrap().to_owned()));
+        }
+        let (gone, gone_id) = spare.pop().unwrap();
+        let (_, spare_id) = spare.pop().unwrap();
+        let res = app.post(&format!("/v1/organisations/{}/members/{gone_id}/deactivate", a.id), &json!({}), Some(&a.coordinator)).await;
+        assert_eq!(res.status(), StatusCode::NO_CONTENT);
+        let employer = expect_json(
+            app.post("/v1/auth/register/employer", &json!({"email": "baas@bedrijf.nl", "password": PASSWORD, "contact_name": "Baas", "organisation": {"name": "Bedrijf", "city": "Zwolle"}}), None).await,
+            StatusCode::CREATED,
+        )
+        .await["access_token"].as_str().unwrap().to_owned();
+
+        // (token, the youth a caseload path names for this caller)
+        let callers: [(Option<&str>, &str); 15] = [
+            (None, &s.id),
+            (Some(&s.token), &s.id),
+            (Some(&other.token), &s.id),
+            (Some(&a.coach), &s.id),
+            (Some(&with_scope), &s.id),
+            (Some(&without_scope), &s.id),
+            (Some(&revoked), &r.id),
+            (Some(&a.coach), &r.id),
+            (Some(&a.colleague), &t.id),
+            (Some(&a.colleague), &s.id),
+            (Some(&a.coordinator), &s.id),
+            (Some(&b.coach), &s.id),
+            (Some(&gone), &s.id),
+            (Some(&employer), &s.id),
+            (Some(&admin), &s.id),
+        ];
+        use reqwest::Method as M;
+        let new_org = json!({"name": "Nieuw", "kind": "school", "city": "Ede", "coordinator_email": "c@school.nl"});
+        let exchange_body = json!({"grant_type": "urn:ietf:params:oauth:grant-type:token-exchange", "subject_id": "{y}"});
+        #[rustfmt::skip]
+        let table: Vec<(M, String, Option<Value>, [u16; 15])> = vec![
+            // anon self other coach dS  dN  dRev cRev shar unsh coord othr deact empl admin
+            (M::GET, "/v1/caseload/{y}".into(), None,                               [401, 403, 403, 200, 403, 403, 401, 404, 200, 404, 200, 404, 401, 403, 403]),
+            (M::PATCH, "/v1/caseload/{y}".into(), Some(json!({"follow_up_on": null})), [401, 403, 403, 200, 403, 403, 401, 404, 200, 404, 200, 404, 401, 403, 403]),
+            (M::GET, "/v1/caseload/{y}/notes".into(), None,                         [401, 403, 403, 200, 403, 403, 401, 404, 200, 404, 200, 404, 401, 403, 403]),
+            (M::POST, "/v1/caseload/{y}/notes".into(), Some(json!({"text": "n"})),  [401, 403, 403, 201, 403, 403, 401, 404, 201, 404, 201, 404, 401, 403, 403]),
+            (M::POST, "/v1/auth/token-exchange".into(), Some(exchange_body),        [401, 403, 403, 200, 403, 403, 401, 404, 200, 404, 404, 404, 401, 403, 403]),
+            (M::GET, "/v1/caseload".into(), None,                                   [401, 403, 403, 200, 403, 403, 401, 200, 200, 200, 200, 200, 401, 403, 403]),
+            (M::GET, "/v1/caseload/follow-ups?due=overdue".into(), None,            [401, 403, 403, 200, 403, 403, 401, 200, 200, 200, 200, 200, 401, 403, 403]),
+            (M::POST, "/v1/caseload/invitations".into(), Some(json!({})),           [401, 403, 403, 201, 403, 403, 401, 201, 201, 201, 201, 201, 401, 403, 403]),
+            (M::GET, "/v1/me/coaches".into(), None,                                 [401, 200, 200, 403, 403, 403, 401, 403, 403, 403, 403, 403, 401, 403, 403]),
+            (M::POST, "/v1/me/coaches".into(), Some(json!({"code": "ZZZZZZZZ"})),   [401, 400, 400, 403, 403, 403, 401, 403, 403, 403, 403, 403, 401, 403, 403]),
+            (M::POST, format!("/v1/me/coaches/{cid}/accept"), Some(json!({"scopes": []})), [401, 409, 404, 403, 403, 403, 401, 403, 403, 403, 403, 403, 401, 403, 403]),
+            (M::POST, format!("/v1/me/coaches/{cid}/decline"), None,                [401, 409, 404, 403, 403, 403, 401, 403, 403, 403, 403, 403, 401, 403, 403]),
+            (M::PATCH, format!("/v1/me/coaches/{cid}"), Some(json!({"scopes": ["view_profile", "edit_profile", "view_matches"]})), [401, 200, 404, 403, 403, 403, 401, 403, 403, 403, 403, 403, 401, 403, 403]),
+            (M::POST, format!("/v1/me/coaches/{cid}/renew"), None,                  [401, 200, 404, 403, 403, 403, 401, 403, 403, 403, 403, 403, 401, 403, 403]),
+            (M::GET, "/v1/me/audit".into(), None,                                   [401, 200, 200, 403, 403, 403, 401, 403, 403, 403, 403, 403, 401, 403, 403]),
+            (M::GET, "/v1/me/card-stats".into(), None,                              [401, 200, 200, 403, 403, 403, 401, 403, 403, 403, 403, 403, 401, 403, 403]),
+            (M::GET, format!("/v1/organisations/{}/audit", a.id), None,             [401, 403, 403, 403, 403, 403, 401, 403, 403, 403, 200, 404, 401, 403, 403]),
+            (M::GET, "/v1/admin/audit".into(), None,                                [401, 403, 403, 403, 403, 403, 401, 403, 403, 403, 403, 403, 401, 403, 200]),
+            (M::POST, "/v1/admin/organisations".into(), Some(new_org),              [401, 403, 403, 403, 403, 403, 401, 403, 403, 403, 403, 403, 401, 403, 201]),
+            // Youth routes, where a coach's delegated token is the youth within its scopes.
+            (M::GET, "/v1/me/profile".into(), None,                                 [401, 200, 200, 403, 200, 200, 401, 403, 403, 403, 403, 403, 401, 403, 403]),
+            (M::PATCH, "/v1/me/profile".into(), Some(json!({"pitch": "Hoi"})),      [401, 200, 200, 403, 200, 403, 401, 403, 403, 403, 403, 403, 401, 403, 403]),
+            (M::GET, "/v1/me/sensitive".into(), None,                               [401, 200, 200, 403, 403, 403, 401, 403, 403, 403, 403, 403, 401, 403, 403]),
+            (M::GET, "/v1/matches".into(), None,                                    [401, 200, 200, 403, 200, 403, 401, 403, 403, 403, 403, 403, 401, 200, 403]),
+            (M::GET, "/v1/me/feed".into(), None,                                    [401, 409, 409, 403, 409, 409, 401, 403, 403, 403, 403, 403, 401, 403, 403]),
+            (M::GET, "/v1/me".into(), None,                                         [401, 200, 200, 200, 403, 403, 401, 200, 200, 200, 200, 200, 401, 200, 200]),
+            // Last, as they change who belongs where.
+            (M::POST, format!("/v1/organisations/{}/members/{spare_id}/transfer", a.id), Some(json!({"to_coach_id": a.coach_id, "reason": "Test"})),
+                                                                                     [401, 403, 403, 403, 403, 403, 401, 403, 403, 403, 200, 404, 401, 403, 403]),
+            (M::POST, format!("/v1/organisations/{}/members/{spare_id}/deactivate", a.id), None,
+                                                                                     [401, 403, 403, 403, 403, 403, 401, 403, 403, 403, 204, 404, 401, 403, 403]),
+        ];
+        let mut wrong = Vec::new();
+        for (method, path, body, expected) in &table {
+            for (i, (token, y)) in callers.iter().enumerate() {
+                let path = path.replace("{y}", y);
+                let body = body.as_ref().map(|b| serde_json::from_str(&b.to_string().replace("{y}", y)).unwrap());
+                let got = req(&app, method.clone(), &path, *token, body).await.status().as_u16();
+                if got != expected[i] {
+                    wrong.push(format!("{method} {path} by {}: {got}, expected {}", WHO[i], expected[i]));
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{} wrong answers:\n{}", wrong.len(), wrong.join("\n"));
+
+        // Revoking by the youth, last: the youth 204; nobody else reaches it.
+        let res = req(&app, M::DELETE, &format!("/v1/me/coaches/{cid}"), Some(&other.token), None).await;
+        expect_problem(res, StatusCode::NOT_FOUND, "consent_not_found").await;
+        expect_problem(req(&app, M::DELETE, &format!("/v1/me/coaches/{cid}"), Some(&with_scope), None).await, StatusCode::FORBIDDEN, "not_on_behalf").await;
+        expect_problem(req(&app, M::DELETE, &format!("/v1/me/coaches/{cid}"), Some(&a.coach), None).await, StatusCode::FORBIDDEN, "wrong_role").await;
+        assert_eq!(req(&app, M::DELETE, &format!("/v1/me/coaches/{cid}"), Some(&s.token), None).await.status(), StatusCode::NO_CONTENT);
+        expect_problem(app.get("/v1/me/profile", Some(&with_scope)).await, StatusCode::UNAUTHORIZED, "delegation_ended").await;
+    }
+);
