@@ -11,12 +11,12 @@ const EINDHOVEN: (f64, f64) = (51.4416, 5.4697);
 const HELMOND: (f64, f64) = (51.4817, 5.6611); // about 14 km east
 const AMSTERDAM: (f64, f64) = (52.3676, 4.9041); // about 108 km
 
-struct Youth {
-    token: String,
-    id: String,
+pub(crate) struct Youth {
+    pub(crate) token: String,
+    pub(crate) id: String,
 }
 
-async fn youth_with_profile(app: &TestApp, email: &str, competences: &[&str]) -> Youth {
+pub(crate) async fn youth_with_profile(app: &TestApp, email: &str, competences: &[&str]) -> Youth {
     let reg = app.register_youth(email).await;
     let token = reg["access_token"].as_str().unwrap().to_owned();
     let profile = json!({
@@ -54,7 +54,7 @@ async fn youth_with_profile(app: &TestApp, email: &str, competences: &[&str]) ->
     }
 }
 
-async fn employer(app: &TestApp, email: &str) -> String {
+pub(crate) async fn employer(app: &TestApp, email: &str) -> String {
     let res = app
         .post("/v1/auth/register/employer", &json!({"email": email, "password": PASSWORD, "contact_name": "Petra Baas", "organisation": {"name": "Bakkerij Zoet", "city": "Eindhoven"}}), None)
         .await;
@@ -64,7 +64,7 @@ async fn employer(app: &TestApp, email: &str) -> String {
         .to_owned()
 }
 
-async fn vacancy(app: &TestApp, token: &str, changes: Value) -> String {
+pub(crate) async fn vacancy(app: &TestApp, token: &str, changes: Value) -> String {
     let mut body = json!({
         "title": "Medewerker winkel", "description": "Je helpt klanten en vult de schappen aan.",
         "occupation": "shop_assistant", "competences": ["teamwork", "reliability", "customer_focus"],
@@ -98,7 +98,7 @@ async fn feed_ids(app: &TestApp, token: &str) -> Vec<String> {
         .collect()
 }
 
-async fn swipe(app: &TestApp, token: &str, path: &str, decision: &str) -> reqwest::Response {
+pub(crate) async fn swipe(app: &TestApp, token: &str, path: &str, decision: &str) -> reqwest::Response {
     send(
         app.client
             .put(app.url(path))

@@ -685,3 +685,71 @@ api_test!(
         expect_problem(app.get("/v1/me/profile", Some(&with_scope)).await, StatusCode::UNAUTHORIZED, "delegation_ended").await;
     }
 );
+
+api_test!(
+    async fn what_a_coach_does_on_behalf_says_so_and_reading_consumes_nothing(app) {
+        use crate::matching::{employer, swipe, vacancy, youth_with_profile};
+        let admin = admin(&app).await;
+        let org = organisation(&app, &admin, "municipality", "ob").await;
+        let y = youth_with_profile(&app, "ob@voorbeeld.nl", &["teamwork", "reliability", "customer_focus"]).await;
+        let y = Youth { token: y.token, id: y.id };
+        let e = employer(&app, "ob@bakkerij.nl").await;
+        let v = vacancy(&app, &e, json!({})).await;
+        consent(&app, &org.coach, &y, &["view_profile", "view_matches", "swipe_on_behalf", "message_on_behalf"]).await;
+        let d = delegated(&app, &org.coach, &y.id).await;
+
+        // The feed as the youth sees it; looking at it consumes nothing.
+        let theirs = expect_json(app.get("/v1/me/feed", Some(&y.token)).await, StatusCode::OK).await;
+        let coach_view = expect_json(app.get("/v1/me/feed", Some(&d)).await, StatusCode::OK).await;
+        assert_eq!(theirs["items"], coach_view["items"]);
+        assert_eq!(expect_json(app.get("/v1/me/feed", Some(&y.token)).await, StatusCode::OK).await["items"], theirs["items"]);
+
+        // The employer sees the anonymous card (counted, not logged) and likes it.
+        let cards = expect_json(app.get(&format!("/v1/vacancies/{v}/candidates"), Some(&e)).await, StatusCode::OK).await;
+        let candidate = cards["items"][0]["candidate_id"].as_str().unwrap().to_owned();
+        expect_json(swipe(&app, &e, &format!("/v1/vacancies/{v}/swipes/{candidate}"), "like").await, StatusCode::OK).await;
+        // The coach likes for the youth: a match.
+        let liked = expect_json(swipe(&app, &d, &format!("/v1/me/swipes/{v}"), "like").await, StatusCode::OK).await;
+        let m = liked["match_id"].as_str().unwrap().to_owned();
+
+        // The employer writes; the coach reads it for the youth, which marks nothing read.
+        expect_json(app.post(&format!("/v1/matches/{m}/messages"), &json!({"text": "Welkom!"}), Some(&e)).await, StatusCode::CREATED).await;
+        let read = expect_json(app.get(&format!("/v1/matches/{m}/messages"), Some(&d)).await, StatusCode::OK).await;
+        assert_eq!(read["items"][0]["text"], "Welkom!");
+        let seen = expect_json(app.get(&format!("/v1/matches/{m}"), Some(&y.token)).await, StatusCode::OK).await;
+        assert_eq!(seen["unread_messages"], 1, "a coach reading does not mark it read");
+
+        // A message on behalf says so, to both sides.
+        let sent = expect_json(app.post(&format!("/v1/matches/{m}/messages"), &json!({"text": "Dank je, ik kom graag langs."}), Some(&d)).await, StatusCode::CREATED).await;
+        assert_eq!(sent["on_behalf"], true);
+        assert_eq!(sent["sender_name"], "coach");
+        let employer_side = expect_json(app.get(&format!("/v1/matches/{m}/messages"), Some(&e)).await, StatusCode::OK).await;
+        let last = &employer_side["items"][0];
+        assert_eq!((last["on_behalf"].clone(), last["mine"].clone()), (json!(true), json!(false)));
+        let own = expect_json(app.post(&format!("/v1/matches/{m}/messages"), &json!({"text": "Tot dan!"}), Some(&y.token)).await, StatusCode::CREATED).await;
+        assert_eq!(own["on_behalf"], false);
+
+        // The employer opens the match and sees the contact details it released.
+        let opened = expect_json(app.get(&format!("/v1/matches/{m}"), Some(&e)).await, StatusCode::OK).await;
+        assert_eq!(opened["contact"]["email"], "ob@voorbeeld.nl");
+
+        // The youth's log and counts.
+        let log = app.all_pages("/v1/me/audit", Some(&y.token)).await;
+        let on_behalf: Vec<&str> = log.iter().filter(|e| e["on_behalf"] == true).map(|e| e["action"].as_str().unwrap()).collect();
+        assert!(on_behalf.contains(&"swipe_on_behalf") && on_behalf.contains(&"message_on_behalf"), "{on_behalf:?}");
+        for a in ["view_feed", "view_conversation"] {
+            assert!(log.iter().any(|e| e["action"] == a), "{a} missing");
+        }
+        assert!(log.iter().any(|e| e["action"] == "view_contact" && e["purpose"] == "match_contact" && e["organisation"]["kind"] == "employer"),
+            "the employer seeing the released contact details is logged too");
+        let mut stats = json!(null);
+        for _ in 0..50 {
+            stats = expect_json(app.get("/v1/me/card-stats", Some(&y.token)).await, StatusCode::OK).await;
+            if stats["shown_to_employers"] == 1 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(stats, json!({"shown_to_employers": 1, "liked_by_employers": 1}));
+    }
+);
