@@ -203,8 +203,9 @@ async fn keep_index(state: Data<AppState>) {
     }
 }
 
-/// Periodic jobs that do not belong to a request: vacancy expiry reminders. Safe to run on
-/// several instances at once (each vacancy is claimed with a conditional update).
+/// Periodic jobs that do not belong to a request: vacancy and consent expiry reminders, the
+/// coaches' Monday mail. Safe to run on several instances at once (each mail is claimed with a
+/// conditional update).
 async fn maintenance(state: Data<AppState>) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -214,6 +215,16 @@ async fn maintenance(state: Data<AppState>) {
             Ok(0) => {}
             Ok(n) => tracing::info!(vacancies = n, "expiry reminders queued"),
             Err(e) => tracing::warn!(error = %e, "expiry reminders failed"),
+        }
+        match crate::caseloads::jobs::send_consent_reminders(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(consents = n, "consent reminders queued"),
+            Err(e) => tracing::warn!(error = %e, "consent reminders failed"),
+        }
+        match crate::caseloads::jobs::send_weekly_digests(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(coaches = n, "Monday mails queued"),
+            Err(e) => tracing::warn!(error = %e, "Monday mails failed"),
         }
     }
 }

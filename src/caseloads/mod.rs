@@ -2,6 +2,7 @@
 //! per scope, acting on a youth's behalf (RFC 8693 token exchange), the caseload, notes and
 //! follow-ups. Who may do what is decided in `access`.
 
+pub mod jobs;
 pub mod model;
 pub mod routes;
 pub mod service;

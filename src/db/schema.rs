@@ -33,6 +33,7 @@ diesel::table! {
         role -> Text,
         created_at -> Timestamp,
         deactivated_at -> Nullable<Timestamp>,
+        digest_week -> Nullable<Text>,
     }
 }
 

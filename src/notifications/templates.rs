@@ -379,6 +379,88 @@ pub fn new_coach(lang: Language, name: &str, coach: &str, organisation: &str) ->
     )
 }
 
+/// A month before consent ends, the youth may renew it.
+pub fn consent_expiring(
+    lang: Language,
+    name: &str,
+    organisation: &str,
+    ends_on: &str,
+    link: &str,
+) -> Rendered {
+    let (subject, body, label) = match lang {
+        Language::Nl => (
+            format!("Je toestemming voor {organisation} loopt af"),
+            format!(
+                "Je toestemming voor {organisation} om je te begeleiden loopt af op {ends_on}. Wil je doorgaan, verleng haar dan in de app; doe je niets, dan stopt de toegang vanzelf."
+            ),
+            "Bekijk je coaches",
+        ),
+        Language::En => (
+            format!("Your consent for {organisation} is ending"),
+            format!(
+                "Your consent for {organisation} to coach you ends on {ends_on}. To carry on, renew it in the app; if you do nothing, their access stops by itself."
+            ),
+            "See your coaches",
+        ),
+    };
+    layout(
+        "consent_expiring",
+        subject,
+        greeting(lang, name),
+        &[body],
+        Some((label, link)),
+        closing(lang),
+    )
+}
+
+/// A coach's Monday mail: follow-ups that are overdue and youth who went quiet.
+pub fn coach_digest(
+    lang: Language,
+    name: &str,
+    overdue: &[String],
+    quiet: &[String],
+    link: &str,
+) -> Rendered {
+    let list = |items: &[String]| {
+        items
+            .iter()
+            .map(|i| format!("- {i}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let (subject, intro, overdue_head, quiet_head, label) = match lang {
+        Language::Nl => (
+            "Je week in werkmatch: opvolgen".to_owned(),
+            "Dit staat deze week voor je klaar.",
+            "Opvolgen is over tijd:",
+            "Al twee weken niets van gehoord:",
+            "Naar je caseload",
+        ),
+        Language::En => (
+            "Your week in werkmatch: follow-ups".to_owned(),
+            "This is waiting for you this week.",
+            "Follow-ups overdue:",
+            "Nothing heard for two weeks:",
+            "Open your caseload",
+        ),
+    };
+    let mut paragraphs = vec![intro.to_owned()];
+    if !overdue.is_empty() {
+        paragraphs.push(format!("{overdue_head}\n{}", list(overdue)));
+    }
+    if !quiet.is_empty() {
+        paragraphs.push(format!("{quiet_head}\n{}", list(quiet)));
+    }
+    layout(
+        "coach_digest",
+        subject,
+        greeting(lang, name),
+        &paragraphs,
+        Some((label, link)),
+        closing(lang),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

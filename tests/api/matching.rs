@@ -98,7 +98,12 @@ async fn feed_ids(app: &TestApp, token: &str) -> Vec<String> {
         .collect()
 }
 
-pub(crate) async fn swipe(app: &TestApp, token: &str, path: &str, decision: &str) -> reqwest::Response {
+pub(crate) async fn swipe(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    decision: &str,
+) -> reqwest::Response {
     send(
         app.client
             .put(app.url(path))

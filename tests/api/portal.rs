@@ -753,3 +753,36 @@ api_test!(
         assert_eq!(stats, json!({"shown_to_employers": 1, "liked_by_employers": 1}));
     }
 );
+
+api_test!(
+    async fn consent_reminders_and_the_monday_mail_go_out_once(app) {
+        use werkmatch::caseloads::jobs;
+        let admin = admin(&app).await;
+        let org = organisation(&app, &admin, "school", "mon").await;
+        let y = youth(&app, "mon@voorbeeld.nl", "2003-03-03").await;
+        consent(&app, &org.coach, &y, &["view_profile"]).await;
+        let tomorrow = app.clock.now().date_naive().succ_opt().unwrap();
+        expect_json(req(&app, reqwest::Method::PATCH, &format!("/v1/caseload/{}", y.id), Some(&org.coach), Some(json!({"follow_up_on": tomorrow}))).await, StatusCode::OK).await;
+
+        // Three weeks on, to a Monday: the follow-up is overdue and the youth went quiet.
+        app.advance(chrono::TimeDelta::days(21));
+        while app.clock.now().date_naive().weekday() != chrono::Weekday::Mon {
+            app.advance(chrono::TimeDelta::days(1));
+        }
+        assert_eq!(jobs::send_weekly_digests(&app.state).await.unwrap(), 1, "only the coach has something to follow up");
+        assert_eq!(jobs::send_weekly_digests(&app.state).await.unwrap(), 0, "once a week");
+        app.deliver_mail().await;
+        let mail = app.mails_to("coach.mon@org.nl").into_iter().find(|m| m.subject.contains("opvolgen")).expect("Monday mail");
+        assert!(mail.text.contains("Opvolgen is over tijd:\n- Sanne") && mail.text.contains("niets van gehoord:\n- Sanne"), "{}", mail.text);
+        app.advance(chrono::TimeDelta::days(1));
+        assert_eq!(jobs::send_weekly_digests(&app.state).await.unwrap(), 0, "only on Mondays");
+
+        // A month before the consent ends, the youth is told, once; renewing resets it.
+        assert_eq!(jobs::send_consent_reminders(&app.state).await.unwrap(), 0);
+        app.advance(chrono::TimeDelta::days(340));
+        assert_eq!(jobs::send_consent_reminders(&app.state).await.unwrap(), 1);
+        assert_eq!(jobs::send_consent_reminders(&app.state).await.unwrap(), 0);
+        app.deliver_mail().await;
+        assert!(app.mails_to("mon@voorbeeld.nl").iter().any(|m| m.subject.contains("loopt af")));
+    }
+);

@@ -7,6 +7,7 @@ DROP TABLE coach_notes;
 DROP TABLE audit_log;
 DROP TABLE consent_events;
 DROP TABLE consents;
+ALTER TABLE organisation_members DROP COLUMN digest_week;
 ALTER TABLE organisation_members DROP COLUMN deactivated_at;
 DELETE FROM organisation_members WHERE role NOT IN ('owner', 'member');
 ALTER TABLE organisation_members DROP CONSTRAINT organisation_members_role_check;

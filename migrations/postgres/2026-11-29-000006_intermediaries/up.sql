@@ -5,6 +5,8 @@ ALTER TABLE organisation_members DROP CONSTRAINT organisation_members_role_check
 ALTER TABLE organisation_members ADD CONSTRAINT organisation_members_role_check
     CHECK (role IN ('owner', 'member', 'coordinator', 'coach'));
 ALTER TABLE organisation_members ADD COLUMN deactivated_at TIMESTAMP;
+-- The ISO week of the last Monday mail to this coach (claimed once per week).
+ALTER TABLE organisation_members ADD COLUMN digest_week TEXT;
 -- Intermediary organisations, their coaches, the youth's consents, notes and the audit log.
 
 -- Consent to coaching: one row per invitation, from the coach's invitation (a short code or a

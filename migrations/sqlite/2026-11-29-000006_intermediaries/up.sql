@@ -9,6 +9,8 @@ CREATE TABLE organisation_members_new (
     role            TEXT NOT NULL CHECK (role IN ('owner', 'member', 'coordinator', 'coach')),
     created_at      TIMESTAMP NOT NULL,
     deactivated_at  TIMESTAMP,
+    -- The ISO week of the last Monday mail to this coach (claimed once per week).
+    digest_week     TEXT,
     PRIMARY KEY (organisation_id, account_id)
 );
 INSERT INTO organisation_members_new (organisation_id, account_id, role, created_at)
