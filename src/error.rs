@@ -142,6 +142,8 @@ problem_codes! {
     ConsentNotFound = ("consent_not_found", 404),
     /// No such coach in your organisation.
     MemberNotFound = ("member_not_found", 404),
+    /// No handover with this id waiting for you.
+    HandoverNotFound = ("handover_not_found", 404),
     /// The path exists with other methods (see `Allow`).
     MethodNotAllowed = ("method_not_allowed", 405),
     /// The change conflicts with data written at the same time; try again.

@@ -45,6 +45,7 @@ pub enum List {
     Caseload,
     Coaches,
     Notes,
+    Handovers,
 }
 
 impl List {
@@ -62,6 +63,7 @@ impl List {
             List::Caseload => "case",
             List::Coaches => "coach",
             List::Notes => "note",
+            List::Handovers => "hand",
         }
     }
 }

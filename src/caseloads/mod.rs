@@ -2,6 +2,7 @@
 //! per scope, acting on a youth's behalf (RFC 8693 token exchange), the caseload, notes and
 //! follow-ups. Who may do what is decided in `access`.
 
+pub mod handovers;
 pub mod jobs;
 pub mod model;
 pub mod routes;
@@ -14,12 +15,16 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(routes::deactivate_member)
         .service(routes::transfer_caseload)
         .service(routes::create_coach_invitation)
+        .service(routes::list_handovers)
+        .service(routes::accept_handover)
+        .service(routes::decline_handover)
         .service(routes::list_caseload)
         .service(routes::list_follow_ups)
         .service(routes::get_caseload_entry)
         .service(routes::update_caseload_entry)
         .service(routes::list_notes)
         .service(routes::create_note)
+        .service(routes::create_handover)
         .service(routes::exchange_token)
         .service(routes::claim_coach_invitation)
         .service(routes::list_coaches)

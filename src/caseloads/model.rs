@@ -314,3 +314,37 @@ crate::paging::page!(
     /// A page of notes, newest first.
     NotePage of Note
 );
+
+// ---- Handing one youth over -----------------------------------------------------------------
+
+/// Where a handover stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HandoverStatus {
+    Pending,
+    Accepted,
+    Declined,
+    /// Replaced by a newer handover of the same youth.
+    Withdrawn,
+}
+
+/// One youth offered to another coach of the organisation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Handover {
+    pub id: crate::db::ids::HandoverId,
+    pub youth_id: AccountId,
+    pub youth_first_name: String,
+    pub from_coach: Option<CoachSummary>,
+    pub to_coach: CoachSummary,
+    pub reason: String,
+    pub status: HandoverStatus,
+    #[serde(serialize_with = "crate::json::timestamp")]
+    pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::json::opt_timestamp")]
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+crate::paging::page!(
+    /// A page of handovers waiting for the caller's answer, oldest first.
+    HandoverPage of Handover
+);

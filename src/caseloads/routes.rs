@@ -316,6 +316,110 @@ pub async fn exchange_token(
     ))
 }
 
+// ---- Handing one youth over -----------------------------------------------------------------
+
+fn handover_id(raw: &str) -> Result<crate::db::ids::HandoverId, ApiError> {
+    crate::db::ids::HandoverId::parse(raw).ok_or_else(|| {
+        ApiError::new(
+            ProblemCode::HandoverNotFound,
+            "There is no handover with this id waiting for you.",
+        )
+    })
+}
+
+/// Offer one youth to another coach of the organisation (the responsible coach or a
+/// coordinator); the receiving coach accepts or declines. A newer offer replaces an open one.
+#[utoipa::path(
+    tag = "caseload",
+    security(("bearer" = [])),
+    params(("youth_id" = Uuid, Path, description = "The youth's account id")),
+    request_body = HandoverBody,
+    responses(
+        (status = 201, description = "Offered", body = Handover),
+        (status = 403, description = "`wrong_role`, `no_organisation`, `not_on_behalf`, `not_a_coordinator`: only the responsible coach or a coordinator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`youth_not_in_caseload`, `member_not_found`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/caseload/{youth_id}/handovers")]
+pub async fn create_handover(
+    state: Data<AppState>,
+    user: Principal,
+    id: Path<String>,
+    body: crate::json::Body<HandoverBody>,
+) -> Result<HttpResponse, ApiError> {
+    let handover =
+        crate::caseloads::handovers::offer(&state, user, youth_id(&id)?, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(handover))
+}
+
+/// Handovers waiting for your answer, oldest first.
+#[utoipa::path(
+    tag = "caseload",
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, description = "A page of handovers", body = HandoverPage),
+        (status = 403, description = "`wrong_role`, `no_organisation`, `not_on_behalf`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/caseload/handovers")]
+pub async fn list_handovers(
+    state: Data<AppState>,
+    user: Principal,
+    page: Query<PageQuery>,
+) -> Result<Json<HandoverPage>, ApiError> {
+    let page = page.parse(List::Handovers)?;
+    Ok(Json(
+        crate::caseloads::handovers::incoming(&state, user, page).await?,
+    ))
+}
+
+/// Accept a youth offered to you: you become their coach; the youth is told.
+#[utoipa::path(
+    tag = "caseload",
+    security(("bearer" = [])),
+    params(("handover_id" = Uuid, Path, description = "Handover id")),
+    responses(
+        (status = 200, description = "Accepted", body = Handover),
+        (status = 403, description = "`wrong_role`, `no_organisation`, `not_on_behalf`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`handover_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`consent_ended`: already answered, withdrawn, or the youth's consent ended", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/caseload/handovers/{handover_id}/accept")]
+pub async fn accept_handover(
+    state: Data<AppState>,
+    user: Principal,
+    id: Path<String>,
+) -> Result<Json<Handover>, ApiError> {
+    Ok(Json(
+        crate::caseloads::handovers::decide(&state, user, handover_id(&id)?, true).await?,
+    ))
+}
+
+/// Decline a youth offered to you; they stay with their coach.
+#[utoipa::path(
+    tag = "caseload",
+    security(("bearer" = [])),
+    params(("handover_id" = Uuid, Path, description = "Handover id")),
+    responses(
+        (status = 200, description = "Declined", body = Handover),
+        (status = 403, description = "`wrong_role`, `no_organisation`, `not_on_behalf`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`handover_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`consent_ended`: already answered or withdrawn", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/caseload/handovers/{handover_id}/decline")]
+pub async fn decline_handover(
+    state: Data<AppState>,
+    user: Principal,
+    id: Path<String>,
+) -> Result<Json<Handover>, ApiError> {
+    Ok(Json(
+        crate::caseloads::handovers::decide(&state, user, handover_id(&id)?, false).await?,
+    ))
+}
+
 // ---- Youth ----------------------------------------------------------------------------------
 
 /// Open a coach's invitation with its code or link token: you see which organisation asks,

@@ -423,3 +423,92 @@ pub fn insert_organisation(
         .execute(conn)
         .map(|_| ())
 }
+
+// ---- Handovers ------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::db::schema::handovers)]
+pub struct HandoverRow {
+    pub id: crate::db::ids::HandoverId,
+    pub consent_id: ConsentId,
+    pub from_coach: Option<AccountId>,
+    pub to_coach: AccountId,
+    pub asked_by: Option<AccountId>,
+    pub reason: String,
+    pub status: String,
+    pub created_at: NaiveDateTime,
+    pub decided_at: Option<NaiveDateTime>,
+}
+
+pub fn insert_handover(conn: &mut DbConn, row: &HandoverRow) -> QueryResult<()> {
+    use crate::db::schema::handovers;
+    // A newer offer of the same youth replaces an open one.
+    diesel::update(
+        handovers::table
+            .filter(handovers::consent_id.eq(&row.consent_id))
+            .filter(handovers::status.eq("pending")),
+    )
+    .set((
+        handovers::status.eq("withdrawn"),
+        handovers::decided_at.eq(Some(row.created_at)),
+    ))
+    .execute(conn)?;
+    diesel::insert_into(handovers::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn find_handover(
+    conn: &mut DbConn,
+    id: &crate::db::ids::HandoverId,
+) -> QueryResult<Option<HandoverRow>> {
+    use crate::db::schema::handovers;
+    handovers::table
+        .find(id)
+        .select(HandoverRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Decides a pending handover; false when it was no longer pending.
+pub fn decide_handover(
+    conn: &mut DbConn,
+    id: &crate::db::ids::HandoverId,
+    status: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    use crate::db::schema::handovers;
+    let n = diesel::update(
+        handovers::table
+            .find(id)
+            .filter(handovers::status.eq("pending")),
+    )
+    .set((
+        handovers::status.eq(status),
+        handovers::decided_at.eq(Some(now)),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Pending handovers offered to `coach`, oldest first.
+pub fn handovers_to(
+    conn: &mut DbConn,
+    coach: &AccountId,
+    cursor: Option<&crate::db::ids::HandoverId>,
+    limit: i64,
+) -> QueryResult<Vec<HandoverRow>> {
+    use crate::db::schema::handovers;
+    let mut q = handovers::table
+        .filter(handovers::to_coach.eq(coach))
+        .filter(handovers::status.eq("pending"))
+        .select(HandoverRow::as_select())
+        .order(handovers::id.asc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(c) = cursor {
+        q = q.filter(handovers::id.gt(c));
+    }
+    q.load(conn)
+}

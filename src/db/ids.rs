@@ -101,3 +101,7 @@ typed_id!(
     /// One line of the audit log.
     AuditId
 );
+typed_id!(
+    /// One youth handed from one coach to another.
+    HandoverId
+);

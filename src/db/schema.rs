@@ -284,6 +284,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    handovers (id) {
+        id -> Text,
+        consent_id -> Text,
+        from_coach -> Nullable<Text>,
+        to_coach -> Text,
+        asked_by -> Nullable<Text>,
+        reason -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     coach_notes (id) {
         id -> Text,
         organisation_id -> Text,
@@ -303,6 +317,7 @@ diesel::table! {
 
 diesel::joinable!(consents -> organisations (organisation_id));
 diesel::joinable!(consent_events -> consents (consent_id));
+diesel::joinable!(handovers -> consents (consent_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     consents,
@@ -310,6 +325,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     coach_notes,
     card_views,
+    handovers,
     accounts,
     organisations,
     organisation_members,

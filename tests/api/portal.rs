@@ -650,6 +650,11 @@ api_test!(
             (M::GET, format!("/v1/organisations/{}/audit", a.id), None,             [401, 403, 403, 403, 403, 403, 401, 403, 403, 403, 200, 404, 401, 403, 403]),
             (M::GET, "/v1/admin/audit".into(), None,                                [401, 403, 403, 403, 403, 403, 401, 403, 403, 403, 403, 403, 401, 403, 200]),
             (M::POST, "/v1/admin/organisations".into(), Some(new_org),              [401, 403, 403, 403, 403, 403, 401, 403, 403, 403, 403, 403, 401, 403, 201]),
+            (M::POST, "/v1/caseload/{y}/handovers".into(), Some(json!({"to_coach_id": a.colleague_id, "reason": "r"})),
+                                                                                     [401, 403, 403, 201, 403, 403, 401, 404, 403, 404, 201, 404, 401, 403, 403]),
+            (M::GET, "/v1/caseload/handovers".into(), None,                         [401, 403, 403, 200, 403, 403, 401, 200, 200, 200, 200, 200, 401, 403, 403]),
+            (M::POST, format!("/v1/caseload/handovers/{}/accept", uuid::Uuid::now_v7()), None,
+                                                                                     [401, 403, 403, 404, 403, 403, 401, 404, 404, 404, 404, 404, 401, 403, 403]),
             // Youth routes, where a coach's delegated token is the youth within its scopes.
             (M::GET, "/v1/me/profile".into(), None,                                 [401, 200, 200, 403, 200, 200, 401, 403, 403, 403, 403, 403, 401, 403, 403]),
             (M::PATCH, "/v1/me/profile".into(), Some(json!({"pitch": "Hoi"})),      [401, 200, 200, 403, 200, 403, 401, 403, 403, 403, 403, 403, 401, 403, 403]),
@@ -784,5 +789,45 @@ api_test!(
         assert_eq!(jobs::send_consent_reminders(&app.state).await.unwrap(), 0);
         app.deliver_mail().await;
         assert!(app.mails_to("mon@voorbeeld.nl").iter().any(|m| m.subject.contains("loopt af")));
+    }
+);
+
+api_test!(
+    async fn one_youth_is_handed_over_when_the_receiving_coach_accepts(app) {
+        let admin = admin(&app).await;
+        let org = organisation(&app, &admin, "agency", "ho").await;
+        let y = youth(&app, "ho@voorbeeld.nl", "2003-03-03").await;
+        consent(&app, &org.coach, &y, &["view_profile"]).await;
+        let t = delegated(&app, &org.coach, &y.id).await;
+        let offer = |by: String, to: String| {
+            let app = &app;
+            let path = format!("/v1/caseload/{}/handovers", y.id);
+            async move { app.post(&path, &json!({"to_coach_id": to, "reason": "Andere wijk"}), Some(&by)).await }
+        };
+        // Only the responsible coach or a coordinator offers; only to an active colleague.
+        expect_problem(offer(org.colleague.clone(), org.colleague_id.clone()).await, StatusCode::NOT_FOUND, "youth_not_in_caseload").await;
+        expect_problem(offer(org.coach.clone(), org.coach_id.clone()).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        let first = expect_json(offer(org.coach.clone(), org.colleague_id.clone()).await, StatusCode::CREATED).await;
+        assert_eq!(first["status"], "pending");
+        // A second offer replaces the first.
+        let h = expect_json(offer(org.coordinator.clone(), org.colleague_id.clone()).await, StatusCode::CREATED).await;
+        let waiting = app.all_pages("/v1/caseload/handovers", Some(&org.colleague)).await;
+        assert_eq!(waiting.len(), 1);
+        assert_eq!(waiting[0]["id"], h["id"]);
+        assert_eq!(waiting[0]["youth_first_name"], "Sanne");
+        let id = h["id"].as_str().unwrap();
+        // Nobody else answers it.
+        expect_problem(app.post(&format!("/v1/caseload/handovers/{id}/accept"), &json!({}), Some(&org.coach)).await, StatusCode::NOT_FOUND, "handover_not_found").await;
+        let done = expect_json(app.post(&format!("/v1/caseload/handovers/{id}/accept"), &json!({}), Some(&org.colleague)).await, StatusCode::OK).await;
+        assert_eq!(done["status"], "accepted");
+        expect_problem(app.post(&format!("/v1/caseload/handovers/{id}/decline"), &json!({}), Some(&org.colleague)).await, StatusCode::CONFLICT, "consent_ended").await;
+        // The old coach's token ends; the new coach acts; the youth is told.
+        expect_problem(app.get("/v1/me/profile", Some(&t)).await, StatusCode::UNAUTHORIZED, "delegation_ended").await;
+        expect_problem(exchange(&app, &org.coach, &y.id).await, StatusCode::NOT_FOUND, "youth_not_in_caseload").await;
+        let t2 = delegated(&app, &org.colleague, &y.id).await;
+        expect_json(app.get("/v1/me/profile", Some(&t2)).await, StatusCode::OK).await;
+        app.deliver_mail().await;
+        assert!(app.mails_to("ho@voorbeeld.nl").iter().any(|m| m.subject.contains("nieuwe coach") && m.text.contains("colleague")));
+        assert!(app.all_pages("/v1/caseload/handovers", Some(&org.colleague)).await.is_empty());
     }
 );

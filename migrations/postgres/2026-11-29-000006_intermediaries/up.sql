@@ -71,6 +71,21 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_subject ON audit_log (subject_id, id);
 CREATE INDEX audit_log_organisation ON audit_log (organisation_id, id);
 
+-- One youth handed from one coach to another; the receiving coach accepts or declines.
+CREATE TABLE handovers (
+    id          TEXT PRIMARY KEY,
+    consent_id  TEXT NOT NULL REFERENCES consents (id) ON DELETE CASCADE,
+    from_coach  TEXT REFERENCES accounts (id) ON DELETE SET NULL,
+    to_coach    TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    asked_by    TEXT REFERENCES accounts (id) ON DELETE SET NULL,
+    reason      TEXT NOT NULL,
+    status      TEXT NOT NULL CHECK (status IN ('pending', 'accepted', 'declined', 'withdrawn')),
+    created_at  TIMESTAMP NOT NULL,
+    decided_at  TIMESTAMP
+);
+CREATE INDEX handovers_to ON handovers (to_coach, status);
+CREATE INDEX handovers_consent ON handovers (consent_id, status);
+
 -- A coach's notes on a youth, shared with the coaches of the organisation who may see them.
 CREATE TABLE coach_notes (
     id              TEXT PRIMARY KEY,

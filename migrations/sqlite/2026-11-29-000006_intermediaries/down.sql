@@ -4,6 +4,7 @@ ALTER TABLE youth_profiles DROP COLUMN changed_by_coach;
 ALTER TABLE swipes DROP COLUMN youth_decided_by;
 DROP TABLE card_views;
 DROP TABLE coach_notes;
+DROP TABLE handovers;
 DROP TABLE audit_log;
 DROP TABLE consent_events;
 DROP TABLE consents;
