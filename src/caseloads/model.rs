@@ -22,7 +22,12 @@ pub struct NewIntermediary {
     pub name: String,
     /// Not `employer`: employers register themselves.
     pub kind: OrganisationKind,
-    #[schema(min_length = 1, max_length = 80, example = "Zwolle")]
+    #[schema(
+        min_length = 1,
+        max_length = 80,
+        example = "Zwolle",
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub city: String,
     /// The first coordinator gets an invitation link by mail.
     #[schema(format = Email, max_length = 254, example = "coordinator@zwolle.nl")]
@@ -46,7 +51,11 @@ pub struct Intermediary {
 pub struct HandoverBody {
     pub to_coach_id: AccountId,
     /// Kept in each consent's history, e.g. "left the team".
-    #[schema(min_length = 1, max_length = 500)]
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub reason: String,
 }
 
@@ -91,11 +100,11 @@ pub struct CoachInvitation {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClaimBody {
-    /// The 8-character code the coach shows.
-    #[schema(max_length = 16, example = "K7QM-2XPD")]
+    /// The 8-character code the coach shows (case, spaces and dashes do not matter).
+    #[schema(max_length = 16, example = "K7QM-2XPD", pattern = "^[A-Za-z0-9 -]+$")]
     pub code: Option<String>,
     /// The token from the mailed link.
-    #[schema(max_length = 200)]
+    #[schema(max_length = 200, pattern = "^[A-Za-z0-9_-]+$")]
     pub token: Option<String>,
 }
 
@@ -163,7 +172,8 @@ pub struct TokenExchangeBody {
     pub grant_type: String,
     /// The youth to act for.
     pub subject_id: AccountId,
-    /// Space-separated scopes to narrow the token to; all the youth granted when left out.
+    /// Space-separated scopes to narrow the token to; all the youth granted when left out. A
+    /// scope the youth did not grant (or that does not exist) is refused: `scope_not_granted`.
     #[schema(max_length = 200, example = "view_profile edit_profile")]
     pub scope: Option<String>,
 }
@@ -295,7 +305,12 @@ pub struct CaseloadPatch {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewNote {
-    #[schema(min_length = 1, max_length = 4000)]
+    /// Plain text; line breaks are kept.
+    #[schema(
+        min_length = 1,
+        max_length = 4000,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub text: String,
 }
 

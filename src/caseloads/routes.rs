@@ -208,7 +208,7 @@ pub async fn list_follow_ups(
         (status = 404, description = "`youth_not_in_caseload`", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/caseload/{youth_id}")]
+#[get("/caseload/youth/{youth_id}")]
 pub async fn get_caseload_entry(
     state: Data<AppState>,
     user: Principal,
@@ -231,7 +231,7 @@ pub async fn get_caseload_entry(
         (status = 404, description = "`youth_not_in_caseload`", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[patch("/caseload/{youth_id}")]
+#[patch("/caseload/youth/{youth_id}")]
 pub async fn update_caseload_entry(
     state: Data<AppState>,
     user: Principal,
@@ -254,7 +254,7 @@ pub async fn update_caseload_entry(
         (status = 404, description = "`youth_not_in_caseload`", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/caseload/{youth_id}/notes")]
+#[get("/caseload/youth/{youth_id}/notes")]
 pub async fn list_notes(
     state: Data<AppState>,
     user: Principal,
@@ -279,7 +279,7 @@ pub async fn list_notes(
         (status = 404, description = "`youth_not_in_caseload`", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/caseload/{youth_id}/notes")]
+#[post("/caseload/youth/{youth_id}/notes")]
 pub async fn create_note(
     state: Data<AppState>,
     user: Principal,
@@ -340,7 +340,7 @@ fn handover_id(raw: &str) -> Result<crate::db::ids::HandoverId, ApiError> {
         (status = 404, description = "`youth_not_in_caseload`, `member_not_found`", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/caseload/{youth_id}/handovers")]
+#[post("/caseload/youth/{youth_id}/handovers")]
 pub async fn create_handover(
     state: Data<AppState>,
     user: Principal,

@@ -637,14 +637,14 @@ pub async fn exchange(
             format!("must be {TOKEN_EXCHANGE}"),
         )]));
     }
+    // A scope that does not exist was not granted either (RFC 8693 `invalid_scope`).
     let asked = match body.scope.as_deref() {
         None => None,
         Some(s) => Some(Scopes::from_oauth(s).ok_or_else(|| {
-            ApiError::validation(vec![FieldError::new(
-                "scope",
-                "unknown_scope",
-                "names a scope that does not exist",
-            )])
+            ApiError::new(
+                ProblemCode::ScopeNotGranted,
+                "A scope asked for does not exist or was not granted.",
+            )
         })?),
     };
     let now = state.clock.now_naive();
@@ -1049,10 +1049,19 @@ pub async fn add_note(
     youth: AccountId,
     body: NewNote,
 ) -> Result<Note, ApiError> {
-    let mut errors = Vec::new();
-    let text = parse_text(&mut errors, "text", &body.text, 4000);
-    invalid(errors)?;
-    let text = text.unwrap_or_default();
+    let text = body.text;
+    let n = text.chars().count();
+    if !(1..=4000).contains(&n)
+        || text.trim().is_empty()
+        || !crate::auth::model::is_plain_text(&text)
+    {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "text",
+            "invalid_text",
+            "write 1 to 4000 characters of plain text",
+        )]));
+    }
+    let text = text.trim().to_owned();
     let now = state.clock.now_naive();
     state
         .db

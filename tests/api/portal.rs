@@ -483,7 +483,7 @@ api_test!(
         )
         .await["access_token"].as_str().unwrap().to_owned();
 
-        let entry = |y: &str| format!("/v1/caseload/{y}");
+        let entry = |y: &str| format!("/v1/caseload/youth/{y}");
         // (who, youth, expected status of GET /caseload/{youth}, of the token exchange)
         let cases: Vec<(&str, &str, &str, StatusCode, StatusCode)> = vec![
             ("responsible coach", &org.coach, &private.id, StatusCode::OK, StatusCode::OK),
@@ -533,15 +533,15 @@ api_test!(
         let org = organisation(&app, &admin, "youth_work", "nf").await;
         let y = youth(&app, "nf@voorbeeld.nl", "2003-03-03").await;
         consent(&app, &org.coach, &y, &["view_profile"]).await;
-        let note = expect_json(app.post(&format!("/v1/caseload/{}/notes", y.id), &json!({"text": "Eerste gesprek goed."}), Some(&org.coach)).await, StatusCode::CREATED).await;
+        let note = expect_json(app.post(&format!("/v1/caseload/youth/{}/notes", y.id), &json!({"text": "Eerste gesprek goed."}), Some(&org.coach)).await, StatusCode::CREATED).await;
         assert_eq!(note["mine"], true);
-        let seen = app.all_pages(&format!("/v1/caseload/{}/notes", y.id), Some(&org.coordinator)).await;
+        let seen = app.all_pages(&format!("/v1/caseload/youth/{}/notes", y.id), Some(&org.coordinator)).await;
         assert_eq!(seen.len(), 1);
         assert_eq!(seen[0]["mine"], false);
-        expect_problem(app.get(&format!("/v1/caseload/{}/notes", y.id), Some(&org.colleague)).await, StatusCode::NOT_FOUND, "youth_not_in_caseload").await;
+        expect_problem(app.get(&format!("/v1/caseload/youth/{}/notes", y.id), Some(&org.colleague)).await, StatusCode::NOT_FOUND, "youth_not_in_caseload").await;
 
         let yesterday = app.clock.now().date_naive().pred_opt().unwrap();
-        let e = expect_json(req(&app, reqwest::Method::PATCH, &format!("/v1/caseload/{}", y.id), Some(&org.coach), Some(json!({"follow_up_on": yesterday}))).await, StatusCode::OK).await;
+        let e = expect_json(req(&app, reqwest::Method::PATCH, &format!("/v1/caseload/youth/{}", y.id), Some(&org.coach), Some(json!({"follow_up_on": yesterday}))).await, StatusCode::OK).await;
         assert_eq!(e["follow_up_on"], yesterday.to_string());
         assert_eq!(app.all_pages("/v1/caseload/follow-ups?due=overdue", Some(&org.coach)).await.len(), 1);
         assert!(app.all_pages("/v1/caseload/follow-ups?due=this_week", Some(&org.coach)).await.is_empty());
@@ -631,10 +631,10 @@ api_test!(
         #[rustfmt::skip]
         let table: Vec<(M, String, Option<Value>, [u16; 15])> = vec![
             // anon self other coach dS  dN  dRev cRev shar unsh coord othr deact empl admin
-            (M::GET, "/v1/caseload/{y}".into(), None,                               [401, 403, 403, 200, 403, 403, 401, 404, 200, 404, 200, 404, 401, 403, 403]),
-            (M::PATCH, "/v1/caseload/{y}".into(), Some(json!({"follow_up_on": null})), [401, 403, 403, 200, 403, 403, 401, 404, 200, 404, 200, 404, 401, 403, 403]),
-            (M::GET, "/v1/caseload/{y}/notes".into(), None,                         [401, 403, 403, 200, 403, 403, 401, 404, 200, 404, 200, 404, 401, 403, 403]),
-            (M::POST, "/v1/caseload/{y}/notes".into(), Some(json!({"text": "n"})),  [401, 403, 403, 201, 403, 403, 401, 404, 201, 404, 201, 404, 401, 403, 403]),
+            (M::GET, "/v1/caseload/youth/{y}".into(), None,                               [401, 403, 403, 200, 403, 403, 401, 404, 200, 404, 200, 404, 401, 403, 403]),
+            (M::PATCH, "/v1/caseload/youth/{y}".into(), Some(json!({"follow_up_on": null})), [401, 403, 403, 200, 403, 403, 401, 404, 200, 404, 200, 404, 401, 403, 403]),
+            (M::GET, "/v1/caseload/youth/{y}/notes".into(), None,                         [401, 403, 403, 200, 403, 403, 401, 404, 200, 404, 200, 404, 401, 403, 403]),
+            (M::POST, "/v1/caseload/youth/{y}/notes".into(), Some(json!({"text": "n"})),  [401, 403, 403, 201, 403, 403, 401, 404, 201, 404, 201, 404, 401, 403, 403]),
             (M::POST, "/v1/auth/token-exchange".into(), Some(exchange_body),        [401, 403, 403, 200, 403, 403, 401, 404, 200, 404, 404, 404, 401, 403, 403]),
             (M::GET, "/v1/caseload".into(), None,                                   [401, 403, 403, 200, 403, 403, 401, 200, 200, 200, 200, 200, 401, 403, 403]),
             (M::GET, "/v1/caseload/follow-ups?due=overdue".into(), None,            [401, 403, 403, 200, 403, 403, 401, 200, 200, 200, 200, 200, 401, 403, 403]),
@@ -650,7 +650,7 @@ api_test!(
             (M::GET, format!("/v1/organisations/{}/audit", a.id), None,             [401, 403, 403, 403, 403, 403, 401, 403, 403, 403, 200, 404, 401, 403, 403]),
             (M::GET, "/v1/admin/audit".into(), None,                                [401, 403, 403, 403, 403, 403, 401, 403, 403, 403, 403, 403, 401, 403, 200]),
             (M::POST, "/v1/admin/organisations".into(), Some(new_org),              [401, 403, 403, 403, 403, 403, 401, 403, 403, 403, 403, 403, 401, 403, 201]),
-            (M::POST, "/v1/caseload/{y}/handovers".into(), Some(json!({"to_coach_id": a.colleague_id, "reason": "r"})),
+            (M::POST, "/v1/caseload/youth/{y}/handovers".into(), Some(json!({"to_coach_id": a.colleague_id, "reason": "r"})),
                                                                                      [401, 403, 403, 201, 403, 403, 401, 404, 403, 404, 201, 404, 401, 403, 403]),
             (M::GET, "/v1/caseload/handovers".into(), None,                         [401, 403, 403, 200, 403, 403, 401, 200, 200, 200, 200, 200, 401, 403, 403]),
             (M::POST, format!("/v1/caseload/handovers/{}/accept", uuid::Uuid::now_v7()), None,
@@ -767,7 +767,7 @@ api_test!(
         let y = youth(&app, "mon@voorbeeld.nl", "2003-03-03").await;
         consent(&app, &org.coach, &y, &["view_profile"]).await;
         let tomorrow = app.clock.now().date_naive().succ_opt().unwrap();
-        expect_json(req(&app, reqwest::Method::PATCH, &format!("/v1/caseload/{}", y.id), Some(&org.coach), Some(json!({"follow_up_on": tomorrow}))).await, StatusCode::OK).await;
+        expect_json(req(&app, reqwest::Method::PATCH, &format!("/v1/caseload/youth/{}", y.id), Some(&org.coach), Some(json!({"follow_up_on": tomorrow}))).await, StatusCode::OK).await;
 
         // Three weeks on, to a Monday: the follow-up is overdue and the youth went quiet.
         app.advance(chrono::TimeDelta::days(21));
@@ -801,7 +801,7 @@ api_test!(
         let t = delegated(&app, &org.coach, &y.id).await;
         let offer = |by: String, to: String| {
             let app = &app;
-            let path = format!("/v1/caseload/{}/handovers", y.id);
+            let path = format!("/v1/caseload/youth/{}/handovers", y.id);
             async move { app.post(&path, &json!({"to_coach_id": to, "reason": "Andere wijk"}), Some(&by)).await }
         };
         // Only the responsible coach or a coordinator offers; only to an active colleague.
