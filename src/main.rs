@@ -57,6 +57,27 @@ enum Admin {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Create an intermediary organisation; its first coordinator is mailed an invitation.
+    CreateOrganisation {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        kind: CliKind,
+        #[arg(long)]
+        city: String,
+        #[arg(long)]
+        coordinator_email: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CliKind {
+    Municipality,
+    Uwv,
+    #[value(name = "youth_work")]
+    YouthWork,
+    School,
+    Agency,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -146,6 +167,12 @@ fn main() -> ExitCode {
                 language,
                 password_stdin,
             }) => create_user(settings, email, role, name, language, password_stdin).await,
+            Command::Admin(Admin::CreateOrganisation {
+                name,
+                kind,
+                city,
+                coordinator_email,
+            }) => create_organisation(settings, name, kind, city, coordinator_email).await,
         }
     });
     match result {
@@ -155,6 +182,42 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+async fn create_organisation(
+    settings: Settings,
+    name: String,
+    kind: CliKind,
+    city: String,
+    coordinator_email: String,
+) -> Result<(), String> {
+    use werkmatch::access::OrganisationKind as K;
+    let kind = match kind {
+        CliKind::Municipality => K::Municipality,
+        CliKind::Uwv => K::Uwv,
+        CliKind::YouthWork => K::YouthWork,
+        CliKind::School => K::School,
+        CliKind::Agency => K::Agency,
+    };
+    let state = startup::build_state(settings, Clock::System)
+        .await
+        .map_err(|e| e.to_string())?;
+    let body = werkmatch::caseloads::model::NewIntermediary {
+        name,
+        kind,
+        city,
+        coordinator_email: coordinator_email.clone(),
+    };
+    let org = werkmatch::caseloads::service::create_intermediary_by_operator(&state, body)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "created {} ({}, id {}); the invitation to {coordinator_email} is in the outbox (the server's worker sends it)",
+        org.name,
+        org.kind.as_str(),
+        org.id
+    );
+    Ok(())
 }
 
 async fn create_user(

@@ -169,9 +169,14 @@ pub async fn list_caseload(
     page: Query<PageQuery>,
 ) -> Result<Json<CaseloadPage>, ApiError> {
     let page = page.parse(List::Caseload)?;
-    Ok(Json(
-        service::caseload(&state, user, filter.into_inner(), page).await?,
-    ))
+    let filter = filter.into_inner();
+    if filter.quiet_days.is_some_and(|d| !(1..=365).contains(&d)) {
+        return Err(ApiError::new(
+            ProblemCode::InvalidQuery,
+            "quiet_days must be 1 to 365.",
+        ));
+    }
+    Ok(Json(service::caseload(&state, user, filter, page).await?))
 }
 
 /// Your youth with a follow-up that is overdue or due this week (to Sunday), soonest first.

@@ -89,6 +89,22 @@ pub async fn create_intermediary(
     admin: Admin,
     body: NewIntermediary,
 ) -> Result<Intermediary, ApiError> {
+    new_intermediary(state, Some(admin.account().clone()), body).await
+}
+
+/// The same, for the operator at the console (`werkmatch admin create-organisation`).
+pub async fn create_intermediary_by_operator(
+    state: &AppState,
+    body: NewIntermediary,
+) -> Result<Intermediary, ApiError> {
+    new_intermediary(state, None, body).await
+}
+
+async fn new_intermediary(
+    state: &AppState,
+    by: Option<AccountId>,
+    body: NewIntermediary,
+) -> Result<Intermediary, ApiError> {
     let mut errors = Vec::new();
     let name = parse_text(&mut errors, "name", &body.name, 120);
     let city = parse_text(&mut errors, "city", &body.city, 80);
@@ -117,7 +133,7 @@ pub async fn create_intermediary(
                 &id,
                 &name,
                 email.as_str(),
-                Some(admin.account()),
+                by.as_ref(),
                 now,
                 &base_url,
             )?;
