@@ -26,23 +26,60 @@ pub struct Entry<'a> {
 /// Writes one line, in the caller's transaction when there is one (a write and its line
 /// commit together or not at all).
 pub fn record(conn: &mut DbConn, e: Entry<'_>) -> QueryResult<()> {
-    diesel::insert_into(audit_log::table)
-        .values((
-            audit_log::id.eq(AuditId::generate()),
-            audit_log::at.eq(e.at),
-            audit_log::actor_id.eq(Some(e.actor)),
-            audit_log::actor_role.eq(e.actor_role),
-            audit_log::organisation_id.eq(e.organisation.map(|(o, _)| o)),
-            audit_log::organisation_kind.eq(e.organisation.map(|(_, k)| k.as_str())),
-            audit_log::subject_id.eq(e.subject),
-            audit_log::action.eq(e.action.as_str()),
-            audit_log::object.eq(e.object),
-            audit_log::purpose.eq(e.purpose.as_str()),
-            audit_log::on_behalf.eq(e.on_behalf),
-            audit_log::request_id.eq(crate::telemetry::current_request_id()),
-        ))
-        .execute(conn)
-        .map(|_| ())
+    record_many(conn, vec![e])
+}
+
+/// Writes several lines in one statement (a caseload page: one line per youth shown).
+pub fn record_many(conn: &mut DbConn, entries: Vec<Entry<'_>>) -> QueryResult<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let request = crate::telemetry::current_request_id();
+    let rows: Vec<_> = entries.into_iter().map(|e| row(e, &request)).collect();
+    // One multi-row INSERT; the multi-backend connection cannot batch, so each backend's own.
+    match conn {
+        DbConn::Pg(c) => diesel::insert_into(audit_log::table)
+            .values(rows)
+            .execute(c),
+        DbConn::Sqlite(c) => diesel::insert_into(audit_log::table)
+            .values(rows)
+            .execute(c),
+    }
+    .map(|_| ())
+}
+
+#[allow(clippy::type_complexity)]
+fn row<'a>(
+    e: Entry<'a>,
+    request: &'a str,
+) -> (
+    diesel::dsl::Eq<audit_log::id, AuditId>,
+    diesel::dsl::Eq<audit_log::at, NaiveDateTime>,
+    diesel::dsl::Eq<audit_log::actor_id, Option<&'a AccountId>>,
+    diesel::dsl::Eq<audit_log::actor_role, &'a str>,
+    diesel::dsl::Eq<audit_log::organisation_id, Option<&'a OrganisationId>>,
+    diesel::dsl::Eq<audit_log::organisation_kind, Option<&'static str>>,
+    diesel::dsl::Eq<audit_log::subject_id, &'a AccountId>,
+    diesel::dsl::Eq<audit_log::action, &'static str>,
+    diesel::dsl::Eq<audit_log::object, Option<&'a str>>,
+    diesel::dsl::Eq<audit_log::purpose, &'static str>,
+    diesel::dsl::Eq<audit_log::on_behalf, bool>,
+    diesel::dsl::Eq<audit_log::request_id, &'a str>,
+) {
+    (
+        audit_log::id.eq(AuditId::generate()),
+        audit_log::at.eq(e.at),
+        audit_log::actor_id.eq(Some(e.actor)),
+        audit_log::actor_role.eq(e.actor_role),
+        audit_log::organisation_id.eq(e.organisation.map(|(o, _)| o)),
+        audit_log::organisation_kind.eq(e.organisation.map(|(_, k)| k.as_str())),
+        audit_log::subject_id.eq(e.subject),
+        audit_log::action.eq(e.action.as_str()),
+        audit_log::object.eq(e.object),
+        audit_log::purpose.eq(e.purpose.as_str()),
+        audit_log::on_behalf.eq(e.on_behalf),
+        audit_log::request_id.eq(request),
+    )
 }
 
 #[derive(Queryable)]

@@ -910,26 +910,26 @@ fn page_of(
         format!("{}|{k}|{}", sort_name(sort), e.youth_id)
     });
     let items: Vec<CaseloadEntry> = rest.into_iter().map(|(_, e)| e).collect();
-    for e in &items {
-        crate::audit::record(
-            conn,
-            crate::audit::Entry {
-                at: now,
-                actor: &coach.account,
-                actor_role: if coach.coordinator {
-                    "coordinator"
-                } else {
-                    "coach"
-                },
-                organisation: Some((&coach.organisation, coach.kind)),
-                subject: &e.youth_id,
-                action: Action::ViewCaseload,
-                object: None,
-                purpose: crate::audit::Purpose::Coaching,
-                on_behalf: false,
-            },
-        )?;
-    }
+    let role = if coach.coordinator {
+        "coordinator"
+    } else {
+        "coach"
+    };
+    let lines = items
+        .iter()
+        .map(|e| crate::audit::Entry {
+            at: now,
+            actor: &coach.account,
+            actor_role: role,
+            organisation: Some((&coach.organisation, coach.kind)),
+            subject: &e.youth_id,
+            action: Action::ViewCaseload,
+            object: None,
+            purpose: crate::audit::Purpose::Coaching,
+            on_behalf: false,
+        })
+        .collect();
+    crate::audit::store::record_many(conn, lines)?;
     Ok(CaseloadPage { items, next_cursor })
 }
 
