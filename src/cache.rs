@@ -228,6 +228,34 @@ impl Cache {
         }
     }
 
+    /// Sets a key only when it is absent: a state read from the database must not overwrite a
+    /// newer one published meanwhile (a revocation between the read and this write).
+    pub async fn set_if_absent(&self, key: &str, value: &str, ttl: Duration) {
+        let key = self.key(key);
+        match self {
+            Cache::Redis { conn, .. } => {
+                let mut conn = conn.get();
+                let result = redis::cmd("SET")
+                    .arg(&key)
+                    .arg(value)
+                    .arg("PX")
+                    .arg(ttl.as_millis().max(1) as u64)
+                    .arg("NX")
+                    .query_async::<Option<String>>(&mut conn)
+                    .await;
+                if let Err(e) = result {
+                    Self::miss::<()>("set_if_absent", e);
+                }
+            }
+            Cache::Memory { store, .. } => {
+                let _ = store.entry(key).or_insert(Entry {
+                    value: value.into(),
+                    expires_at: Instant::now() + ttl,
+                });
+            }
+        }
+    }
+
     pub async fn set(&self, key: &str, value: &str, ttl: Duration) {
         let key = self.key(key);
         match self {
@@ -628,6 +656,21 @@ impl Cache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_state_read_from_the_database_does_not_overwrite_a_newer_one() {
+        let cache = Cache::memory("t:");
+        let ttl = Duration::from_secs(60);
+        cache.set_if_absent("session:1", "active", ttl).await;
+        assert_eq!(cache.get("session:1").await.as_deref(), Some("active"));
+        // A revocation is published (plain set), then a late reader's "active" arrives.
+        cache.set("session:1", "ended", ttl).await;
+        cache.set_if_absent("session:1", "active", ttl).await;
+        assert_eq!(
+            cache.lookup(&["session:1", "session:2"]).await,
+            vec![Lookup::Found("ended".into()), Lookup::Missing]
+        );
+    }
 
     #[tokio::test]
     async fn memory_counter_counts_within_its_window() {

@@ -135,7 +135,11 @@ async fn remember_session(state: &AppState, session: &SessionId, live: bool) {
     } else {
         (ENDED, revoked_ttl(state))
     };
-    state.cache.set(&session_key(session), value, ttl).await;
+    // Only where nothing newer was published meanwhile (a logout after our read).
+    state
+        .cache
+        .set_if_absent(&session_key(session), value, ttl)
+        .await;
 }
 
 /// A revoked entry must outlive every access token of the session.
@@ -167,7 +171,11 @@ pub async fn check_consent(
                 } else {
                     revoked_ttl(state)
                 };
-                state.cache.set(&consent_key(consent), &value, ttl).await;
+                // Only where nothing newer was published meanwhile (a revocation after our read).
+                state
+                    .cache
+                    .set_if_absent(&consent_key(consent), &value, ttl)
+                    .await;
             }
             row
         }
