@@ -24,6 +24,8 @@ pub struct AppState {
     pub vacancy_index: Arc<crate::matching::index::VacancyIndex>,
     /// Public vacancy views for feed cards, briefly: an edit elsewhere shows within 30 s.
     pub cards: Arc<crate::matching::cards::CardCache<crate::matching::feed::CardTemplate>>,
+    /// Writes the audit lines of reads in batches (group commit).
+    pub audit: Arc<crate::audit::AuditWriter>,
     /// Writes the common youth swipes in batches (group commit).
     pub swipes: Arc<crate::matching::batch::SwipeWriter>,
 }

@@ -6,9 +6,11 @@
 pub mod model;
 pub mod routes;
 pub mod store;
+pub mod writer;
 
 pub use model::{Action, Purpose};
-pub use store::{Entry, record};
+pub use store::{Entry, Line, record};
+pub use writer::AuditWriter;
 
 /// Registers this domain's routes (under `/v1`).
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -23,19 +23,75 @@ pub struct Entry<'a> {
     pub on_behalf: bool,
 }
 
+/// A line as written: owned, so it can wait in the writer's queue.
+#[derive(Debug, Clone)]
+pub struct Line {
+    pub at: NaiveDateTime,
+    pub actor: AccountId,
+    pub actor_role: &'static str,
+    pub organisation: Option<(OrganisationId, OrganisationKind)>,
+    pub subject: AccountId,
+    pub action: Action,
+    pub object: Option<String>,
+    pub purpose: Purpose,
+    pub on_behalf: bool,
+    /// The request that did it (taken where the line is made: the writer runs elsewhere).
+    pub request_id: String,
+}
+
+impl Entry<'_> {
+    /// The line of this access, stamped with the current request's id.
+    pub fn line(&self) -> Line {
+        Line {
+            at: self.at,
+            actor: self.actor.clone(),
+            actor_role: match self.actor_role {
+                "coach" => "coach",
+                "coordinator" => "coordinator",
+                "employer" => "employer",
+                _ => "admin",
+            },
+            organisation: self.organisation.map(|(o, k)| (o.clone(), k)),
+            subject: self.subject.clone(),
+            action: self.action,
+            object: self.object.map(str::to_owned),
+            purpose: self.purpose,
+            on_behalf: self.on_behalf,
+            request_id: crate::telemetry::current_request_id(),
+        }
+    }
+}
+
 /// Writes one line, in the caller's transaction when there is one (a write and its line
 /// commit together or not at all).
 pub fn record(conn: &mut DbConn, e: Entry<'_>) -> QueryResult<()> {
-    record_many(conn, vec![e])
+    insert_lines(conn, &[e.line()])
 }
 
-/// Writes several lines in one statement (a caseload page: one line per youth shown).
-pub fn record_many(conn: &mut DbConn, entries: Vec<Entry<'_>>) -> QueryResult<()> {
-    if entries.is_empty() {
+/// Writes several lines in one statement.
+pub fn insert_lines(conn: &mut DbConn, lines: &[Line]) -> QueryResult<()> {
+    if lines.is_empty() {
         return Ok(());
     }
-    let request = crate::telemetry::current_request_id();
-    let rows: Vec<_> = entries.into_iter().map(|e| row(e, &request)).collect();
+    let rows: Vec<_> = lines
+        .iter()
+        .map(|l| {
+            (
+                audit_log::id.eq(AuditId::generate()),
+                audit_log::at.eq(l.at),
+                audit_log::actor_id.eq(Some(&l.actor)),
+                audit_log::actor_role.eq(l.actor_role),
+                audit_log::organisation_id.eq(l.organisation.as_ref().map(|(o, _)| o)),
+                audit_log::organisation_kind.eq(l.organisation.as_ref().map(|(_, k)| k.as_str())),
+                audit_log::subject_id.eq(&l.subject),
+                audit_log::action.eq(l.action.as_str()),
+                audit_log::object.eq(l.object.as_deref()),
+                audit_log::purpose.eq(l.purpose.as_str()),
+                audit_log::on_behalf.eq(l.on_behalf),
+                audit_log::request_id.eq(&l.request_id),
+            )
+        })
+        .collect();
     // One multi-row INSERT; the multi-backend connection cannot batch, so each backend's own.
     match conn {
         DbConn::Pg(c) => diesel::insert_into(audit_log::table)
@@ -46,40 +102,6 @@ pub fn record_many(conn: &mut DbConn, entries: Vec<Entry<'_>>) -> QueryResult<()
             .execute(c),
     }
     .map(|_| ())
-}
-
-#[allow(clippy::type_complexity)]
-fn row<'a>(
-    e: Entry<'a>,
-    request: &'a str,
-) -> (
-    diesel::dsl::Eq<audit_log::id, AuditId>,
-    diesel::dsl::Eq<audit_log::at, NaiveDateTime>,
-    diesel::dsl::Eq<audit_log::actor_id, Option<&'a AccountId>>,
-    diesel::dsl::Eq<audit_log::actor_role, &'a str>,
-    diesel::dsl::Eq<audit_log::organisation_id, Option<&'a OrganisationId>>,
-    diesel::dsl::Eq<audit_log::organisation_kind, Option<&'static str>>,
-    diesel::dsl::Eq<audit_log::subject_id, &'a AccountId>,
-    diesel::dsl::Eq<audit_log::action, &'static str>,
-    diesel::dsl::Eq<audit_log::object, Option<&'a str>>,
-    diesel::dsl::Eq<audit_log::purpose, &'static str>,
-    diesel::dsl::Eq<audit_log::on_behalf, bool>,
-    diesel::dsl::Eq<audit_log::request_id, &'a str>,
-) {
-    (
-        audit_log::id.eq(AuditId::generate()),
-        audit_log::at.eq(e.at),
-        audit_log::actor_id.eq(Some(e.actor)),
-        audit_log::actor_role.eq(e.actor_role),
-        audit_log::organisation_id.eq(e.organisation.map(|(o, _)| o)),
-        audit_log::organisation_kind.eq(e.organisation.map(|(_, k)| k.as_str())),
-        audit_log::subject_id.eq(e.subject),
-        audit_log::action.eq(e.action.as_str()),
-        audit_log::object.eq(e.object),
-        audit_log::purpose.eq(e.purpose.as_str()),
-        audit_log::on_behalf.eq(e.on_behalf),
-        audit_log::request_id.eq(request),
-    )
 }
 
 #[derive(Queryable)]

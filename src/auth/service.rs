@@ -383,6 +383,7 @@ pub async fn refresh(state: &AppState, req: RefreshTokenBody) -> Result<Session,
             })?;
             let me = me_of(conn, account)?;
             let refresh_token = store::add_refresh_token(conn, &found.session_id, now)?;
+            crate::youth::store::touch(conn, std::slice::from_ref(&found.account_id), now)?;
             Ok(Refresh::Rotated(
                 Box::new(me),
                 NewSession {

@@ -111,6 +111,8 @@ pub fn create_session(
         ))
         .execute(conn)?;
     let refresh_token = add_refresh_token(conn, &id, now)?;
+    // Signing in is activity, as a coach's caseload shows it (no-op for other roles).
+    crate::youth::store::touch(conn, std::slice::from_ref(account), now)?;
     Ok(NewSession {
         id,
         refresh_token,

@@ -824,31 +824,62 @@ fn entries(
     Ok(out)
 }
 
-/// The consents whose youth the coach sees: a coordinator's whole organisation (or only
-/// their own with `mine`), a coach's own and those shared with colleagues.
-fn visible_consents(
+/// What sorting and filtering need of every youth the coach sees (one query for the whole
+/// caseload); the full figures are read only for the page shown. A coordinator sees the whole
+/// organisation (or only their own with `mine`), a coach their own and those shared.
+fn light_entries(
     conn: &mut DbConn,
     coach: &Coach,
     mine: bool,
     now: NaiveDateTime,
-) -> Result<Vec<ConsentRow>, ApiError> {
-    let all = store::caseload_consents(conn, &coach.organisation, now)?;
-    Ok(all
+) -> Result<Vec<Light>, ApiError> {
+    Ok(store::caseload_light(conn, &coach.organisation, now)?
         .into_iter()
         .filter(|c| {
-            let own = c.coach_id.as_ref() == Some(&coach.account);
+            let own = c.coach.as_ref() == Some(&coach.account);
             let shared = Scopes::from_mask(c.scopes).contains(Scope::ShareWithColleagues);
             own || (!mine && (coach.coordinator || shared))
         })
         .collect())
 }
 
+type Light = store::LightRow;
+
+/// The youth among `ids` with a match where the employer wrote last.
+fn waiting_for_reply(
+    conn: &mut DbConn,
+    ids: &[AccountId],
+) -> Result<std::collections::HashSet<AccountId>, ApiError> {
+    let mut waiting = std::collections::HashSet::new();
+    for chunk in ids.chunks(500) {
+        let open = store::open_matches(conn, chunk)?;
+        let owner: HashMap<_, _> = open.iter().cloned().collect();
+        let match_ids: Vec<_> = open.into_iter().map(|(m, _)| m).collect();
+        let mut last: HashMap<crate::db::ids::MatchId, (NaiveDateTime, bool)> = HashMap::new();
+        for ids in match_ids.chunks(500) {
+            for (m, from_youth, _, at) in store::message_flags(conn, ids)? {
+                let e = last.entry(m).or_insert((at, from_youth));
+                if at >= e.0 {
+                    *e = (at, from_youth);
+                }
+            }
+        }
+        for (m, (_, from_youth)) in last {
+            if !from_youth && let Some(y) = owner.get(&m) {
+                waiting.insert(y.clone());
+            }
+        }
+    }
+    Ok(waiting)
+}
+
 /// The sort key of an entry as a string that orders as the entries should, then the id.
-fn sort_key(sort: CaseloadSort, e: &CaseloadEntry) -> String {
+fn sort_key(sort: CaseloadSort, e: &Light) -> String {
     match sort {
         CaseloadSort::LastActive => format!(
             "{:020}",
-            e.last_active_at.map_or(0, |t| t.timestamp_millis().max(0))
+            e.last_active
+                .map_or(0, |t| t.and_utc().timestamp_millis().max(0))
         ),
         CaseloadSort::Name => format!(
             "{} {}",
@@ -858,9 +889,11 @@ fn sort_key(sort: CaseloadSort, e: &CaseloadEntry) -> String {
         CaseloadSort::FollowUp => e
             .follow_up_on
             .map_or_else(|| "9999-12-31".to_owned(), |d| d.to_string()),
-        CaseloadSort::ConsentExpiry => {
-            format!("{:020}", e.consent_expires_at.timestamp_millis().max(0))
-        }
+        CaseloadSort::ConsentExpiry => format!(
+            "{:020}",
+            e.expires_at
+                .map_or(0, |t| t.and_utc().timestamp_millis().max(0))
+        ),
     }
 }
 
@@ -873,19 +906,20 @@ fn sort_name(sort: CaseloadSort) -> &'static str {
     }
 }
 
-/// Orders, pages and audits a list of entries (one audit line per youth shown).
+/// Orders and pages the youth in view, reads the full figures of the page only, and audits
+/// (one line per youth shown).
 fn page_of(
     conn: &mut DbConn,
     coach: &Coach,
-    mut items: Vec<CaseloadEntry>,
+    items: Vec<Light>,
     sort: CaseloadSort,
     after: Option<String>,
     limit: usize,
     now: NaiveDateTime,
-) -> Result<CaseloadPage, ApiError> {
-    let mut keyed: Vec<(String, CaseloadEntry)> =
-        items.drain(..).map(|e| (sort_key(sort, &e), e)).collect();
-    keyed.sort_by(|a, b| (&a.0, &a.1.youth_id).cmp(&(&b.0, &b.1.youth_id)));
+) -> Result<(CaseloadPage, Vec<crate::audit::Line>), ApiError> {
+    let mut keyed: Vec<(String, Light)> =
+        items.into_iter().map(|e| (sort_key(sort, &e), e)).collect();
+    keyed.sort_by(|a, b| (&a.0, &a.1.youth).cmp(&(&b.0, &b.1.youth)));
     let start = match after {
         None => 0,
         Some(pos) => {
@@ -901,36 +935,44 @@ fn page_of(
             if name != sort_name(sort) {
                 return Err(bad());
             }
-            keyed.partition_point(|(k, e)| (k.as_str(), &e.youth_id) <= (key, &id))
+            keyed.partition_point(|(k, e)| (k.as_str(), &e.youth) <= (key, &id))
         }
     };
-    let rest: Vec<(String, CaseloadEntry)> =
-        keyed.into_iter().skip(start).take(limit + 1).collect();
+    let rest: Vec<(String, Light)> = keyed.into_iter().skip(start).take(limit + 1).collect();
     let (rest, next_cursor) = paging::split(rest, limit, List::Caseload, |(k, e)| {
-        format!("{}|{k}|{}", sort_name(sort), e.youth_id)
+        format!("{}|{k}|{}", sort_name(sort), e.youth)
     });
-    let items: Vec<CaseloadEntry> = rest.into_iter().map(|(_, e)| e).collect();
+    let order: Vec<AccountId> = rest.iter().map(|(_, e)| e.youth.clone()).collect();
+    let ids: Vec<ConsentId> = rest.into_iter().map(|(_, e)| e.consent).collect();
+    let page = store::consents_by_id(conn, &ids)?;
+    let mut full: HashMap<AccountId, CaseloadEntry> = entries(conn, page, now)?
+        .into_iter()
+        .map(|e| (e.youth_id.clone(), e))
+        .collect();
+    let items: Vec<CaseloadEntry> = order.iter().filter_map(|y| full.remove(y)).collect();
     let role = if coach.coordinator {
         "coordinator"
     } else {
         "coach"
     };
-    let lines = items
+    let lines: Vec<crate::audit::Line> = items
         .iter()
-        .map(|e| crate::audit::Entry {
-            at: now,
-            actor: &coach.account,
-            actor_role: role,
-            organisation: Some((&coach.organisation, coach.kind)),
-            subject: &e.youth_id,
-            action: Action::ViewCaseload,
-            object: None,
-            purpose: crate::audit::Purpose::Coaching,
-            on_behalf: false,
+        .map(|e| {
+            crate::audit::Entry {
+                at: now,
+                actor: &coach.account,
+                actor_role: role,
+                organisation: Some((&coach.organisation, coach.kind)),
+                subject: &e.youth_id,
+                action: Action::ViewCaseload,
+                object: None,
+                purpose: crate::audit::Purpose::Coaching,
+                on_behalf: false,
+            }
+            .line()
         })
         .collect();
-    crate::audit::store::record_many(conn, lines)?;
-    Ok(CaseloadPage { items, next_cursor })
+    Ok((CaseloadPage { items, next_cursor }, lines))
 }
 
 pub async fn caseload(
@@ -940,24 +982,28 @@ pub async fn caseload(
     page: Page,
 ) -> Result<CaseloadPage, ApiError> {
     let now = state.clock.now_naive();
-    state
+    let (page, lines) = state
         .db
-        .write(move |conn| {
+        .run(move |conn| {
             let coach = access::coach_membership(conn, &principal)?;
             let after = page.after(|p| Some(p.to_owned()))?;
-            let rows = visible_consents(conn, &coach, filter.mine.unwrap_or(false), now)?;
-            let mut items = entries(conn, rows, now)?;
+            let mut items = light_entries(conn, &coach, filter.mine.unwrap_or(false), now)?;
             if let Some(days) = filter.quiet_days {
                 let since = now - TimeDelta::days(i64::from(days));
-                items.retain(|e| e.last_active_at.is_none_or(|t| t.naive_utc() < since));
+                items.retain(|e| e.last_active.is_none_or(|t| t < since));
             }
             if let Some(wanted) = filter.match_without_reply {
-                items.retain(|e| e.match_without_reply == wanted);
+                let ids: Vec<AccountId> = items.iter().map(|e| e.youth.clone()).collect();
+                let waiting = waiting_for_reply(conn, &ids)?;
+                items.retain(|e| waiting.contains(&e.youth) == wanted);
             }
             let sort = filter.sort.unwrap_or_default();
             page_of(conn, &coach, items, sort, after, page.limit(), now)
         })
-        .await
+        .await?;
+    // Each youth shown is an access: logged (committed) before the page is answered.
+    state.audit.log(lines).await?;
+    Ok(page)
 }
 
 pub async fn follow_ups(
@@ -969,12 +1015,12 @@ pub async fn follow_ups(
     let now = state.clock.now_naive();
     let today = now.date();
     let sunday = today + TimeDelta::days(6 - i64::from(today.weekday().num_days_from_monday()));
-    state
+    let (page, lines) = state
         .db
-        .write(move |conn| {
+        .run(move |conn| {
             let coach = access::coach_membership(conn, &principal)?;
             let after = page.after(|p| Some(p.to_owned()))?;
-            let rows: Vec<ConsentRow> = visible_consents(conn, &coach, true, now)?
+            let items: Vec<Light> = light_entries(conn, &coach, true, now)?
                 .into_iter()
                 .filter(|c| match (due, c.follow_up_on) {
                     (Due::Overdue, Some(d)) => d < today,
@@ -982,7 +1028,6 @@ pub async fn follow_ups(
                     (_, None) => false,
                 })
                 .collect();
-            let items = entries(conn, rows, now)?;
             page_of(
                 conn,
                 &coach,
@@ -993,7 +1038,10 @@ pub async fn follow_ups(
                 now,
             )
         })
-        .await
+        .await?;
+    // Each youth shown is an access: logged (committed) before the page is answered.
+    state.audit.log(lines).await?;
+    Ok(page)
 }
 
 fn access_for(

@@ -9,7 +9,7 @@ use crate::db::DbConn;
 use crate::db::ids::{AccountId, ConsentId, NoteId, OrganisationId};
 use crate::db::schema::{
     accounts, coach_notes, consent_events, consents, matches, messages, organisation_members,
-    organisations, sessions, swipes,
+    organisations, swipes,
 };
 
 /// An account's place in an intermediary organisation.
@@ -303,24 +303,102 @@ pub fn swipes_since(
         .load(conn)
 }
 
-/// The last swipe and the last sign-in per youth.
+/// When each youth was last active (see `youth_profiles.last_active_at`).
 pub fn last_activity(
     conn: &mut DbConn,
     youth: &[AccountId],
 ) -> QueryResult<Vec<(AccountId, Option<NaiveDateTime>)>> {
-    use diesel::dsl::max;
-    let mut swiped: Vec<(AccountId, Option<NaiveDateTime>)> = swipes::table
-        .filter(swipes::youth_id.eq_any(youth))
-        .group_by(swipes::youth_id)
-        .select((swipes::youth_id, max(swipes::youth_decided_at)))
+    use crate::db::schema::youth_profiles;
+    youth_profiles::table
+        .filter(youth_profiles::account_id.eq_any(youth))
+        .select((youth_profiles::account_id, youth_profiles::last_active_at))
+        .load(conn)
+}
+
+/// What sorting and filtering a caseload needs of each active consent of `org`: the consent's
+/// id, youth, coach, scopes, expiry, follow-up, and the youth's names and last activity.
+pub struct LightRow {
+    pub consent: ConsentId,
+    pub youth: AccountId,
+    pub coach: Option<AccountId>,
+    pub scopes: i32,
+    pub expires_at: Option<NaiveDateTime>,
+    pub follow_up_on: Option<NaiveDate>,
+    pub first_name: String,
+    pub last_name: Option<String>,
+    pub last_active: Option<NaiveDateTime>,
+}
+
+#[allow(clippy::type_complexity)]
+pub fn caseload_light(
+    conn: &mut DbConn,
+    org: &OrganisationId,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<LightRow>> {
+    use crate::db::schema::youth_profiles;
+    let rows: Vec<(
+        ConsentId,
+        AccountId,
+        Option<AccountId>,
+        i32,
+        Option<NaiveDateTime>,
+        Option<NaiveDate>,
+        String,
+        Option<String>,
+        Option<NaiveDateTime>,
+    )> = consents::table
+        .inner_join(
+            youth_profiles::table.on(consents::youth_id.eq(youth_profiles::account_id.nullable())),
+        )
+        .filter(consents::organisation_id.eq(org))
+        .filter(consents::status.eq("active"))
+        .filter(consents::expires_at.gt(now))
+        .select((
+            consents::id,
+            youth_profiles::account_id,
+            consents::coach_id,
+            consents::scopes,
+            consents::expires_at,
+            consents::follow_up_on,
+            youth_profiles::first_name,
+            youth_profiles::last_name,
+            youth_profiles::last_active_at,
+        ))
         .load(conn)?;
-    let signed_in: Vec<(AccountId, Option<NaiveDateTime>)> = sessions::table
-        .filter(sessions::account_id.eq_any(youth))
-        .group_by(sessions::account_id)
-        .select((sessions::account_id, max(sessions::created_at)))
-        .load(conn)?;
-    swiped.extend(signed_in);
-    Ok(swiped)
+    Ok(rows
+        .into_iter()
+        .map(
+            |(
+                consent,
+                youth,
+                coach,
+                scopes,
+                expires_at,
+                follow_up_on,
+                first_name,
+                last_name,
+                last_active,
+            )| LightRow {
+                consent,
+                youth,
+                coach,
+                scopes,
+                expires_at,
+                follow_up_on,
+                first_name,
+                last_name,
+                last_active,
+            },
+        )
+        .collect())
+}
+
+/// Full consent rows by id (a caseload page's).
+pub fn consents_by_id(conn: &mut DbConn, ids: &[ConsentId]) -> QueryResult<Vec<ConsentRow>> {
+    consents::table
+        .filter(consents::id.eq_any(ids))
+        .select(ConsentRow::as_select())
+        .load(conn)
 }
 
 /// Open matches per youth, with their ids (for conversation figures).

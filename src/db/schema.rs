@@ -123,6 +123,7 @@ diesel::table! {
         updated_at -> Timestamp,
         changed_by_coach -> Nullable<Text>,
         changed_by_coach_at -> Nullable<Timestamp>,
+        last_active_at -> Nullable<Timestamp>,
     }
 }
 

@@ -72,7 +72,17 @@ async fn write(db: &Db, jobs: Vec<Job>) {
         .partition(|j| seen.insert((j.decision.youth.to_string(), j.decision.vacancy.to_string())));
     let rows: Vec<YouthDecision> = batch.iter().map(|j| j.decision.clone()).collect();
     let written = db
-        .run(move |conn| Ok(store::record_youth_decisions(conn, &rows)?))
+        .run(move |conn| {
+            let written = store::record_youth_decisions(conn, &rows)?;
+            // Swiping is activity, as a coach's caseload shows it: one statement per batch.
+            if let Some(now) = rows.iter().map(|r| r.at).max() {
+                let mut youth: Vec<_> = rows.iter().map(|r| r.youth.clone()).collect();
+                youth.sort();
+                youth.dedup();
+                crate::youth::store::touch(conn, &youth, now)?;
+            }
+            Ok(written)
+        })
         .await;
     let alone = match written {
         Ok(pairs) => {

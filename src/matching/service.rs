@@ -247,6 +247,9 @@ pub async fn youth_swipe(
                 &base_url,
             )?;
             store::set_youth_decided_by(conn, &who, &id, access.coach().map(|c| &c.coach))?;
+            if access.coach().is_none() {
+                crate::youth::store::touch(conn, std::slice::from_ref(&who), now)?;
+            }
             access.audit(conn, now, Action::SwipeOnBehalf, Some(id.as_str()))?;
             Ok(result)
         })
@@ -605,6 +608,9 @@ pub async fn send_message(
             };
             if let MatchParty::Youth(a) = &party {
                 a.audit(conn, now, Action::MessageOnBehalf, Some(id.as_str()))?;
+                if a.coach().is_none() {
+                    crate::youth::store::touch(conn, std::slice::from_ref(a.youth()), now)?;
+                }
             }
             if m.ended_at.is_some() {
                 return Err(ApiError::new(

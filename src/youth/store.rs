@@ -101,6 +101,38 @@ pub fn create_profile(
         .map(|_| ())
 }
 
+/// Marks youth as active now (sign-in, refresh, swipe, message), for the coach's caseload.
+pub fn touch(conn: &mut DbConn, youth: &[AccountId], now: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(
+        youth_profiles::table
+            .filter(youth_profiles::account_id.eq_any(youth))
+            .filter(
+                youth_profiles::last_active_at
+                    .is_null()
+                    .or(youth_profiles::last_active_at.lt(now)),
+            ),
+    )
+    .set(youth_profiles::last_active_at.eq(Some(now)))
+    .execute(conn)
+    .map(|_| ())
+}
+
+/// First and last names of several youth (to sort and filter a caseload).
+#[allow(clippy::type_complexity)]
+pub fn names_of(
+    conn: &mut DbConn,
+    accounts: &[AccountId],
+) -> QueryResult<Vec<(AccountId, String, Option<String>)>> {
+    youth_profiles::table
+        .filter(youth_profiles::account_id.eq_any(accounts))
+        .select((
+            youth_profiles::account_id,
+            youth_profiles::first_name,
+            youth_profiles::last_name,
+        ))
+        .load(conn)
+}
+
 /// The profiles of several youth (a caseload page).
 pub fn profiles_of(conn: &mut DbConn, accounts: &[AccountId]) -> QueryResult<Vec<ProfileRow>> {
     youth_profiles::table

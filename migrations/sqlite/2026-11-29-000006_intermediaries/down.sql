@@ -1,5 +1,6 @@
 ALTER TABLE organisation_invitations DROP COLUMN role;
 ALTER TABLE youth_profiles DROP COLUMN changed_by_coach_at;
+ALTER TABLE youth_profiles DROP COLUMN last_active_at;
 ALTER TABLE youth_profiles DROP COLUMN changed_by_coach;
 ALTER TABLE swipes DROP COLUMN youth_decided_by;
 DROP TABLE card_views;

@@ -116,6 +116,13 @@ CREATE TABLE card_views (
 
 -- A like or pass placed by a coach on the youth's behalf names the coach.
 ALTER TABLE swipes ADD COLUMN youth_decided_by TEXT;
+-- When the youth last signed in, refreshed a session, swiped or wrote (the caseload sorts and
+-- filters on it for hundreds of youth at once; kept here instead of grouping sessions and
+-- swipes on every look).
+ALTER TABLE youth_profiles ADD COLUMN last_active_at TIMESTAMP;
+UPDATE youth_profiles SET last_active_at = (
+    SELECT max(s.created_at) FROM sessions s WHERE s.account_id = youth_profiles.account_id
+);
 -- A profile changed by a coach says so to the youth.
 ALTER TABLE youth_profiles ADD COLUMN changed_by_coach TEXT;
 ALTER TABLE youth_profiles ADD COLUMN changed_by_coach_at TIMESTAMP;
