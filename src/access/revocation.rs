@@ -31,7 +31,7 @@ pub fn session_key(session: &SessionId) -> String {
     format!("session:{session}")
 }
 
-fn consent_key(consent: &ConsentId) -> String {
+pub fn consent_key(consent: &ConsentId) -> String {
     format!("consent:{consent}")
 }
 
@@ -60,7 +60,7 @@ pub struct ConsentState {
 }
 
 impl ConsentState {
-    fn encode(&self) -> String {
+    pub fn encode(&self) -> String {
         format!(
             "{ACTIVE}|{}|{}|{}|{}|{}",
             self.scopes.mask(),
@@ -71,7 +71,7 @@ impl ConsentState {
         )
     }
 
-    fn decode(s: &str) -> Option<ConsentState> {
+    pub fn decode(s: &str) -> Option<ConsentState> {
         let mut parts = s.split('|');
         if parts.next()? != ACTIVE {
             return None;

@@ -5,6 +5,7 @@
 pub mod handovers;
 pub mod jobs;
 pub mod model;
+pub mod page_cache;
 pub mod routes;
 pub mod service;
 pub mod store;

@@ -167,7 +167,7 @@ pub async fn list_caseload(
     user: Principal,
     filter: Query<CaseloadFilter>,
     page: Query<PageQuery>,
-) -> Result<Json<CaseloadPage>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let page = page.parse(List::Caseload)?;
     let filter = filter.into_inner();
     if filter.quiet_days.is_some_and(|d| !(1..=365).contains(&d)) {
@@ -176,7 +176,11 @@ pub async fn list_caseload(
             "quiet_days must be 1 to 365.",
         ));
     }
-    Ok(Json(service::caseload(&state, user, filter, page).await?))
+    // Already the JSON of a `CaseloadPage` (it may come from the page cache).
+    let body = service::caseload(&state, user, filter, page).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body))
 }
 
 /// Your youth with a follow-up that is overdue or due this week (to Sunday), soonest first.
@@ -195,11 +199,12 @@ pub async fn list_follow_ups(
     user: Principal,
     filter: Query<FollowUpFilter>,
     page: Query<PageQuery>,
-) -> Result<Json<CaseloadPage>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let page = page.parse(List::Caseload)?;
-    Ok(Json(
-        service::follow_ups(&state, user, filter.due, page).await?,
-    ))
+    let body = service::follow_ups(&state, user, filter.due, page).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body))
 }
 
 /// One youth of the caseload.

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use chrono::{Datelike, NaiveDateTime, TimeDelta};
 use rand::Rng;
 
+use crate::access::revocation::ConsentState;
 use crate::access::{
     self, Admin, CaseloadAccess, Coach, OrganisationKind, Principal, Scope, Scopes, revocation,
 };
@@ -13,6 +14,7 @@ use crate::audit::Action;
 use crate::auth::model::{Language, MemberRole, parse_email, parse_text};
 use crate::auth::tokens::{DelegatedGrant, hash_token, random_token};
 use crate::caseloads::model::*;
+use crate::caseloads::page_cache;
 use crate::caseloads::store::{self, ConsentRow};
 use crate::db::DbConn;
 use crate::db::ids::{AccountId, ConsentId, NoteId, OrganisationId};
@@ -611,6 +613,8 @@ pub async fn answer(
         })
         .await?;
     publish(state, &view.id).await?;
+    // A new youth in the caseload: cached pages of the organisation are not served again.
+    page_cache::bump(state, &view.organisation.id).await;
     Ok(view)
 }
 
@@ -916,7 +920,7 @@ fn page_of(
     after: Option<String>,
     limit: usize,
     now: NaiveDateTime,
-) -> Result<(CaseloadPage, Vec<crate::audit::Line>), ApiError> {
+) -> Result<Computed, ApiError> {
     let mut keyed: Vec<(String, Light)> =
         items.into_iter().map(|e| (sort_key(sort, &e), e)).collect();
     keyed.sort_by(|a, b| (&a.0, &a.1.youth).cmp(&(&b.0, &b.1.youth)));
@@ -943,6 +947,25 @@ fn page_of(
         format!("{}|{k}|{}", sort_name(sort), e.youth)
     });
     let order: Vec<AccountId> = rest.iter().map(|(_, e)| e.youth.clone()).collect();
+    // Each consent's state as the page shows it, for checking a cached copy later.
+    let states: HashMap<AccountId, (ConsentId, ConsentState)> = rest
+        .iter()
+        .filter_map(|(_, e)| {
+            Some((
+                e.youth.clone(),
+                (
+                    e.consent.clone(),
+                    ConsentState {
+                        scopes: Scopes::from_mask(e.scopes),
+                        expires_at: e.expires_at?,
+                        coach: e.coach.clone(),
+                        organisation: coach.organisation.clone(),
+                        kind: coach.kind,
+                    },
+                ),
+            ))
+        })
+        .collect();
     let ids: Vec<ConsentId> = rest.into_iter().map(|(_, e)| e.consent).collect();
     let page = store::consents_by_id(conn, &ids)?;
     let mut full: HashMap<AccountId, CaseloadEntry> = entries(conn, page, now)?
@@ -950,20 +973,45 @@ fn page_of(
         .map(|e| (e.youth_id.clone(), e))
         .collect();
     let items: Vec<CaseloadEntry> = order.iter().filter_map(|y| full.remove(y)).collect();
-    let role = if coach.coordinator {
-        "coordinator"
-    } else {
-        "coach"
-    };
-    let lines: Vec<crate::audit::Line> = items
+    let shown = items
         .iter()
-        .map(|e| {
+        .filter_map(|e| {
+            let (c, st) = states.get(&e.youth_id)?;
+            Some((e.youth_id.clone(), c.clone(), Some(st.clone())))
+        })
+        .collect();
+    Ok(Computed {
+        page: CaseloadPage { items, next_cursor },
+        shown,
+    })
+}
+
+/// A computed page and the consents it shows.
+struct Computed {
+    page: CaseloadPage,
+    shown: Vec<(AccountId, ConsentId, Option<ConsentState>)>,
+}
+
+/// The audit lines of a caseload page: one per youth shown.
+fn caseload_lines(
+    viewer: &AccountId,
+    org: &page_cache::Viewer,
+    youth: &[AccountId],
+    now: NaiveDateTime,
+) -> Vec<crate::audit::Line> {
+    youth
+        .iter()
+        .map(|y| {
             crate::audit::Entry {
                 at: now,
-                actor: &coach.account,
-                actor_role: role,
-                organisation: Some((&coach.organisation, coach.kind)),
-                subject: &e.youth_id,
+                actor: viewer,
+                actor_role: if org.coordinator {
+                    "coordinator"
+                } else {
+                    "coach"
+                },
+                organisation: Some((&org.organisation, org.kind)),
+                subject: y,
                 action: Action::ViewCaseload,
                 object: None,
                 purpose: crate::audit::Purpose::Coaching,
@@ -971,8 +1019,51 @@ fn page_of(
             }
             .line()
         })
-        .collect();
-    Ok((CaseloadPage { items, next_cursor }, lines))
+        .collect()
+}
+
+/// A caseload page as JSON: from the page cache when it can be trusted, else computed (and
+/// kept). Either way each youth shown is logged, and committed, before the answer.
+async fn cached_page<F>(
+    state: &AppState,
+    principal: Principal,
+    key: String,
+    compute: F,
+) -> Result<String, ApiError>
+where
+    F: FnOnce(&mut DbConn, &Coach) -> Result<Computed, ApiError> + Send + 'static,
+{
+    let viewer = principal.intermediary()?;
+    let now = state.clock.now_naive();
+    let key = format!("caseload:{viewer}:{key}");
+    let (_, hit) = page_cache::lookup(state, None, &key).await;
+    if let Some(hit) = hit {
+        let lines = caseload_lines(&viewer, &hit.viewer, &hit.shown, now);
+        state.audit.log(lines).await?;
+        return Ok(hit.body);
+    }
+    let coach = state
+        .db
+        .run(move |conn| access::coach_membership(conn, &principal))
+        .await?;
+    // The version is read before computing: a change meanwhile leaves the page stale-marked.
+    let (version, _) = page_cache::lookup(state, Some(&coach.organisation), "-").await;
+    let c = coach.clone();
+    let computed = state.db.run(move |conn| compute(conn, &c)).await?;
+    let body = serde_json::to_string(&computed.page)
+        .map_err(|e| ApiError::internal(format!("caseload page: {e}")))?;
+    let view = page_cache::Viewer {
+        organisation: coach.organisation.clone(),
+        kind: coach.kind,
+        coordinator: coach.coordinator,
+    };
+    let youth: Vec<AccountId> = computed.shown.iter().map(|(y, _, _)| y.clone()).collect();
+    state
+        .audit
+        .log(caseload_lines(&viewer, &view, &youth, now))
+        .await?;
+    page_cache::store(state, &key, version, view, &body, computed.shown).await;
+    Ok(body)
 }
 
 pub async fn caseload(
@@ -980,30 +1071,34 @@ pub async fn caseload(
     principal: Principal,
     filter: CaseloadFilter,
     page: Page,
-) -> Result<CaseloadPage, ApiError> {
+) -> Result<String, ApiError> {
     let now = state.clock.now_naive();
-    let (page, lines) = state
-        .db
-        .run(move |conn| {
-            let coach = access::coach_membership(conn, &principal)?;
-            let after = page.after(|p| Some(p.to_owned()))?;
-            let mut items = light_entries(conn, &coach, filter.mine.unwrap_or(false), now)?;
-            if let Some(days) = filter.quiet_days {
-                let since = now - TimeDelta::days(i64::from(days));
-                items.retain(|e| e.last_active.is_none_or(|t| t < since));
-            }
-            if let Some(wanted) = filter.match_without_reply {
-                let ids: Vec<AccountId> = items.iter().map(|e| e.youth.clone()).collect();
-                let waiting = waiting_for_reply(conn, &ids)?;
-                items.retain(|e| waiting.contains(&e.youth) == wanted);
-            }
-            let sort = filter.sort.unwrap_or_default();
-            page_of(conn, &coach, items, sort, after, page.limit(), now)
-        })
-        .await?;
-    // Each youth shown is an access: logged (committed) before the page is answered.
-    state.audit.log(lines).await?;
-    Ok(page)
+    let after = page.after(|p| Some(p.to_owned()))?;
+    let sort = filter.sort.unwrap_or_default();
+    let key = format!(
+        "list:{}:{:?}:{:?}:{}:{}:{}",
+        filter.mine.unwrap_or(false),
+        filter.quiet_days,
+        filter.match_without_reply,
+        sort_name(sort),
+        after.as_deref().unwrap_or(""),
+        page.limit()
+    );
+    let limit = page.limit();
+    cached_page(state, principal, key, move |conn, coach| {
+        let mut items = light_entries(conn, coach, filter.mine.unwrap_or(false), now)?;
+        if let Some(days) = filter.quiet_days {
+            let since = now - TimeDelta::days(i64::from(days));
+            items.retain(|e| e.last_active.is_none_or(|t| t < since));
+        }
+        if let Some(wanted) = filter.match_without_reply {
+            let ids: Vec<AccountId> = items.iter().map(|e| e.youth.clone()).collect();
+            let waiting = waiting_for_reply(conn, &ids)?;
+            items.retain(|e| waiting.contains(&e.youth) == wanted);
+        }
+        page_of(conn, coach, items, sort, after, limit, now)
+    })
+    .await
 }
 
 pub async fn follow_ups(
@@ -1011,37 +1106,36 @@ pub async fn follow_ups(
     principal: Principal,
     due: Due,
     page: Page,
-) -> Result<CaseloadPage, ApiError> {
+) -> Result<String, ApiError> {
     let now = state.clock.now_naive();
     let today = now.date();
     let sunday = today + TimeDelta::days(6 - i64::from(today.weekday().num_days_from_monday()));
-    let (page, lines) = state
-        .db
-        .run(move |conn| {
-            let coach = access::coach_membership(conn, &principal)?;
-            let after = page.after(|p| Some(p.to_owned()))?;
-            let items: Vec<Light> = light_entries(conn, &coach, true, now)?
-                .into_iter()
-                .filter(|c| match (due, c.follow_up_on) {
-                    (Due::Overdue, Some(d)) => d < today,
-                    (Due::ThisWeek, Some(d)) => d >= today && d <= sunday,
-                    (_, None) => false,
-                })
-                .collect();
-            page_of(
-                conn,
-                &coach,
-                items,
-                CaseloadSort::FollowUp,
-                after,
-                page.limit(),
-                now,
-            )
-        })
-        .await?;
-    // Each youth shown is an access: logged (committed) before the page is answered.
-    state.audit.log(lines).await?;
-    Ok(page)
+    let after = page.after(|p| Some(p.to_owned()))?;
+    let limit = page.limit();
+    let key = format!(
+        "follow-ups:{due:?}:{today}:{}:{limit}",
+        after.as_deref().unwrap_or("")
+    );
+    cached_page(state, principal, key, move |conn, coach| {
+        let items: Vec<Light> = light_entries(conn, coach, true, now)?
+            .into_iter()
+            .filter(|c| match (due, c.follow_up_on) {
+                (Due::Overdue, Some(d)) => d < today,
+                (Due::ThisWeek, Some(d)) => d >= today && d <= sunday,
+                (_, None) => false,
+            })
+            .collect();
+        page_of(
+            conn,
+            coach,
+            items,
+            CaseloadSort::FollowUp,
+            after,
+            limit,
+            now,
+        )
+    })
+    .await
 }
 
 fn access_for(
@@ -1091,7 +1185,7 @@ pub async fn patch_entry(
     patch: CaseloadPatch,
 ) -> Result<CaseloadEntry, ApiError> {
     let now = state.clock.now_naive();
-    state
+    let (entry, org) = state
         .db
         .write(move |conn| {
             let access = access_for(conn, &principal, &youth, now)?;
@@ -1102,9 +1196,14 @@ pub async fn patch_entry(
                 store::save_consent(conn, &row)?;
             }
             access.audit(conn, now, Action::ViewCaseload, None)?;
-            one_entry(conn, &access, now)
+            Ok((
+                one_entry(conn, &access, now)?,
+                access.coach.organisation.clone(),
+            ))
         })
-        .await
+        .await?;
+    page_cache::bump(state, &org).await;
+    Ok(entry)
 }
 
 pub async fn add_note(

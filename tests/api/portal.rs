@@ -831,3 +831,34 @@ api_test!(
         assert!(app.all_pages("/v1/caseload/handovers", Some(&org.colleague)).await.is_empty());
     }
 );
+
+api_test!(
+    async fn a_cached_caseload_page_never_outlives_a_consent_change(app) {
+        let admin = admin(&app).await;
+        let org = organisation(&app, &admin, "municipality", "pc").await;
+        let a = youth(&app, "pa@voorbeeld.nl", "2003-03-03").await;
+        let b = youth(&app, "pb@voorbeeld.nl", "2003-03-03").await;
+        let ida = consent(&app, &org.coach, &a, &["view_profile", "edit_profile"]).await;
+        consent(&app, &org.coach, &b, &["view_profile"]).await;
+        let list = || async { app.all_pages("/v1/caseload?sort=name", Some(&org.coach)).await };
+        assert_eq!(list().await.len(), 2);
+        assert_eq!(list().await.len(), 2, "served again (from the page cache)");
+        // Narrowed: the next page shows the new scopes.
+        expect_json(req(&app, reqwest::Method::PATCH, &format!("/v1/me/coaches/{ida}"), Some(&a.token), Some(json!({"scopes": ["view_profile"]}))).await, StatusCode::OK).await;
+        let entry = list().await.into_iter().find(|e| e["youth_id"] == a.id.as_str()).unwrap();
+        assert_eq!(entry["scopes"], json!(["view_profile"]));
+        // A follow-up set shows at once.
+        let day = app.clock.now().date_naive().succ_opt().unwrap();
+        expect_json(req(&app, reqwest::Method::PATCH, &format!("/v1/caseload/youth/{}", b.id), Some(&org.coach), Some(json!({"follow_up_on": day}))).await, StatusCode::OK).await;
+        let entry = list().await.into_iter().find(|e| e["youth_id"] == b.id.as_str()).unwrap();
+        assert_eq!(entry["follow_up_on"], day.to_string());
+        // Revoked: gone from the next page, and the view is still logged for the other.
+        assert_eq!(req(&app, reqwest::Method::DELETE, &format!("/v1/me/coaches/{ida}"), Some(&a.token), None).await.status(), StatusCode::NO_CONTENT);
+        let left = list().await;
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0]["youth_id"], b.id.as_str());
+        let before = app.all_pages("/v1/me/audit", Some(&b.token)).await.len();
+        list().await;
+        assert_eq!(app.all_pages("/v1/me/audit", Some(&b.token)).await.len(), before + 1, "a cached page is logged too");
+    }
+);
