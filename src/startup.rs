@@ -82,6 +82,7 @@ pub async fn build_state(settings: Settings, clock: Clock) -> Result<AppState, S
         vacancy_index,
         swipes: Arc::new(crate::matching::batch::SwipeWriter::new(db.clone())),
         audit: Arc::new(crate::audit::AuditWriter::new(db.clone())),
+        caseload_flights: Arc::default(),
         cards: Arc::new(crate::matching::cards::CardCache::new(
             20_000,
             std::time::Duration::from_secs(30),

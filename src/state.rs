@@ -24,6 +24,8 @@ pub struct AppState {
     pub vacancy_index: Arc<crate::matching::index::VacancyIndex>,
     /// Public vacancy views for feed cards, briefly: an edit elsewhere shows within 30 s.
     pub cards: Arc<crate::matching::cards::CardCache<crate::matching::feed::CardTemplate>>,
+    /// Caseload pages being computed, so one request computes each (see `caseloads::page_cache`).
+    pub caseload_flights: Arc<crate::caseloads::page_cache::Flights>,
     /// Writes the audit lines of reads in batches (group commit).
     pub audit: Arc<crate::audit::AuditWriter>,
     /// Writes the common youth swipes in batches (group commit).

@@ -30,12 +30,12 @@ pub struct Viewer {
     pub coordinator: bool,
 }
 
+/// What is kept besides the page's JSON (stored as this header, a newline, then the JSON
+/// as answered, so the body is not escaped and unescaped on every look).
 #[derive(Serialize, Deserialize)]
 struct Cached {
     version: String,
     viewer: Viewer,
-    /// The page's JSON as answered.
-    body: String,
     /// Each youth on the page with their consent's state at the time.
     shown: Vec<(AccountId, ConsentId, String)>,
 }
@@ -81,14 +81,17 @@ pub async fn lookup(
     let Some(Lookup::Found(raw)) = page else {
         return (version, None);
     };
-    let Ok(cached) = serde_json::from_str::<Cached>(&raw) else {
+    let Some((header, body)) = raw.split_once('\n') else {
+        return (version, None);
+    };
+    let Ok(cached) = serde_json::from_str::<Cached>(header) else {
         return (version, None);
     };
     // The version is read with the page only when the caller knew the organisation; else
     // read it now (one more round trip).
     let current = match org_hint {
-        Some(_) => version.clone(),
-        None => match state
+        Some(org) if *org == cached.viewer.organisation => version.clone(),
+        _ => match state
             .cache
             .lookup(&[&version_key(&cached.viewer.organisation)])
             .await
@@ -105,7 +108,7 @@ pub async fn lookup(
         return (current, None);
     }
     let hit = Hit {
-        body: cached.body,
+        body: body.to_owned(),
         shown: cached.shown.into_iter().map(|(y, _, _)| y).collect(),
         viewer: cached.viewer,
     };
@@ -129,6 +132,51 @@ async fn still_true(state: &AppState, shown: &[(AccountId, ConsentId, String)]) 
     true
 }
 
+/// One computation per page at a time in this process: requests for a page being computed
+/// wait for it and take it from the cache, instead of all computing it at once when it expires.
+#[derive(Default)]
+pub struct Flights(
+    std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
+    /// Each viewer's organisation as last computed, so a look reads the page and its
+    /// organisation's version in one round trip (a wrong guess only costs a second one).
+    std::sync::Mutex<std::collections::HashMap<AccountId, OrganisationId>>,
+);
+
+impl Flights {
+    pub fn organisation_of(&self, viewer: &AccountId) -> Option<OrganisationId> {
+        self.1
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(viewer)
+            .cloned()
+    }
+
+    pub fn remember(&self, viewer: &AccountId, org: &OrganisationId) {
+        let mut map = self.1.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() > 100_000 {
+            map.clear();
+        }
+        map.insert(viewer.clone(), org.clone());
+    }
+
+    /// The lock for `key`; dropping the guard and calling [`Flights::done`] frees it.
+    pub fn lock_for(&self, key: &str) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.entry(key.to_owned()).or_default().clone()
+    }
+
+    pub fn done(&self, key: &str) {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        // Only the last holder removes it; waiters still hold their clone.
+        if map
+            .get(key)
+            .is_some_and(|m| std::sync::Arc::strong_count(m) == 1)
+        {
+            map.remove(key);
+        }
+    }
+}
+
 /// Keeps a computed page for [`TTL`].
 pub async fn store(
     state: &AppState,
@@ -145,13 +193,27 @@ pub async fn store(
     else {
         return;
     };
+    // The consents' states were just read from the database: the next look at this page needs
+    // no query for them. Only where nothing newer was published since (a revocation).
+    for (_, consent, encoded) in &shown {
+        state
+            .cache
+            .set_if_absent(
+                &revocation::consent_key(consent),
+                encoded,
+                revocation::ACTIVE_TTL,
+            )
+            .await;
+    }
     let cached = Cached {
         version: version.unwrap_or_else(|| "-".to_owned()),
         viewer,
-        body: body.to_owned(),
         shown,
     };
-    if let Ok(raw) = serde_json::to_string(&cached) {
-        state.cache.set(key, &raw, TTL).await;
+    if let Ok(header) = serde_json::to_string(&cached) {
+        state
+            .cache
+            .set(key, &format!("{header}\n{body}"), TTL)
+            .await;
     }
 }

@@ -1023,7 +1023,8 @@ fn caseload_lines(
 }
 
 /// A caseload page as JSON: from the page cache when it can be trusted, else computed (and
-/// kept). Either way each youth shown is logged, and committed, before the answer.
+/// kept), one computation per page at a time. Either way each youth shown is logged, and
+/// committed, before the answer.
 async fn cached_page<F>(
     state: &AppState,
     principal: Principal,
@@ -1036,34 +1037,64 @@ where
     let viewer = principal.intermediary()?;
     let now = state.clock.now_naive();
     let key = format!("caseload:{viewer}:{key}");
-    let (_, hit) = page_cache::lookup(state, None, &key).await;
-    if let Some(hit) = hit {
-        let lines = caseload_lines(&viewer, &hit.viewer, &hit.shown, now);
-        state.audit.log(lines).await?;
-        return Ok(hit.body);
-    }
+    let org = state.caseload_flights.organisation_of(&viewer);
+    let found = match page_cache::lookup(state, org.as_ref(), &key).await {
+        (_, Some(hit)) => Ok(hit),
+        (_, None) => {
+            // The others wait for the one computing this page, then find it in the cache.
+            let flight = state.caseload_flights.lock_for(&key);
+            let guard = flight.lock().await;
+            let result = match page_cache::lookup(state, org.as_ref(), &key).await {
+                (_, Some(hit)) => Ok(hit),
+                (_, None) => compute_page(state, principal, &key, compute).await,
+            };
+            drop(guard);
+            drop(flight);
+            state.caseload_flights.done(&key);
+            result
+        }
+    };
+    let hit = found?;
+    let lines = caseload_lines(&viewer, &hit.viewer, &hit.shown, now);
+    state.audit.log(lines).await?;
+    Ok(hit.body)
+}
+
+/// Computes a page and keeps it.
+async fn compute_page<F>(
+    state: &AppState,
+    principal: Principal,
+    key: &str,
+    compute: F,
+) -> Result<page_cache::Hit, ApiError>
+where
+    F: FnOnce(&mut DbConn, &Coach) -> Result<Computed, ApiError> + Send + 'static,
+{
     let coach = state
         .db
         .run(move |conn| access::coach_membership(conn, &principal))
         .await?;
+    state
+        .caseload_flights
+        .remember(&coach.account, &coach.organisation);
     // The version is read before computing: a change meanwhile leaves the page stale-marked.
     let (version, _) = page_cache::lookup(state, Some(&coach.organisation), "-").await;
     let c = coach.clone();
     let computed = state.db.run(move |conn| compute(conn, &c)).await?;
     let body = serde_json::to_string(&computed.page)
         .map_err(|e| ApiError::internal(format!("caseload page: {e}")))?;
-    let view = page_cache::Viewer {
+    let viewer = page_cache::Viewer {
         organisation: coach.organisation.clone(),
         kind: coach.kind,
         coordinator: coach.coordinator,
     };
-    let youth: Vec<AccountId> = computed.shown.iter().map(|(y, _, _)| y.clone()).collect();
-    state
-        .audit
-        .log(caseload_lines(&viewer, &view, &youth, now))
-        .await?;
-    page_cache::store(state, &key, version, view, &body, computed.shown).await;
-    Ok(body)
+    let shown: Vec<AccountId> = computed.shown.iter().map(|(y, _, _)| y.clone()).collect();
+    page_cache::store(state, key, version, viewer.clone(), &body, computed.shown).await;
+    Ok(page_cache::Hit {
+        body,
+        shown,
+        viewer,
+    })
 }
 
 pub async fn caseload(
