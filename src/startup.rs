@@ -83,6 +83,7 @@ pub async fn build_state(settings: Settings, clock: Clock) -> Result<AppState, S
         swipes: Arc::new(crate::matching::batch::SwipeWriter::new(db.clone())),
         audit: Arc::new(crate::audit::AuditWriter::new(db.clone())),
         caseload_flights: Arc::default(),
+        card_views: Arc::new(crate::audit::counter::CardViews::new(db.clone())),
         cards: Arc::new(crate::matching::cards::CardCache::new(
             20_000,
             std::time::Duration::from_secs(30),

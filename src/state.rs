@@ -26,6 +26,8 @@ pub struct AppState {
     pub cards: Arc<crate::matching::cards::CardCache<crate::matching::feed::CardTemplate>>,
     /// Caseload pages being computed, so one request computes each (see `caseloads::page_cache`).
     pub caseload_flights: Arc<crate::caseloads::page_cache::Flights>,
+    /// Counts views of anonymous cards in memory, written twice a second.
+    pub card_views: Arc<crate::audit::counter::CardViews>,
     /// Writes the audit lines of reads in batches (group commit).
     pub audit: Arc<crate::audit::AuditWriter>,
     /// Writes the common youth swipes in batches (group commit).

@@ -3,6 +3,7 @@
 //! (GDPR art. 15: dates, organisations and purposes, no staff names); coordinators read their
 //! organisation's lines, admins all.
 
+pub mod counter;
 pub mod model;
 pub mod routes;
 pub mod store;

@@ -179,32 +179,29 @@ pub fn cards_shown(conn: &mut DbConn, youth: &AccountId) -> QueryResult<i64> {
         .unwrap_or(0))
 }
 
-/// Counts cards shown, one per youth on a page of candidates (not logged per card).
-pub fn count_cards_shown(conn: &mut DbConn, youth: &[AccountId]) -> QueryResult<()> {
+/// Adds counted card views, one statement for all (an upsert: the first view inserts).
+pub fn add_card_views(conn: &mut DbConn, counts: &[(AccountId, i64)]) -> QueryResult<()> {
     use crate::db::schema::card_views;
-    for y in youth {
-        let bump = || {
-            diesel::update(card_views::table.find(y))
-                .set(card_views::shown.eq(card_views::shown + 1i64))
-        };
-        if bump().execute(conn)? > 0 {
-            continue;
+    use diesel::upsert::excluded;
+    for chunk in counts.chunks(1000) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|(y, n)| (card_views::youth_id.eq(y), card_views::shown.eq(*n)))
+            .collect();
+        macro_rules! upsert {
+            ($c:expr) => {
+                diesel::insert_into(card_views::table)
+                    .values(rows)
+                    .on_conflict(card_views::youth_id)
+                    .do_update()
+                    .set(card_views::shown.eq(card_views::shown + excluded(card_views::shown)))
+                    .execute($c)?
+            };
         }
-        // The first view: insert, unless another request just did (then count on top).
-        let first = (card_views::youth_id.eq(y), card_views::shown.eq(1i64));
-        let inserted = match conn {
-            DbConn::Pg(pg) => diesel::insert_into(card_views::table)
-                .values(first)
-                .on_conflict_do_nothing()
-                .execute(pg)?,
-            DbConn::Sqlite(lite) => diesel::insert_into(card_views::table)
-                .values(first)
-                .on_conflict_do_nothing()
-                .execute(lite)?,
+        match conn {
+            DbConn::Pg(c) => upsert!(c),
+            DbConn::Sqlite(c) => upsert!(c),
         };
-        if inserted == 0 {
-            bump().execute(conn)?;
-        }
     }
     Ok(())
 }

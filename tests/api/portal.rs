@@ -748,7 +748,7 @@ api_test!(
         assert!(log.iter().any(|e| e["action"] == "view_contact" && e["purpose"] == "match_contact" && e["organisation"]["kind"] == "employer"),
             "the employer seeing the released contact details is logged too");
         let mut stats = json!(null);
-        for _ in 0..50 {
+        for _ in 0..250 {
             stats = expect_json(app.get("/v1/me/card-stats", Some(&y.token)).await, StatusCode::OK).await;
             if stats["shown_to_employers"] == 1 {
                 break;

@@ -150,20 +150,9 @@ pub async fn candidates(
 /// Counts each card shown for its youth (their log shows how often employers saw their
 /// anonymous card). Not a personal access: counted, not logged, and off the answer's path.
 pub(super) fn count_shown(state: &AppState, cards: &[(CandidateCard, Item)]) {
-    let shown: Vec<AccountId> = cards
-        .iter()
-        .filter_map(|(_, item)| AccountId::parse(&item.id()))
-        .collect();
-    if shown.is_empty() {
-        return;
-    }
-    let db = state.db.clone();
-    actix_web::rt::spawn(async move {
-        let counted = db
-            .write(move |conn| Ok(crate::audit::store::count_cards_shown(conn, &shown)?))
-            .await;
-        if let Err(e) = counted {
-            tracing::warn!(error = ?e, "card views not counted");
-        }
-    });
+    state.card_views.shown(
+        cards
+            .iter()
+            .filter_map(|(_, item)| AccountId::parse(&item.id())),
+    );
 }
