@@ -237,14 +237,53 @@ pub fn coach_membership(conn: &mut DbConn, principal: &Principal) -> Result<Coac
     })
 }
 
+fn shared_with_colleagues(scopes: i32) -> bool {
+    crate::access::Scopes::from_mask(scopes).contains(Scope::ShareWithColleagues)
+}
+
+impl Coach {
+    /// Whether this coach is the one a consent names as responsible.
+    pub fn is_responsible(&self, responsible: Option<&AccountId>) -> bool {
+        responsible == Some(&self.account)
+    }
+
+    /// Whether this coach sees a youth of their organisation's caseload, given the consent's
+    /// responsible coach and scopes: the responsible coach, a colleague under
+    /// `share_with_colleagues`, or a coordinator.
+    pub fn sees(&self, responsible: Option<&AccountId>, scopes: i32) -> bool {
+        self.is_responsible(responsible) || self.coordinator || shared_with_colleagues(scopes)
+    }
+}
+
+/// The caller as a coordinator of `org`: 404 for another organisation (outsiders do not learn
+/// it exists), 403 for a coach who does not coordinate.
+pub fn coordinator_of(
+    conn: &mut DbConn,
+    principal: &Principal,
+    org: &OrganisationId,
+) -> Result<Coach, ApiError> {
+    let coach = coach_membership(conn, principal)?;
+    if &coach.organisation != org {
+        return Err(org_not_found());
+    }
+    if !coach.coordinator {
+        return Err(not_a_coordinator());
+    }
+    Ok(coach)
+}
+
+fn not_a_coordinator() -> ApiError {
+    ApiError::new(
+        ProblemCode::NotACoordinator,
+        "Only a coordinator of the organisation can do this.",
+    )
+}
+
 /// 403 unless the coach coordinates their organisation.
 pub fn coordinator(conn: &mut DbConn, principal: &Principal) -> Result<Coach, ApiError> {
     let coach = coach_membership(conn, principal)?;
     if !coach.coordinator {
-        return Err(ApiError::new(
-            ProblemCode::NotACoordinator,
-            "Only a coordinator of the organisation can do this.",
-        ));
+        return Err(not_a_coordinator());
     }
     Ok(coach)
 }
@@ -274,10 +313,7 @@ pub fn caseload_access(
 ) -> Result<CaseloadAccess, ApiError> {
     let consent = crate::caseloads::store::active_consent(conn, youth, &coach.organisation, now)?
         .ok_or_else(not_in_caseload)?;
-    let shared =
-        crate::access::Scopes::from_mask(consent.scopes).contains(Scope::ShareWithColleagues);
-    let own = consent.coach_id.as_ref() == Some(&coach.account);
-    if !(own || shared || coach.coordinator) {
+    if !coach.sees(consent.coach_id.as_ref(), consent.scopes) {
         return Err(not_in_caseload());
     }
     Ok(CaseloadAccess {
@@ -291,9 +327,13 @@ impl CaseloadAccess {
     /// May this coach act for the youth (not only read the caseload entry)? The responsible
     /// coach, or any colleague (the coordinator too) under `share_with_colleagues`.
     pub fn may_act(&self) -> bool {
-        self.consent.coach_id.as_ref() == Some(&self.coach.account)
-            || crate::access::Scopes::from_mask(self.consent.scopes)
-                .contains(Scope::ShareWithColleagues)
+        self.coach.is_responsible(self.consent.coach_id.as_ref())
+            || shared_with_colleagues(self.consent.scopes)
+    }
+
+    /// May this coach hand the youth to a colleague? The responsible coach or a coordinator.
+    pub fn may_hand_over(&self) -> bool {
+        self.coach.is_responsible(self.consent.coach_id.as_ref()) || self.coach.coordinator
     }
 
     pub fn audit(

@@ -31,6 +31,27 @@ pub enum Action {
 }
 
 impl Action {
+    const ALL: [Action; 14] = [
+        Action::ViewProfile,
+        Action::EditProfile,
+        Action::ViewSensitive,
+        Action::EditSensitive,
+        Action::ViewFeed,
+        Action::ViewMatches,
+        Action::ViewConversation,
+        Action::SwipeOnBehalf,
+        Action::MessageOnBehalf,
+        Action::EndMatchOnBehalf,
+        Action::ViewContact,
+        Action::ViewCaseload,
+        Action::WriteNote,
+        Action::StartDelegation,
+    ];
+
+    pub fn parse(s: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Action::ViewProfile => "view_profile",

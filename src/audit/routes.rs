@@ -12,29 +12,6 @@ use crate::error::{ApiError, Problem, ProblemCode};
 use crate::paging::{self, List, PageQuery};
 use crate::state::AppState;
 
-fn action(s: &str) -> Action {
-    use Action::*;
-    [
-        ViewProfile,
-        EditProfile,
-        ViewSensitive,
-        EditSensitive,
-        ViewFeed,
-        ViewMatches,
-        ViewConversation,
-        SwipeOnBehalf,
-        MessageOnBehalf,
-        EndMatchOnBehalf,
-        ViewContact,
-        ViewCaseload,
-        WriteNote,
-        StartDelegation,
-    ]
-    .into_iter()
-    .find(|a| a.as_str() == s)
-    .unwrap_or(ViewProfile)
-}
-
 fn entry(r: &AuditRow) -> AuditEntry {
     AuditEntry {
         id: r.id.clone(),
@@ -48,7 +25,7 @@ fn entry(r: &AuditRow) -> AuditEntry {
             _ => None,
         },
         actor_role: r.actor_role.clone(),
-        action: action(&r.action),
+        action: Action::parse(&r.action).unwrap_or(Action::ViewProfile),
         object: r.object.clone(),
         purpose: if r.purpose == "match_contact" {
             Purpose::MatchContact
@@ -178,14 +155,7 @@ pub async fn list_organisation_audit(
     state
         .db
         .run(move |conn| {
-            let coach = access::coach_membership(conn, &user)?;
-            if coach.organisation != org {
-                return Err(ApiError::new(
-                    ProblemCode::OrganisationNotFound,
-                    "There is no organisation with this id that you belong to.",
-                ));
-            }
-            access::coordinator(conn, &user)?;
+            access::coordinator_of(conn, &user, &org)?;
             let rows = store::list(
                 conn,
                 Filter::Organisation(&org),

@@ -77,8 +77,7 @@ pub async fn offer(
         .write(move |conn| {
             let coach = access::coach_membership(conn, &principal)?;
             let access = access::caseload_access(conn, coach, &youth, now)?;
-            let own = access.consent.coach_id.as_ref() == Some(&access.coach.account);
-            if !(own || access.coach.coordinator) {
+            if !access.may_hand_over() {
                 return Err(ApiError::new(
                     ProblemCode::NotACoordinator,
                     "Only the responsible coach or a coordinator hands a youth over.",

@@ -54,6 +54,14 @@ pub async fn bump(state: &AppState, org: &OrganisationId) {
         .await;
 }
 
+/// The organisation's caseload version now (`None` before the first change).
+pub async fn version(state: &AppState, org: &OrganisationId) -> Option<String> {
+    match state.cache.lookup(&[&version_key(org)]).await.pop() {
+        Some(Lookup::Found(v)) => Some(v),
+        _ => None,
+    }
+}
+
 /// A page found and still true: its body, the youth shown, and the viewer.
 pub struct Hit {
     pub body: String,
@@ -91,15 +99,7 @@ pub async fn lookup(
     // read it now (one more round trip).
     let current = match org_hint {
         Some(org) if *org == cached.viewer.organisation => version.clone(),
-        _ => match state
-            .cache
-            .lookup(&[&version_key(&cached.viewer.organisation)])
-            .await
-            .pop()
-        {
-            Some(Lookup::Found(v)) => Some(v),
-            _ => None,
-        },
+        _ => self::version(state, &cached.viewer.organisation).await,
     };
     if current.as_deref().unwrap_or("-") != cached.version {
         return (current, None);

@@ -177,21 +177,6 @@ pub fn invite_coordinator(
 
 // ---- Coordinator: coaches -------------------------------------------------------------------
 
-fn coordinator_of(
-    conn: &mut DbConn,
-    principal: &Principal,
-    org: &OrganisationId,
-) -> Result<Coach, ApiError> {
-    let coach = access::coach_membership(conn, principal)?;
-    if &coach.organisation != org {
-        return Err(ApiError::new(
-            ProblemCode::OrganisationNotFound,
-            "There is no organisation with this id that you belong to.",
-        ));
-    }
-    access::coordinator(conn, principal)
-}
-
 /// Deactivates a coach who leaves: their sessions end at once (and with them every delegated
 /// token they hold, on every instance). Their caseload stays until handed over.
 pub async fn deactivate(
@@ -204,7 +189,7 @@ pub async fn deactivate(
     let sessions = state
         .db
         .write(move |conn| {
-            coordinator_of(conn, &principal, &org)?;
+            access::coordinator_of(conn, &principal, &org)?;
             let found = store::member_state(conn, &org, &member)?.ok_or_else(member_not_found)?;
             if found.deactivated {
                 return Ok(Vec::new());
@@ -240,7 +225,7 @@ pub async fn handover(
     let changed = state
         .db
         .write(move |conn| {
-            let coordinator = coordinator_of(conn, &principal, &org)?;
+            let coordinator = access::coordinator_of(conn, &principal, &org)?;
             store::member_state(conn, &org, &from)?.ok_or_else(member_not_found)?;
             match store::member_state(conn, &org, &to)? {
                 Some(m) if !m.deactivated => {}
@@ -840,9 +825,11 @@ fn light_entries(
     Ok(store::caseload_light(conn, &coach.organisation, now)?
         .into_iter()
         .filter(|c| {
-            let own = c.coach.as_ref() == Some(&coach.account);
-            let shared = Scopes::from_mask(c.scopes).contains(Scope::ShareWithColleagues);
-            own || (!mine && (coach.coordinator || shared))
+            if mine {
+                coach.is_responsible(c.coach.as_ref())
+            } else {
+                coach.sees(c.coach.as_ref(), c.scopes)
+            }
         })
         .collect())
 }
@@ -1078,7 +1065,7 @@ where
         .caseload_flights
         .remember(&coach.account, &coach.organisation);
     // The version is read before computing: a change meanwhile leaves the page stale-marked.
-    let (version, _) = page_cache::lookup(state, Some(&coach.organisation), "-").await;
+    let version = page_cache::version(state, &coach.organisation).await;
     let c = coach.clone();
     let computed = state.db.run(move |conn| compute(conn, &c)).await?;
     let body = serde_json::to_string(&computed.page)
