@@ -138,6 +138,10 @@ pub struct Match {
     #[serde(serialize_with = "crate::json::opt_timestamp")]
     pub ended_at: Option<DateTime<Utc>>,
     pub unread_messages: u32,
+    /// For the youth: their like that made this match was placed by their coach (which
+    /// organisation, and when); null when they liked it themselves, and always null for the
+    /// employer.
+    pub liked_by_coach: Option<crate::youth::model::CoachChange>,
 }
 
 crate::paging::page!(

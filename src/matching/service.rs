@@ -382,6 +382,16 @@ fn view(
         })
     };
     let unread = store::unread(conn, &m.id, youth_side)?;
+    let liked_by_coach = if youth_side {
+        store::decided_by_coach(conn, &m.youth_id, &m.vacancy_id)?.map(|(organisation, at)| {
+            crate::youth::model::CoachChange {
+                organisation,
+                at: at.and_utc(),
+            }
+        })
+    } else {
+        None
+    };
     Ok(Match {
         candidate_id: (!youth_side).then(|| state_ids.encode(&m.vacancy_id, &m.youth_id)),
         id: m.id,
@@ -396,6 +406,7 @@ fn view(
         created_at: m.created_at.and_utc(),
         ended_at: m.ended_at.map(|e| e.and_utc()),
         unread_messages: unread.clamp(0, i64::from(u32::MAX)) as u32,
+        liked_by_coach,
     })
 }
 

@@ -180,6 +180,26 @@ pub fn set_youth_decided_by(
         .map(|_| ())
 }
 
+/// The organisation of the coach who placed the youth's decision on a pair, and when; `None`
+/// when the youth placed it themself (or there is no decision).
+pub fn decided_by_coach(
+    conn: &mut DbConn,
+    youth: &AccountId,
+    vacancy: &VacancyId,
+) -> QueryResult<Option<(String, NaiveDateTime)>> {
+    let row: Option<(Option<AccountId>, Option<NaiveDateTime>)> = swipes::table
+        .find((youth, vacancy))
+        .select((swipes::youth_decided_by, swipes::youth_decided_at))
+        .first(conn)
+        .optional()?;
+    let Some((Some(coach), Some(at))) = row else {
+        return Ok(None);
+    };
+    // A coach who has since left keeps their membership row (deactivated), so the
+    // organisation is still known.
+    Ok(crate::employers::store::membership_of(conn, &coach)?.map(|m| (m.organisation_name, at)))
+}
+
 /// A youth's decision on a pair, as the batched upsert takes it.
 #[derive(Debug, Clone)]
 pub struct YouthDecision {
@@ -240,7 +260,8 @@ pub fn record_youth_decisions(
     let _ = write!(
         sql,
         " ON CONFLICT (youth_id, vacancy_id) DO UPDATE \
-         SET youth_decision = excluded.youth_decision, youth_decided_at = excluded.youth_decided_at \
+         SET youth_decision = excluded.youth_decision, youth_decided_at = excluded.youth_decided_at, \
+             youth_decided_by = NULL \
          WHERE swipes.youth_decision {ne} excluded.youth_decision \
            AND swipes.employer_decision {ne} 'like' \
          RETURNING youth_id, vacancy_id"

@@ -281,7 +281,8 @@ pub struct Profile {
     pub changed_by_coach: Option<CoachChange>,
 }
 
-/// A change to the profile by a coach, on the youth's behalf.
+/// Something a coach did on the youth's behalf (a profile change, a like): which
+/// organisation the coach acted for, and when.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CoachChange {
     /// The coach's organisation.

@@ -734,9 +734,29 @@ api_test!(
         let own = expect_json(app.post(&format!("/v1/matches/{m}/messages"), &json!({"text": "Tot dan!"}), Some(&y.token)).await, StatusCode::CREATED).await;
         assert_eq!(own["on_behalf"], false);
 
-        // The employer opens the match and sees the contact details it released.
+        // The employer opens the match and sees the contact details it released, and not
+        // that a coach liked for the youth; the youth sees which organisation did.
         let opened = expect_json(app.get(&format!("/v1/matches/{m}"), Some(&e)).await, StatusCode::OK).await;
         assert_eq!(opened["contact"]["email"], "ob@voorbeeld.nl");
+        assert_eq!(opened["liked_by_coach"], json!(null));
+        let theirs = expect_json(app.get(&format!("/v1/matches/{m}"), Some(&y.token)).await, StatusCode::OK).await;
+        assert_eq!(theirs["liked_by_coach"]["organisation"], "Team ob");
+        let listed = expect_json(app.get("/v1/matches", Some(&y.token)).await, StatusCode::OK).await;
+        assert_eq!(listed["items"][0]["liked_by_coach"], theirs["liked_by_coach"]);
+
+        // A decision the youth changes themself is theirs again: the coach likes a second
+        // vacancy, the youth passes and then likes it, the employer likes back.
+        let v2 = vacancy(&app, &e, json!({"title": "Tweede vacature"})).await;
+        expect_json(swipe(&app, &d, &format!("/v1/me/swipes/{v2}"), "like").await, StatusCode::OK).await;
+        for decision in ["pass", "like"] {
+            expect_json(swipe(&app, &y.token, &format!("/v1/me/swipes/{v2}"), decision).await, StatusCode::OK).await;
+        }
+        let cards = expect_json(app.get(&format!("/v1/vacancies/{v2}/candidates"), Some(&e)).await, StatusCode::OK).await;
+        let candidate = cards["items"][0]["candidate_id"].as_str().unwrap().to_owned();
+        let back = expect_json(swipe(&app, &e, &format!("/v1/vacancies/{v2}/swipes/{candidate}"), "like").await, StatusCode::OK).await;
+        let m2 = back["match_id"].as_str().unwrap().to_owned();
+        let second = expect_json(app.get(&format!("/v1/matches/{m2}"), Some(&y.token)).await, StatusCode::OK).await;
+        assert_eq!(second["liked_by_coach"], json!(null), "the youth's own like is not the coach's");
 
         // The youth's log and counts.
         let log = app.all_pages("/v1/me/audit", Some(&y.token)).await;
@@ -750,12 +770,13 @@ api_test!(
         let mut stats = json!(null);
         for _ in 0..250 {
             stats = expect_json(app.get("/v1/me/card-stats", Some(&y.token)).await, StatusCode::OK).await;
-            if stats["shown_to_employers"] == 1 {
+            if stats["shown_to_employers"] == 2 {
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
-        assert_eq!(stats, json!({"shown_to_employers": 1, "liked_by_employers": 1}));
+        // Shown on the candidates of both vacancies, liked on both.
+        assert_eq!(stats, json!({"shown_to_employers": 2, "liked_by_employers": 2}));
     }
 );
 
