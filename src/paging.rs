@@ -46,6 +46,7 @@ pub enum List {
     Coaches,
     Notes,
     Handovers,
+    ConsentEvents,
 }
 
 impl List {
@@ -64,6 +65,7 @@ impl List {
             List::Coaches => "coach",
             List::Notes => "note",
             List::Handovers => "hand",
+            List::ConsentEvents => "cevt",
         }
     }
 }

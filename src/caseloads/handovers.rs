@@ -185,7 +185,7 @@ pub async fn decide(
                     &c,
                     now,
                     Some(&coach.account),
-                    "handed_over",
+                    ConsentChange::HandedOver,
                     Some(&row.reason),
                 )?;
                 if let Some(youth) = &c.youth_id

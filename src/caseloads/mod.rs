@@ -29,6 +29,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(routes::exchange_token)
         .service(routes::claim_coach_invitation)
         .service(routes::list_coaches)
+        .service(routes::list_consent_events)
         .service(routes::accept_consent)
         .service(routes::decline_consent)
         .service(routes::update_consent)

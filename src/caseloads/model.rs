@@ -161,6 +161,83 @@ crate::paging::page!(
     CoachConsentPage of CoachConsent
 );
 
+/// What changed in a consent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentChange {
+    /// The coach made the invitation (code or link).
+    Invited,
+    /// You opened the invitation; it waits for your answer.
+    Claimed,
+    /// You gave consent, with these scopes.
+    Given,
+    Declined,
+    /// You changed what you share.
+    ScopesChanged,
+    /// You renewed it for another 12 months.
+    Renewed,
+    Revoked,
+    /// Another coach of the organisation became responsible (a handover or a caseload transfer).
+    HandedOver,
+}
+
+impl ConsentChange {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsentChange::Invited => "invited",
+            ConsentChange::Claimed => "claimed",
+            ConsentChange::Given => "given",
+            ConsentChange::Declined => "declined",
+            ConsentChange::ScopesChanged => "scopes_changed",
+            ConsentChange::Renewed => "renewed",
+            ConsentChange::Revoked => "revoked",
+            ConsentChange::HandedOver => "handed_over",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ConsentChange> {
+        [
+            ConsentChange::Invited,
+            ConsentChange::Claimed,
+            ConsentChange::Given,
+            ConsentChange::Declined,
+            ConsentChange::ScopesChanged,
+            ConsentChange::Renewed,
+            ConsentChange::Revoked,
+            ConsentChange::HandedOver,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
+    }
+}
+
+/// Who made a change to a consent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangedBy {
+    You,
+    /// A coach or coordinator of the organisation.
+    Organisation,
+}
+
+/// One change in the history of a consent: what, when, by whom, and where it left the consent.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConsentEvent {
+    #[serde(serialize_with = "crate::json::timestamp")]
+    pub at: DateTime<Utc>,
+    pub change: ConsentChange,
+    pub by: ChangedBy,
+    /// The scopes granted after this change.
+    pub scopes: Vec<Scope>,
+    /// The responsible coach after this change.
+    pub coach_name: Option<String>,
+}
+
+crate::paging::page!(
+    /// A page of a consent's history, newest first.
+    ConsentEventPage of ConsentEvent
+);
+
 // ---- Token exchange -------------------------------------------------------------------------
 
 /// RFC 8693 token exchange: the coach (signed in with their own token) asks to act for a youth.

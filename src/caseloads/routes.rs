@@ -477,6 +477,32 @@ pub async fn list_coaches(
     Ok(Json(service::list_coaches(&state, youth, page).await?))
 }
 
+/// The history of one of your consents, newest first: when it was asked, given, changed,
+/// renewed, handed to another coach or ended, and by whom.
+#[utoipa::path(
+    tag = "coaches",
+    security(("bearer" = [])),
+    params(("consent_id" = Uuid, Path, description = "Consent id"), PageQuery),
+    responses(
+        (status = 200, description = "A page of the consent's history", body = ConsentEventPage),
+        (status = 403, description = "`wrong_role`, `not_on_behalf`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`consent_not_found`: not one of yours", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me/coaches/{consent_id}/history")]
+pub async fn list_consent_events(
+    state: Data<AppState>,
+    user: Principal,
+    id: Path<String>,
+    page: Query<PageQuery>,
+) -> Result<Json<ConsentEventPage>, ApiError> {
+    let youth = user.youth_self()?;
+    let page = page.parse(List::ConsentEvents)?;
+    Ok(Json(
+        service::consent_history(&state, youth, consent_id(&id)?, page).await?,
+    ))
+}
+
 /// Accept: choose each scope you share (nothing is shared by default). From 16 years.
 #[utoipa::path(
     tag = "coaches",

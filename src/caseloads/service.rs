@@ -244,7 +244,7 @@ pub async fn handover(
                     &row,
                     now,
                     Some(&coordinator.account),
-                    "handed_over",
+                    ConsentChange::HandedOver,
                     Some(&reason),
                 )?;
                 if row.status == "active"
@@ -335,7 +335,14 @@ pub async fn invite_youth(
                 updated_at: now,
             };
             store::insert_consent(conn, &row)?;
-            store::add_event(conn, &row, now, Some(&coach.account), "invited", None)?;
+            store::add_event(
+                conn,
+                &row,
+                now,
+                Some(&coach.account),
+                ConsentChange::Invited,
+                None,
+            )?;
             if let Some(email) = &email {
                 let coach_name = crate::auth::store::find_account(conn, &coach.account)?
                     .map(|a| a.display_name)
@@ -454,7 +461,7 @@ pub async fn claim(
             row.claimed_at = Some(now);
             row.updated_at = now;
             store::save_consent(conn, &row)?;
-            store::add_event(conn, &row, now, Some(&youth), "claimed", None)?;
+            store::add_event(conn, &row, now, Some(&youth), ConsentChange::Claimed, None)?;
             consent_view(conn, row, now)
         })
         .await
@@ -557,7 +564,7 @@ pub async fn answer(
                     row.scopes = scopes.mask();
                     row.given_at = Some(now);
                     row.expires_at = Some(now + CONSENT_TTL);
-                    "given"
+                    ConsentChange::Given
                 }
                 Answer::Decline => {
                     if status != ConsentStatus::Pending {
@@ -565,14 +572,14 @@ pub async fn answer(
                     }
                     row.status = "declined".into();
                     row.ended_at = Some(now);
-                    "declined"
+                    ConsentChange::Declined
                 }
                 Answer::Change(scopes) => {
                     if status != ConsentStatus::Active {
                         return Err(consent_ended());
                     }
                     row.scopes = parse_scopes(kind, &scopes)?.mask();
-                    "scopes_changed"
+                    ConsentChange::ScopesChanged
                 }
                 Answer::Renew => {
                     if status != ConsentStatus::Active {
@@ -580,7 +587,7 @@ pub async fn answer(
                     }
                     row.expires_at = Some(now + CONSENT_TTL);
                     row.reminded_at = None;
-                    "renewed"
+                    ConsentChange::Renewed
                 }
                 Answer::Revoke => {
                     if !matches!(status, ConsentStatus::Active | ConsentStatus::Pending) {
@@ -588,7 +595,7 @@ pub async fn answer(
                     }
                     row.status = "revoked".into();
                     row.ended_at = Some(now);
-                    "revoked"
+                    ConsentChange::Revoked
                 }
             };
             row.updated_at = now;
@@ -622,6 +629,52 @@ pub async fn list_coaches(
                 .map(|r| consent_view(conn, r, now))
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(CoachConsentPage { items, next_cursor })
+        })
+        .await
+}
+
+/// The history of one of the youth's consents, newest first: every change, who made it and
+/// where it left the scopes and the responsible coach (the reason a coordinator gives for a
+/// handover is for the organisation's own records and is not shown).
+pub async fn consent_history(
+    state: &AppState,
+    youth: AccountId,
+    id: ConsentId,
+    page: Page,
+) -> Result<ConsentEventPage, ApiError> {
+    // Ids are UUIDv7 strings: a cursor that is not one was not handed out by this list.
+    let cursor = page.after(|p| uuid::Uuid::parse_str(p).ok().map(|u| u.to_string()))?;
+    let limit = page.limit();
+    state
+        .db
+        .run(move |conn| {
+            own_consent(conn, &youth, &id)?;
+            let rows = store::events(conn, &id, cursor.as_deref(), limit as i64 + 1)?;
+            let (rows, next_cursor) =
+                paging::split(rows, limit, List::ConsentEvents, |r| r.id.clone());
+            let coaches: Vec<AccountId> = rows.iter().filter_map(|r| r.coach_id.clone()).collect();
+            let names: HashMap<AccountId, String> =
+                store::names(conn, &coaches)?.into_iter().collect();
+            let items = rows
+                .into_iter()
+                .filter_map(|r| {
+                    // A change this version does not know (written by a newer one) is left
+                    // out rather than shown as something it is not.
+                    let change = ConsentChange::parse(&r.change)?;
+                    Some(ConsentEvent {
+                        at: utc(r.at),
+                        change,
+                        by: if r.actor_id.as_ref() == Some(&youth) {
+                            ChangedBy::You
+                        } else {
+                            ChangedBy::Organisation
+                        },
+                        scopes: Scopes::from_mask(r.scopes).list(),
+                        coach_name: r.coach_id.as_ref().and_then(|c| names.get(c).cloned()),
+                    })
+                })
+                .collect();
+            Ok(ConsentEventPage { items, next_cursor })
         })
         .await
 }

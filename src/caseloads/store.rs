@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use crate::access::OrganisationKind;
 use crate::auth::model::MemberRole;
+use crate::caseloads::model::ConsentChange;
 use crate::db::DbConn;
 use crate::db::ids::{AccountId, ConsentId, NoteId, OrganisationId};
 use crate::db::schema::{
@@ -215,7 +216,7 @@ pub fn add_event(
     row: &ConsentRow,
     at: NaiveDateTime,
     actor: Option<&AccountId>,
-    change: &str,
+    change: ConsentChange,
     reason: Option<&str>,
 ) -> QueryResult<()> {
     diesel::insert_into(consent_events::table)
@@ -224,13 +225,43 @@ pub fn add_event(
             consent_events::consent_id.eq(&row.id),
             consent_events::at.eq(at),
             consent_events::actor_id.eq(actor),
-            consent_events::change.eq(change),
+            consent_events::change.eq(change.as_str()),
             consent_events::scopes.eq(row.scopes),
             consent_events::coach_id.eq(&row.coach_id),
             consent_events::reason.eq(reason),
         ))
         .execute(conn)
         .map(|_| ())
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = consent_events)]
+pub struct EventRow {
+    pub id: String,
+    pub at: NaiveDateTime,
+    pub actor_id: Option<AccountId>,
+    pub change: String,
+    pub scopes: i32,
+    pub coach_id: Option<AccountId>,
+}
+
+/// A page of a consent's history, newest first (ids are time-ordered UUIDv7).
+pub fn events(
+    conn: &mut DbConn,
+    consent: &ConsentId,
+    cursor: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<EventRow>> {
+    let mut q = consent_events::table
+        .filter(consent_events::consent_id.eq(consent))
+        .select(EventRow::as_select())
+        .order(consent_events::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(c) = cursor {
+        q = q.filter(consent_events::id.lt(c));
+    }
+    q.load(conn)
 }
 
 /// A youth's consents (claimed ones: pending, active and ended), newest first.

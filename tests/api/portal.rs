@@ -645,6 +645,7 @@ api_test!(
             (M::POST, format!("/v1/me/coaches/{cid}/decline"), None,                [401, 409, 404, 403, 403, 403, 401, 403, 403, 403, 403, 403, 401, 403, 403]),
             (M::PATCH, format!("/v1/me/coaches/{cid}"), Some(json!({"scopes": ["view_profile", "edit_profile", "view_matches"]})), [401, 200, 404, 403, 403, 403, 401, 403, 403, 403, 403, 403, 401, 403, 403]),
             (M::POST, format!("/v1/me/coaches/{cid}/renew"), None,                  [401, 200, 404, 403, 403, 403, 401, 403, 403, 403, 403, 403, 401, 403, 403]),
+            (M::GET, format!("/v1/me/coaches/{cid}/history"), None,                 [401, 200, 404, 403, 403, 403, 401, 403, 403, 403, 403, 403, 401, 403, 403]),
             (M::GET, "/v1/me/audit".into(), None,                                   [401, 200, 200, 403, 403, 403, 401, 403, 403, 403, 403, 403, 401, 403, 403]),
             (M::GET, "/v1/me/card-stats".into(), None,                              [401, 200, 200, 403, 403, 403, 401, 403, 403, 403, 403, 403, 401, 403, 403]),
             (M::GET, format!("/v1/organisations/{}/audit", a.id), None,             [401, 403, 403, 403, 403, 403, 401, 403, 403, 403, 200, 404, 401, 403, 403]),
@@ -818,7 +819,7 @@ api_test!(
         let admin = admin(&app).await;
         let org = organisation(&app, &admin, "agency", "ho").await;
         let y = youth(&app, "ho@voorbeeld.nl", "2003-03-03").await;
-        consent(&app, &org.coach, &y, &["view_profile"]).await;
+        let cid = consent(&app, &org.coach, &y, &["view_profile"]).await;
         let t = delegated(&app, &org.coach, &y.id).await;
         let offer = |by: String, to: String| {
             let app = &app;
@@ -850,6 +851,34 @@ api_test!(
         app.deliver_mail().await;
         assert!(app.mails_to("ho@voorbeeld.nl").iter().any(|m| m.subject.contains("nieuwe coach") && m.text.contains("colleague")));
         assert!(app.all_pages("/v1/caseload/handovers", Some(&org.colleague)).await.is_empty());
+
+        // The youth reads the consent's history, newest first, in pages: who changed what,
+        // and who is responsible after each change (the reason stays with the organisation).
+        expect_json(
+            req(&app, reqwest::Method::PATCH, &format!("/v1/me/coaches/{cid}"), Some(&y.token), Some(json!({"scopes": ["view_profile", "view_matches"]}))).await,
+            StatusCode::OK,
+        )
+        .await;
+        let history = app.all_pages(&format!("/v1/me/coaches/{cid}/history?limit=2"), Some(&y.token)).await;
+        let seen: Vec<(&str, &str, &str, usize)> = history
+            .iter()
+            .map(|e| (e["change"].as_str().unwrap(), e["by"].as_str().unwrap(), e["coach_name"].as_str().unwrap(), e["scopes"].as_array().unwrap().len()))
+            .collect();
+        assert_eq!(
+            seen,
+            vec![
+                ("scopes_changed", "you", "colleague", 2),
+                ("handed_over", "organisation", "colleague", 1),
+                ("given", "you", "coach", 1),
+                ("claimed", "you", "coach", 0),
+                ("invited", "organisation", "coach", 0),
+            ]
+        );
+        assert!(history.iter().all(|e| e.get("reason").is_none()));
+        let other = youth(&app, "ho2@voorbeeld.nl", "2003-03-03").await;
+        expect_problem(app.get(&format!("/v1/me/coaches/{cid}/history"), Some(&other.token)).await, StatusCode::NOT_FOUND, "consent_not_found").await;
+        expect_problem(app.get(&format!("/v1/me/coaches/{cid}/history"), Some(&t2)).await, StatusCode::FORBIDDEN, "not_on_behalf").await;
+        expect_problem(app.get(&format!("/v1/me/coaches/{cid}/history?cursor=bm9wZQ"), Some(&y.token)).await, StatusCode::BAD_REQUEST, "invalid_query").await;
     }
 );
 
