@@ -331,6 +331,17 @@ impl CaseloadAccess {
             || shared_with_colleagues(self.consent.scopes)
     }
 
+    /// The consent as delegated requests check it (`None` if it has no expiry: not given).
+    pub fn consent_state(&self) -> Option<crate::access::revocation::ConsentState> {
+        Some(crate::access::revocation::ConsentState {
+            scopes: crate::access::Scopes::from_mask(self.consent.scopes),
+            expires_at: self.consent.expires_at?,
+            coach: self.consent.coach_id.clone(),
+            organisation: self.consent.organisation_id.clone(),
+            kind: self.coach.kind,
+        })
+    }
+
     /// May this coach hand the youth to a colleague? The responsible coach or a coordinator.
     pub fn may_hand_over(&self) -> bool {
         self.coach.is_responsible(self.consent.coach_id.as_ref()) || self.coach.coordinator

@@ -5,10 +5,16 @@
 //! cached, expired or evicted; a cache error: Redis down or slow) is asked of the database,
 //! which is the truth. Nothing is ever allowed because the cache was down.
 //!
-//! A positive entry lives [`ACTIVE_TTL`]; a change writes the database first and then the
-//! cache, retrying in the background for longer than that if the cache does not take it, so a
-//! stale "active" answer outlives a revocation by at most a cache partition's length within
-//! that window (and not at all when the cache is down for every instance alike).
+//! A positive entry lives [`ACTIVE_TTL`] and is only ever written by a reader, with SET NX
+//! after reading the database. A change writes the database first and then overwrites the
+//! entry with a negative one: `ended` for a revocation, or `recheck` for any other change
+//! (given, narrowed, renewed, handed over), which sends every request to the database until it
+//! expires. A writer never publishes a positive state: two changes racing (a handover
+//! committing before a revocation, publishing after it) could otherwise leave "active" over
+//! "ended". Publishing retries in the background for longer than a positive entry lives if
+//! the cache does not take it, so a stale "active" answer outlives a change by at most a cache
+//! partition's length within that window (and not at all when the cache is down for every
+//! instance alike).
 
 use std::time::Duration;
 
@@ -26,6 +32,11 @@ use crate::state::AppState;
 pub const ACTIVE_TTL: Duration = Duration::from_secs(60);
 const ACTIVE: &str = "active";
 const ENDED: &str = "ended";
+/// Changed: ask the database, and cache nothing, until this expires.
+const RECHECK: &str = "recheck";
+/// How long `recheck` stands: longer than any positive entry written before the change lives,
+/// and than a reader can take between its database read and its SET NX.
+const RECHECK_TTL: Duration = Duration::from_secs(ACTIVE_TTL.as_secs() + 10);
 
 pub fn session_key(session: &SessionId) -> String {
     format!("session:{session}")
@@ -155,27 +166,21 @@ pub async fn check_consent(
 ) -> Result<ConsentState, ApiError> {
     let now = state.clock.now_naive();
     let found = match cached {
-        Lookup::Found(v) => ConsentState::decode(&v),
+        Lookup::Found(v) if v != RECHECK => ConsentState::decode(&v),
+        // Just changed: the database answers, and nothing is cached until `recheck` expires.
+        Lookup::Found(_) => read_consent(state, consent).await?,
         Lookup::Missing | Lookup::Unavailable => {
-            let id = consent.clone();
-            let row = state
-                .db
-                .run(move |conn| Ok(load_consent(conn, &id)?))
-                .await?;
+            let row = read_consent(state, consent).await?;
             if cached == Lookup::Missing {
-                let value = row
-                    .as_ref()
-                    .map_or_else(|| ENDED.to_owned(), |c| c.encode());
-                let ttl = if row.is_some() {
-                    ACTIVE_TTL
-                } else {
-                    revoked_ttl(state)
-                };
-                // Only where nothing newer was published meanwhile (a revocation after our read).
-                state
-                    .cache
-                    .set_if_absent(&consent_key(consent), &value, ttl)
-                    .await;
+                match &row {
+                    Some(c) => remember_consent(state, consent, c).await,
+                    None => {
+                        state
+                            .cache
+                            .set_if_absent(&consent_key(consent), ENDED, revoked_ttl(state))
+                            .await;
+                    }
+                }
             }
             row
         }
@@ -184,6 +189,23 @@ pub async fn check_consent(
         Some(c) if c.expires_at > now => Ok(c),
         _ => Err(delegation_ended()),
     }
+}
+
+async fn read_consent(
+    state: &AppState,
+    consent: &ConsentId,
+) -> Result<Option<ConsentState>, ApiError> {
+    let id = consent.clone();
+    state.db.run(move |conn| Ok(load_consent(conn, &id)?)).await
+}
+
+/// Caches a consent's state just read from the database, only where nothing was published
+/// meanwhile (a change or revocation after the read wins).
+pub async fn remember_consent(state: &AppState, consent: &ConsentId, read: &ConsentState) {
+    state
+        .cache
+        .set_if_absent(&consent_key(consent), &read.encode(), ACTIVE_TTL)
+        .await;
 }
 
 /// An active consent's state from the database (`None` when it is not active).
@@ -232,14 +254,16 @@ pub async fn sessions_revoked(state: &AppState, sessions: &[SessionId]) {
     }
 }
 
-/// After a consent changed in the database (given, narrowed, handed over, revoked): the new
-/// state, or `None` when it no longer holds.
-pub async fn consent_changed(state: &AppState, consent: &ConsentId, now: Option<ConsentState>) {
-    let (value, ttl) = match now {
-        Some(c) => (c.encode(), ACTIVE_TTL),
-        None => (ENDED.to_owned(), revoked_ttl(state)),
+/// After a consent changed in the database: `ended` when it no longer holds (revoked,
+/// declined), else `recheck` (given, narrowed, renewed, handed over), never the new state
+/// itself (see the module's comment).
+pub async fn consent_changed(state: &AppState, consent: &ConsentId, ended: bool) {
+    let (value, ttl) = if ended {
+        (ENDED, revoked_ttl(state))
+    } else {
+        (RECHECK, RECHECK_TTL)
     };
-    publish(state, consent_key(consent), value, ttl).await;
+    publish(state, consent_key(consent), value.to_owned(), ttl).await;
 }
 
 /// Writes security state to the cache; when the cache does not take it, keeps trying in the
@@ -284,6 +308,7 @@ mod tests {
         };
         assert_eq!(ConsentState::decode(&c.encode()), Some(c.clone()));
         assert_eq!(ConsentState::decode(ENDED), None);
+        assert_eq!(ConsentState::decode(RECHECK), None);
         assert_eq!(ConsentState::decode("active|garbage"), None);
         // A colleague may act only under `share_with_colleagues`.
         let colleague = AccountId::generate();

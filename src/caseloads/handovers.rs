@@ -202,14 +202,14 @@ pub async fn decide(
                     );
                     Outbox::enqueue(conn, now, &account.email, mail)?;
                 }
-                moved = Some((c.id.clone(), revocation::load_consent(conn, &c.id)?));
+                moved = Some(c.id.clone());
             }
             let row = store::find_handover(conn, &id)?.ok_or_else(not_found)?;
             Ok((view(conn, row)?, moved))
         })
         .await?;
-    if let Some((consent, now)) = moved {
-        revocation::consent_changed(state, &consent, now).await;
+    if let Some(consent) = moved {
+        revocation::consent_changed(state, &consent, false).await;
     }
     Ok(handover)
 }

@@ -69,12 +69,8 @@ pub struct Hit {
     pub viewer: Viewer,
 }
 
-/// The version to compute a new page at, and a cached page when one can be trusted.
-pub async fn lookup(
-    state: &AppState,
-    org_hint: Option<&OrganisationId>,
-    key: &str,
-) -> (Option<String>, Option<Hit>) {
+/// The cached page, when one can be trusted.
+pub async fn lookup(state: &AppState, org_hint: Option<&OrganisationId>, key: &str) -> Option<Hit> {
     let mut keys = vec![key.to_owned()];
     if let Some(org) = org_hint {
         keys.push(version_key(org));
@@ -87,32 +83,26 @@ pub async fn lookup(
         _ => None,
     });
     let Some(Lookup::Found(raw)) = page else {
-        return (version, None);
+        return None;
     };
-    let Some((header, body)) = raw.split_once('\n') else {
-        return (version, None);
-    };
-    let Ok(cached) = serde_json::from_str::<Cached>(header) else {
-        return (version, None);
-    };
+    let (header, body) = raw.split_once('\n')?;
+    let cached = serde_json::from_str::<Cached>(header).ok()?;
     // The version is read with the page only when the caller knew the organisation; else
     // read it now (one more round trip).
     let current = match org_hint {
-        Some(org) if *org == cached.viewer.organisation => version.clone(),
+        Some(org) if *org == cached.viewer.organisation => version,
         _ => self::version(state, &cached.viewer.organisation).await,
     };
-    if current.as_deref().unwrap_or("-") != cached.version {
-        return (current, None);
+    if current.as_deref().unwrap_or("-") != cached.version
+        || !still_true(state, &cached.shown).await
+    {
+        return None;
     }
-    if !still_true(state, &cached.shown).await {
-        return (current, None);
-    }
-    let hit = Hit {
+    Some(Hit {
         body: body.to_owned(),
         shown: cached.shown.into_iter().map(|(y, _, _)| y).collect(),
         viewer: cached.viewer,
-    };
-    (current, Some(hit))
+    })
 }
 
 /// Whether every consent on a page is in the state it was computed with.
@@ -184,27 +174,17 @@ pub async fn store(
     version: Option<String>,
     viewer: Viewer,
     body: &str,
-    shown: Vec<(AccountId, ConsentId, Option<ConsentState>)>,
+    shown: Vec<(AccountId, ConsentId, ConsentState)>,
 ) {
-    let Some(shown) = shown
-        .into_iter()
-        .map(|(y, c, s)| s.map(|s| (y, c, s.encode())))
-        .collect::<Option<Vec<_>>>()
-    else {
-        return;
-    };
     // The consents' states were just read from the database: the next look at this page needs
-    // no query for them. Only where nothing newer was published since (a revocation).
-    for (_, consent, encoded) in &shown {
-        state
-            .cache
-            .set_if_absent(
-                &revocation::consent_key(consent),
-                encoded,
-                revocation::ACTIVE_TTL,
-            )
-            .await;
+    // no query for them.
+    for (_, consent, read) in &shown {
+        revocation::remember_consent(state, consent, read).await;
     }
+    let shown = shown
+        .into_iter()
+        .map(|(y, c, s)| (y, c, s.encode()))
+        .collect();
     let cached = Cached {
         version: version.unwrap_or_else(|| "-".to_owned()),
         viewer,

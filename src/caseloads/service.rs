@@ -260,15 +260,14 @@ pub async fn handover(
                     );
                     Outbox::enqueue(conn, now, &account.email, mail)?;
                 }
-                let state = revocation::load_consent(conn, &row.id)?;
-                changed.push((row.id, state));
+                changed.push(row.id);
             }
             Ok(changed)
         })
         .await?;
     let moved = changed.len();
-    for (id, now) in changed {
-        revocation::consent_changed(state, &id, now).await;
+    for id in changed {
+        revocation::consent_changed(state, &id, false).await;
     }
     Ok(HandoverResult {
         moved: u32::try_from(moved).unwrap_or(u32::MAX),
@@ -495,17 +494,6 @@ fn parse_scopes(kind: OrganisationKind, asked: &[Scope]) -> Result<Scopes, ApiEr
     Ok(asked.iter().copied().collect())
 }
 
-/// What changed in a consent, for the cache of every instance.
-async fn publish(state: &AppState, id: &ConsentId) -> Result<(), ApiError> {
-    let key = id.clone();
-    let now = state
-        .db
-        .run(move |conn| Ok(revocation::load_consent(conn, &key)?))
-        .await?;
-    revocation::consent_changed(state, id, now).await;
-    Ok(())
-}
-
 /// How a youth changes a consent.
 pub enum Answer {
     Accept(Vec<Scope>),
@@ -604,7 +592,7 @@ pub async fn answer(
             consent_view(conn, row, now)
         })
         .await?;
-    publish(state, &view.id).await?;
+    revocation::consent_changed(state, &view.id, view.status != ConsentStatus::Active).await;
     // A new youth in the caseload: cached pages of the organisation are not served again.
     page_cache::bump(state, &view.organisation.id).await;
     Ok(view)
@@ -720,8 +708,7 @@ pub async fn exchange(
                 ));
             }
             access.audit(conn, now, Action::StartDelegation, None)?;
-            let consent =
-                revocation::load_consent(conn, &access.consent.id)?.ok_or_else(consent_ended)?;
+            let consent = access.consent_state().ok_or_else(consent_ended)?;
             Ok((access, consent))
         })
         .await?;
@@ -751,8 +738,9 @@ pub async fn exchange(
             state.clock.now(),
         )
         .map_err(|e| ApiError::internal(format!("signing a delegated token: {e}")))?;
-    // The consent as the token's requests will find it, so the first one needs no query.
-    revocation::consent_changed(state, &access.consent.id, Some(consent)).await;
+    // The consent as just read, so the token's first request needs no query (unless a change
+    // was published meanwhile: that wins).
+    revocation::remember_consent(state, &access.consent.id, &consent).await;
     Ok(DelegatedToken {
         access_token: token,
         issued_token_type: "urn:ietf:params:oauth:token-type:access_token".into(),
@@ -1017,7 +1005,7 @@ fn page_of(
         .iter()
         .filter_map(|e| {
             let (c, st) = states.get(&e.youth_id)?;
-            Some((e.youth_id.clone(), c.clone(), Some(st.clone())))
+            Some((e.youth_id.clone(), c.clone(), st.clone()))
         })
         .collect();
     Ok(Computed {
@@ -1029,7 +1017,7 @@ fn page_of(
 /// A computed page and the consents it shows.
 struct Computed {
     page: CaseloadPage,
-    shown: Vec<(AccountId, ConsentId, Option<ConsentState>)>,
+    shown: Vec<(AccountId, ConsentId, ConsentState)>,
 }
 
 /// The audit lines of a caseload page: one per youth shown.
@@ -1079,14 +1067,14 @@ where
     let key = format!("caseload:{viewer}:{key}");
     let org = state.caseload_flights.organisation_of(&viewer);
     let found = match page_cache::lookup(state, org.as_ref(), &key).await {
-        (_, Some(hit)) => Ok(hit),
-        (_, None) => {
+        Some(hit) => Ok(hit),
+        None => {
             // The others wait for the one computing this page, then find it in the cache.
             let flight = state.caseload_flights.lock_for(&key);
             let guard = flight.lock().await;
             let result = match page_cache::lookup(state, org.as_ref(), &key).await {
-                (_, Some(hit)) => Ok(hit),
-                (_, None) => compute_page(state, principal, &key, compute).await,
+                Some(hit) => Ok(hit),
+                None => compute_page(state, principal, &key, compute).await,
             };
             drop(guard);
             drop(flight);
