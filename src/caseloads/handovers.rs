@@ -5,13 +5,12 @@
 use chrono::NaiveDateTime;
 
 use crate::access::{self, Principal, revocation};
-use crate::auth::model::Language;
 use crate::caseloads::model::*;
+use crate::caseloads::service;
 use crate::caseloads::store::{self, HandoverRow};
 use crate::db::DbConn;
 use crate::db::ids::{AccountId, HandoverId};
 use crate::error::{ApiError, FieldError, ProblemCode};
-use crate::notifications::{Outbox, templates};
 use crate::paging::{self, List, Page};
 use crate::state::AppState;
 
@@ -158,9 +157,8 @@ pub async fn decide(
                 .ok_or_else(not_found)?;
             let consent = store::find_consent(conn, &row.consent_id)?.ok_or_else(not_found)?;
             // The consent must still be live, and still this organisation's.
-            let live = consent.status == "active"
-                && consent.organisation_id == coach.organisation
-                && consent.expires_at.is_some_and(|e| e > now);
+            let live = consent.organisation_id == coach.organisation
+                && service::status_of(&consent, now) == ConsentStatus::Active;
             if accept && !live {
                 return Err(ApiError::new(
                     ProblemCode::ConsentEnded,
@@ -176,33 +174,16 @@ pub async fn decide(
             }
             let mut moved = None;
             if accept {
-                let mut c = consent;
-                c.coach_id = Some(coach.account.clone());
-                c.updated_at = now;
-                store::save_consent(conn, &c)?;
-                store::add_event(
-                    conn,
-                    &c,
-                    now,
-                    Some(&coach.account),
-                    ConsentChange::HandedOver,
-                    Some(&row.reason),
-                )?;
-                if let Some(youth) = &c.youth_id
-                    && let Some(account) = crate::auth::store::find_account(conn, youth)?
-                {
-                    let me = crate::auth::store::find_account(conn, &coach.account)?
-                        .map(|a| a.display_name)
-                        .unwrap_or_default();
-                    let mail = templates::new_coach(
-                        Language::parse(&account.language).unwrap_or_default(),
-                        &account.display_name,
-                        &me,
-                        &coach.organisation_name,
-                    );
-                    Outbox::enqueue(conn, now, &account.email, mail)?;
-                }
-                moved = Some(c.id.clone());
+                let me = crate::auth::store::find_account(conn, &coach.account)?
+                    .map(|a| a.display_name)
+                    .unwrap_or_default();
+                moved = Some(consent.id.clone());
+                let to = service::NewCoach {
+                    coach: &coach.account,
+                    name: &me,
+                    organisation_name: &coach.organisation_name,
+                };
+                service::hand_to(conn, consent, to, &coach.account, &row.reason, now)?;
             }
             let row = store::find_handover(conn, &id)?.ok_or_else(not_found)?;
             Ok((view(conn, row)?, moved))

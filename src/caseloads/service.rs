@@ -235,31 +235,13 @@ pub async fn handover(
                 .map(|a| a.display_name)
                 .unwrap_or_default();
             let mut changed = Vec::new();
-            for mut row in store::consents_of_coach(conn, &org, &from)? {
-                row.coach_id = Some(to.clone());
-                row.updated_at = now;
-                store::save_consent(conn, &row)?;
-                store::add_event(
-                    conn,
-                    &row,
-                    now,
-                    Some(&coordinator.account),
-                    ConsentChange::HandedOver,
-                    Some(&reason),
-                )?;
-                if row.status == "active"
-                    && let Some(youth) = &row.youth_id
-                    && let Some(account) = crate::auth::store::find_account(conn, youth)?
-                {
-                    let lang = Language::parse(&account.language).unwrap_or_default();
-                    let mail = templates::new_coach(
-                        lang,
-                        &account.display_name,
-                        &coach_name,
-                        &coordinator.organisation_name,
-                    );
-                    Outbox::enqueue(conn, now, &account.email, mail)?;
-                }
+            for row in store::consents_of_coach(conn, &org, &from)? {
+                let to = NewCoach {
+                    coach: &to,
+                    name: &coach_name,
+                    organisation_name: &coordinator.organisation_name,
+                };
+                hand_to(conn, row.clone(), to, &coordinator.account, &reason, now)?;
                 changed.push(row.id);
             }
             Ok(changed)
@@ -272,6 +254,50 @@ pub async fn handover(
     Ok(HandoverResult {
         moved: u32::try_from(moved).unwrap_or(u32::MAX),
     })
+}
+
+/// The coach a consent is handed to.
+pub(super) struct NewCoach<'a> {
+    pub coach: &'a AccountId,
+    pub name: &'a str,
+    pub organisation_name: &'a str,
+}
+
+/// Makes `to` the responsible coach of a consent (a caseload transfer or one accepted
+/// handover): saved, kept in its history with the reason, and the youth of a live consent is
+/// mailed who their new coach is. The caller publishes the change to the cache after commit.
+pub(super) fn hand_to(
+    conn: &mut DbConn,
+    mut row: ConsentRow,
+    to: NewCoach<'_>,
+    actor: &AccountId,
+    reason: &str,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    row.coach_id = Some(to.coach.clone());
+    row.updated_at = now;
+    store::save_consent(conn, &row)?;
+    store::add_event(
+        conn,
+        &row,
+        now,
+        Some(actor),
+        ConsentChange::HandedOver,
+        Some(reason),
+    )?;
+    if status_of(&row, now) == ConsentStatus::Active
+        && let Some(youth) = &row.youth_id
+        && let Some(account) = crate::auth::store::find_account(conn, youth)?
+    {
+        let mail = templates::new_coach(
+            Language::parse(&account.language).unwrap_or_default(),
+            &account.display_name,
+            to.name,
+            to.organisation_name,
+        );
+        Outbox::enqueue(conn, now, &account.email, mail)?;
+    }
+    Ok(())
 }
 
 // ---- Coach: inviting a youth ----------------------------------------------------------------
@@ -367,7 +393,7 @@ pub async fn invite_youth(
 
 // ---- Youth: answering and managing consent --------------------------------------------------
 
-fn status_of(row: &ConsentRow, now: NaiveDateTime) -> ConsentStatus {
+pub(super) fn status_of(row: &ConsentRow, now: NaiveDateTime) -> ConsentStatus {
     match row.status.as_str() {
         "active" if row.expires_at.is_some_and(|e| e <= now) => ConsentStatus::Expired,
         "active" => ConsentStatus::Active,
