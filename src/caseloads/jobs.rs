@@ -90,36 +90,17 @@ fn digest_of(
     org: &OrganisationId,
     now: NaiveDateTime,
 ) -> Result<(Vec<String>, Vec<String>), ApiError> {
-    let rows: Vec<store::ConsentRow> = store::caseload_consents(conn, org, now)?
-        .into_iter()
-        .filter(|c| c.coach_id.as_ref() == Some(coach))
-        .collect();
-    let ids: Vec<AccountId> = rows.iter().filter_map(|r| r.youth_id.clone()).collect();
-    let mut last: std::collections::HashMap<AccountId, NaiveDateTime> = Default::default();
-    let mut names: std::collections::HashMap<AccountId, String> = Default::default();
-    for chunk in ids.chunks(500) {
-        for (y, at) in store::last_activity(conn, chunk)? {
-            if let Some(at) = at {
-                let e = last.entry(y).or_insert(at);
-                *e = (*e).max(at);
-            }
-        }
-        for p in crate::youth::store::profiles_of(conn, chunk)? {
-            names.insert(
-                p.account_id.clone(),
-                short_name(&p.first_name, p.last_name.as_deref()),
-            );
-        }
-    }
     let today = now.date();
     let (mut overdue, mut quiet) = (Vec::new(), Vec::new());
-    for r in &rows {
-        let Some(y) = &r.youth_id else { continue };
-        let name = names.get(y).cloned().unwrap_or_default();
+    for r in store::caseload_light(conn, org, now)? {
+        if r.coach.as_ref() != Some(coach) {
+            continue;
+        }
+        let name = short_name(&r.first_name, r.last_name.as_deref());
         if r.follow_up_on.is_some_and(|d| d < today) {
             overdue.push(name.clone());
         }
-        if last.get(y).is_none_or(|t| *t < now - QUIET) {
+        if r.last_active.is_none_or(|t| t < now - QUIET) {
             quiet.push(name);
         }
     }

@@ -791,7 +791,6 @@ fn entries(
 ) -> Result<Vec<CaseloadEntry>, ApiError> {
     let ids: Vec<AccountId> = rows.iter().filter_map(|r| r.youth_id.clone()).collect();
     let mut profiles: HashMap<AccountId, crate::youth::store::ProfileRow> = HashMap::new();
-    let mut activity: HashMap<AccountId, NaiveDateTime> = HashMap::new();
     let mut week: HashMap<AccountId, (u32, u32)> = HashMap::new();
     let mut matches: HashMap<AccountId, Vec<crate::db::ids::MatchId>> = HashMap::new();
     let mut flags: HashMap<crate::db::ids::MatchId, Vec<(bool, bool, NaiveDateTime)>> =
@@ -803,12 +802,6 @@ fn entries(
     for chunk in ids.chunks(500) {
         for p in crate::youth::store::profiles_of(conn, chunk)? {
             profiles.insert(p.account_id.clone(), p);
-        }
-        for (y, at) in store::last_activity(conn, chunk)? {
-            if let Some(at) = at {
-                let e = activity.entry(y).or_insert(at);
-                *e = (*e).max(at);
-            }
         }
         for (y, decision) in store::swipes_since(conn, chunk, week_start)? {
             let e = week.entry(y).or_default();
@@ -841,6 +834,7 @@ fn entries(
             continue;
         };
         let status = ProfileStatus::parse(&profile.status);
+        let last_active_at = profile.last_active_at.map(utc);
         let view = crate::youth::service::view(profile, today);
         let own_matches = matches.get(&youth).cloned().unwrap_or_default();
         let (mut conversations, mut unread, mut waiting) = (0u32, 0u32, false);
@@ -866,7 +860,7 @@ fn entries(
             profile_complete: view.complete,
             missing: view.missing,
             status,
-            last_active_at: activity.get(&youth).copied().map(utc),
+            last_active_at,
             likes_this_week: likes,
             passes_this_week: passes,
             matches: own_matches.len() as u32,
@@ -1235,10 +1229,9 @@ fn access_for(
 
 fn one_entry(
     conn: &mut DbConn,
-    access: &CaseloadAccess,
+    consent: ConsentRow,
     now: NaiveDateTime,
 ) -> Result<CaseloadEntry, ApiError> {
-    let consent = store::find_consent(conn, &access.consent.id)?.ok_or_else(consent_not_found)?;
     entries(conn, vec![consent], now)?.pop().ok_or_else(|| {
         ApiError::new(
             ProblemCode::YouthNotInCaseload,
@@ -1258,7 +1251,7 @@ pub async fn get_entry(
         .write(move |conn| {
             let access = access_for(conn, &principal, &youth, now)?;
             access.audit(conn, now, Action::ViewCaseload, None)?;
-            one_entry(conn, &access, now)
+            one_entry(conn, access.consent, now)
         })
         .await
 }
@@ -1274,17 +1267,14 @@ pub async fn patch_entry(
         .db
         .write(move |conn| {
             let access = access_for(conn, &principal, &youth, now)?;
+            let mut row = access.consent.clone();
             if let Some(date) = patch.follow_up_on {
-                let mut row = access.consent.clone();
                 row.follow_up_on = date;
                 row.updated_at = now;
                 store::save_consent(conn, &row)?;
             }
             access.audit(conn, now, Action::ViewCaseload, None)?;
-            Ok((
-                one_entry(conn, &access, now)?,
-                access.coach.organisation.clone(),
-            ))
+            Ok((one_entry(conn, row, now)?, access.coach.organisation))
         })
         .await?;
     page_cache::bump(state, &org).await;

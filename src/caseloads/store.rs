@@ -283,20 +283,6 @@ pub fn consents_of_youth(
     q.load(conn)
 }
 
-/// The active consents of an organisation (optionally one coach's), for the caseload.
-pub fn caseload_consents(
-    conn: &mut DbConn,
-    org: &OrganisationId,
-    now: NaiveDateTime,
-) -> QueryResult<Vec<ConsentRow>> {
-    consents::table
-        .filter(consents::organisation_id.eq(org))
-        .filter(consents::status.eq("active"))
-        .filter(consents::expires_at.gt(now))
-        .select(ConsentRow::as_select())
-        .load(conn)
-}
-
 /// Active consents whose responsible coach is `coach`.
 pub fn consents_of_coach(
     conn: &mut DbConn,
@@ -334,20 +320,10 @@ pub fn swipes_since(
         .load(conn)
 }
 
-/// When each youth was last active (see `youth_profiles.last_active_at`).
-pub fn last_activity(
-    conn: &mut DbConn,
-    youth: &[AccountId],
-) -> QueryResult<Vec<(AccountId, Option<NaiveDateTime>)>> {
-    use crate::db::schema::youth_profiles;
-    youth_profiles::table
-        .filter(youth_profiles::account_id.eq_any(youth))
-        .select((youth_profiles::account_id, youth_profiles::last_active_at))
-        .load(conn)
-}
-
 /// What sorting and filtering a caseload needs of each active consent of `org`: the consent's
-/// id, youth, coach, scopes, expiry, follow-up, and the youth's names and last activity.
+/// id, youth, coach, scopes, expiry, follow-up, and the youth's names and last activity
+/// (fields in the order `caseload_light` selects them).
+#[derive(Queryable)]
 pub struct LightRow {
     pub consent: ConsentId,
     pub youth: AccountId,
@@ -360,24 +336,13 @@ pub struct LightRow {
     pub last_active: Option<NaiveDateTime>,
 }
 
-#[allow(clippy::type_complexity)]
 pub fn caseload_light(
     conn: &mut DbConn,
     org: &OrganisationId,
     now: NaiveDateTime,
 ) -> QueryResult<Vec<LightRow>> {
     use crate::db::schema::youth_profiles;
-    let rows: Vec<(
-        ConsentId,
-        AccountId,
-        Option<AccountId>,
-        i32,
-        Option<NaiveDateTime>,
-        Option<NaiveDate>,
-        String,
-        Option<String>,
-        Option<NaiveDateTime>,
-    )> = consents::table
+    consents::table
         .inner_join(
             youth_profiles::table.on(consents::youth_id.eq(youth_profiles::account_id.nullable())),
         )
@@ -395,33 +360,7 @@ pub fn caseload_light(
             youth_profiles::last_name,
             youth_profiles::last_active_at,
         ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(
-                consent,
-                youth,
-                coach,
-                scopes,
-                expires_at,
-                follow_up_on,
-                first_name,
-                last_name,
-                last_active,
-            )| LightRow {
-                consent,
-                youth,
-                coach,
-                scopes,
-                expires_at,
-                follow_up_on,
-                first_name,
-                last_name,
-                last_active,
-            },
-        )
-        .collect())
+        .load(conn)
 }
 
 /// Full consent rows by id (a caseload page's).

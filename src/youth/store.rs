@@ -40,6 +40,8 @@ pub struct ProfileRow {
     /// The organisation whose coach last changed the profile on the youth's behalf, and when.
     pub changed_by_coach: Option<String>,
     pub changed_by_coach_at: Option<NaiveDateTime>,
+    /// Last sign-in, session refresh, swipe batch or message (see `touch`).
+    pub last_active_at: Option<NaiveDateTime>,
 }
 
 /// Notes that a coach of `organisation` (its name) changed the profile on the youth's behalf.

@@ -543,6 +543,8 @@ api_test!(
         let yesterday = app.clock.now().date_naive().pred_opt().unwrap();
         let e = expect_json(req(&app, reqwest::Method::PATCH, &format!("/v1/caseload/youth/{}", y.id), Some(&org.coach), Some(json!({"follow_up_on": yesterday}))).await, StatusCode::OK).await;
         assert_eq!(e["follow_up_on"], yesterday.to_string());
+        let today = app.clock.now().date_naive().to_string();
+        assert!(e["last_active_at"].as_str().is_some_and(|t| t.starts_with(&today)), "signed in today: {e}");
         assert_eq!(app.all_pages("/v1/caseload/follow-ups?due=overdue", Some(&org.coach)).await.len(), 1);
         assert!(app.all_pages("/v1/caseload/follow-ups?due=this_week", Some(&org.coach)).await.is_empty());
         let quiet = app.all_pages("/v1/caseload?quiet_days=14", Some(&org.coach)).await;
