@@ -128,14 +128,6 @@ impl YouthAccess {
         let Some(d) = &self.coach else {
             return Ok(());
         };
-        let on_behalf = matches!(
-            action,
-            Action::EditProfile
-                | Action::EditSensitive
-                | Action::SwipeOnBehalf
-                | Action::MessageOnBehalf
-                | Action::EndMatchOnBehalf
-        );
         audit::record(
             conn,
             audit::Entry {
@@ -147,7 +139,7 @@ impl YouthAccess {
                 action,
                 object,
                 purpose: Purpose::Coaching,
-                on_behalf,
+                on_behalf: action.in_youths_name(),
             },
         )?;
         Ok(())

@@ -74,27 +74,21 @@ fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
 /// What a valid token claims, before anything is checked against revocation.
 struct Claimed {
     principal: Principal,
-    /// For a delegated token: the consent it rests on and the scopes it was issued with.
-    consent: Option<(ConsentId, Scopes)>,
 }
 
 fn claimed(claims: Claims) -> Result<Claimed, ApiError> {
     let account_id = AccountId::parse(&claims.sub).ok_or_else(invalid_token)?;
     let session_id = SessionId::parse(&claims.sid).ok_or_else(invalid_token)?;
-    let (delegation, consent) = match (claims.act, claims.cid, claims.scope) {
-        (None, None, None) => (None, None),
-        (Some(act), Some(cid), Some(scope)) => {
-            let consent = ConsentId::parse(&cid).ok_or_else(invalid_token)?;
-            let scopes = Scopes::from_oauth(&scope).ok_or_else(invalid_token)?;
-            let delegation = Delegation {
-                coach: AccountId::parse(&act.sub).ok_or_else(invalid_token)?,
-                organisation: OrganisationId::parse(&act.org).ok_or_else(invalid_token)?,
-                kind: OrganisationKind::parse(&act.org_kind).ok_or_else(invalid_token)?,
-                consent: consent.clone(),
-                scopes,
-            };
-            (Some(delegation), Some((consent, scopes)))
-        }
+    let delegation = match (claims.act, claims.cid, claims.scope) {
+        (None, None, None) => None,
+        (Some(act), Some(cid), Some(scope)) => Some(Delegation {
+            coach: AccountId::parse(&act.sub).ok_or_else(invalid_token)?,
+            organisation: OrganisationId::parse(&act.org).ok_or_else(invalid_token)?,
+            kind: OrganisationKind::parse(&act.org_kind).ok_or_else(invalid_token)?,
+            consent: ConsentId::parse(&cid).ok_or_else(invalid_token)?,
+            // Until `confirm`: what the token was issued with.
+            scopes: Scopes::from_oauth(&scope).ok_or_else(invalid_token)?,
+        }),
         // Half a delegation is no token of ours.
         _ => return Err(invalid_token()),
     };
@@ -108,7 +102,6 @@ fn claimed(claims: Claims) -> Result<Claimed, ApiError> {
             session_id,
             delegation,
         },
-        consent,
     })
 }
 
@@ -138,34 +131,42 @@ impl Claimed {
         state: &AppState,
         session: Option<Lookup>,
     ) -> Result<Principal, ApiError> {
-        let Claimed {
-            mut principal,
-            consent,
-        } = self;
+        let mut principal = self.principal;
+        // What the caller has not asked the cache yet, in one round trip: the session, and
+        // the consent behind a delegated token.
         let skey = session_key(&principal.session_id);
-        let (session, consent_lookup) = match (&consent, session) {
-            (None, Some(s)) => (s, None),
-            (None, None) => (state.cache.lookup(&[&skey]).await.remove(0), None),
-            (Some((cid, _)), known) => {
-                let ckey = format!("consent:{cid}");
-                let mut answers = match known {
-                    Some(s) => vec![s, state.cache.lookup(&[&ckey]).await.remove(0)],
-                    None => state.cache.lookup(&[&skey, &ckey]).await,
-                };
-                let c = answers.pop().unwrap_or(Lookup::Unavailable);
-                (answers.pop().unwrap_or(Lookup::Unavailable), Some(c))
-            }
+        let ckey = principal
+            .delegation
+            .as_ref()
+            .map(|d| revocation::consent_key(&d.consent));
+        let mut keys: Vec<&str> = Vec::with_capacity(2);
+        if session.is_none() {
+            keys.push(&skey);
+        }
+        if let Some(k) = &ckey {
+            keys.push(k);
+        }
+        let mut answers = if keys.is_empty() {
+            Vec::new()
+        } else {
+            state.cache.lookup(&keys).await
+        }
+        .into_iter();
+        let session = match session {
+            Some(s) => s,
+            None => answers.next().unwrap_or(Lookup::Unavailable),
         };
         revocation::check_session(state, &principal.session_id, session).await?;
-        if let (Some((cid, asked)), Some(lookup), Some(d)) =
-            (consent, consent_lookup, principal.delegation.as_mut())
-        {
-            let current: ConsentState = revocation::check_consent(state, &cid, lookup).await?;
+        if let Some(d) = principal.delegation.as_mut() {
+            let lookup = answers.next().unwrap_or(Lookup::Unavailable);
+            let current: ConsentState =
+                revocation::check_consent(state, &d.consent, lookup).await?;
             // Handed to another coach, or sharing withdrawn: this coach's token ends.
             if !current.admits(&d.coach, &d.organisation) {
                 return Err(revocation::delegation_ended());
             }
-            d.scopes = asked.and(current.scopes);
+            // What the token was issued with, narrowed to what the consent still grants.
+            d.scopes = d.scopes.and(current.scopes);
         }
         Ok(principal)
     }

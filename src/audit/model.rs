@@ -52,6 +52,19 @@ impl Action {
         Action::ALL.into_iter().find(|a| a.as_str() == s)
     }
 
+    /// Done in the youth's name (a change or a step they would otherwise take themself), as
+    /// opposed to looking at their data: the log marks these `on_behalf`.
+    pub fn in_youths_name(self) -> bool {
+        matches!(
+            self,
+            Action::EditProfile
+                | Action::EditSensitive
+                | Action::SwipeOnBehalf
+                | Action::MessageOnBehalf
+                | Action::EndMatchOnBehalf
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Action::ViewProfile => "view_profile",

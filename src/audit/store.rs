@@ -14,7 +14,7 @@ pub struct Entry<'a> {
     pub at: NaiveDateTime,
     pub actor: &'a AccountId,
     /// `coach`, `coordinator`, `employer`, `admin`.
-    pub actor_role: &'a str,
+    pub actor_role: &'static str,
     pub organisation: Option<(&'a OrganisationId, OrganisationKind)>,
     pub subject: &'a AccountId,
     pub action: Action,
@@ -45,12 +45,7 @@ impl Entry<'_> {
         Line {
             at: self.at,
             actor: self.actor.clone(),
-            actor_role: match self.actor_role {
-                "coach" => "coach",
-                "coordinator" => "coordinator",
-                "employer" => "employer",
-                _ => "admin",
-            },
+            actor_role: self.actor_role,
             organisation: self.organisation.map(|(o, k)| (o.clone(), k)),
             subject: self.subject.clone(),
             action: self.action,
