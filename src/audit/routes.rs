@@ -2,7 +2,6 @@
 
 use actix_web::get;
 use actix_web::web::{Data, Json, Path, Query};
-use diesel::prelude::*;
 
 use crate::access::{self, OrganisationKind, Principal};
 use crate::audit::model::*;
@@ -53,6 +52,29 @@ fn record(r: AuditRow) -> AuditRecord {
     }
 }
 
+/// One page of the lines `filter` selects, newest first, and the cursor of the next; `guard`
+/// runs first, in the same database call (the coordinator's check).
+async fn page_of(
+    state: &AppState,
+    filter: Filter,
+    guard: impl FnOnce(&mut crate::db::DbConn) -> Result<(), ApiError> + Send + 'static,
+    page: PageQuery,
+) -> Result<(Vec<AuditRow>, Option<String>), ApiError> {
+    let page = page.parse(List::Audit)?;
+    let cursor = page.after(AuditId::parse)?;
+    let limit = page.limit();
+    state
+        .db
+        .run(move |conn| {
+            guard(conn)?;
+            let rows = store::list(conn, &filter, cursor.as_ref(), limit as i64 + 1)?;
+            Ok(paging::split(rows, limit, List::Audit, |r| {
+                r.id.to_string()
+            }))
+        })
+        .await
+}
+
 /// Every access to your data by someone else, newest first: when, which organisation and its
 /// kind, which role, what and why. Never on your behalf.
 #[utoipa::path(
@@ -71,25 +93,17 @@ pub async fn list_my_audit(
     page: Query<PageQuery>,
 ) -> Result<Json<AuditPage>, ApiError> {
     let youth = user.youth_self()?;
-    let page = page.parse(List::Audit)?;
-    let cursor = page.after(AuditId::parse)?;
-    let limit = page.limit();
-    state
-        .db
-        .run(move |conn| {
-            let rows = store::list(
-                conn,
-                Filter::Subject(&youth),
-                cursor.as_ref(),
-                limit as i64 + 1,
-            )?;
-            let (rows, next_cursor) = paging::split(rows, limit, List::Audit, |r| r.id.to_string());
-            Ok(Json(AuditPage {
-                items: rows.iter().map(entry).collect(),
-                next_cursor,
-            }))
-        })
-        .await
+    let (rows, next_cursor) = page_of(
+        &state,
+        Filter::Subject(youth),
+        |_| Ok(()),
+        page.into_inner(),
+    )
+    .await?;
+    Ok(Json(AuditPage {
+        items: rows.iter().map(entry).collect(),
+        next_cursor,
+    }))
 }
 
 /// How often employers were shown and liked your anonymous card (counted, not logged).
@@ -110,13 +124,8 @@ pub async fn get_my_card_stats(
     state
         .db
         .run(move |conn| {
-            use crate::db::schema::swipes;
             let shown = store::cards_shown(conn, &youth)?;
-            let liked: i64 = swipes::table
-                .filter(swipes::youth_id.eq(&youth))
-                .filter(swipes::employer_decision.eq("like"))
-                .count()
-                .get_result(conn)?;
+            let liked = store::cards_liked(conn, &youth)?;
             Ok(Json(CardStats {
                 shown_to_employers: u64::try_from(shown).unwrap_or(0),
                 liked_by_employers: u64::try_from(liked).unwrap_or(0),
@@ -149,26 +158,16 @@ pub async fn list_organisation_audit(
             "There is no organisation with this id that you belong to.",
         )
     })?;
-    let page = page.parse(List::Audit)?;
-    let cursor = page.after(AuditId::parse)?;
-    let limit = page.limit();
-    state
-        .db
-        .run(move |conn| {
-            access::coordinator_of(conn, &user, &org)?;
-            let rows = store::list(
-                conn,
-                Filter::Organisation(&org),
-                cursor.as_ref(),
-                limit as i64 + 1,
-            )?;
-            let (rows, next_cursor) = paging::split(rows, limit, List::Audit, |r| r.id.to_string());
-            Ok(Json(AuditRecordPage {
-                items: rows.into_iter().map(record).collect(),
-                next_cursor,
-            }))
-        })
-        .await
+    let guard_org = org.clone();
+    let guard = move |conn: &mut crate::db::DbConn| {
+        access::coordinator_of(conn, &user, &guard_org).map(|_| ())
+    };
+    let (rows, next_cursor) =
+        page_of(&state, Filter::Organisation(org), guard, page.into_inner()).await?;
+    Ok(Json(AuditRecordPage {
+        items: rows.into_iter().map(record).collect(),
+        next_cursor,
+    }))
 }
 
 /// Every audit record, newest first (admins).
@@ -188,18 +187,9 @@ pub async fn list_all_audit(
     page: Query<PageQuery>,
 ) -> Result<Json<AuditRecordPage>, ApiError> {
     user.admin()?;
-    let page = page.parse(List::Audit)?;
-    let cursor = page.after(AuditId::parse)?;
-    let limit = page.limit();
-    state
-        .db
-        .run(move |conn| {
-            let rows = store::list(conn, Filter::All, cursor.as_ref(), limit as i64 + 1)?;
-            let (rows, next_cursor) = paging::split(rows, limit, List::Audit, |r| r.id.to_string());
-            Ok(Json(AuditRecordPage {
-                items: rows.into_iter().map(record).collect(),
-                next_cursor,
-            }))
-        })
-        .await
+    let (rows, next_cursor) = page_of(&state, Filter::All, |_| Ok(()), page.into_inner()).await?;
+    Ok(Json(AuditRecordPage {
+        items: rows.into_iter().map(record).collect(),
+        next_cursor,
+    }))
 }

@@ -175,16 +175,16 @@ pub struct AuditRow {
 }
 
 /// Whose lines to read.
-pub enum Filter<'a> {
-    Subject(&'a AccountId),
-    Organisation(&'a OrganisationId),
+pub enum Filter {
+    Subject(AccountId),
+    Organisation(OrganisationId),
     All,
 }
 
 /// Newest first, after `cursor` (an audit id), at most `limit`.
 pub fn list(
     conn: &mut DbConn,
-    filter: Filter<'_>,
+    filter: &Filter,
     cursor: Option<&AuditId>,
     limit: i64,
 ) -> QueryResult<Vec<AuditRow>> {
@@ -219,6 +219,16 @@ pub fn list(
         q = q.filter(audit_log::id.lt(c));
     }
     q.load(conn)
+}
+
+/// How often employers liked the youth's anonymous card.
+pub fn cards_liked(conn: &mut DbConn, youth: &AccountId) -> QueryResult<i64> {
+    use crate::db::schema::swipes;
+    swipes::table
+        .filter(swipes::youth_id.eq(youth))
+        .filter(swipes::employer_decision.eq("like"))
+        .count()
+        .get_result(conn)
 }
 
 /// How often the youth's anonymous card was shown to employers.
