@@ -792,9 +792,7 @@ fn entries(
     let ids: Vec<AccountId> = rows.iter().filter_map(|r| r.youth_id.clone()).collect();
     let mut profiles: HashMap<AccountId, crate::youth::store::ProfileRow> = HashMap::new();
     let mut week: HashMap<AccountId, (u32, u32)> = HashMap::new();
-    let mut matches: HashMap<AccountId, Vec<crate::db::ids::MatchId>> = HashMap::new();
-    let mut flags: HashMap<crate::db::ids::MatchId, Vec<(bool, bool, NaiveDateTime)>> =
-        HashMap::new();
+    let mut talks = Conversations::default();
     let week_start = (now.date()
         - TimeDelta::days(i64::from(now.date().weekday().num_days_from_monday())))
     .and_time(chrono::NaiveTime::MIN);
@@ -811,16 +809,7 @@ fn entries(
                 None => {}
             }
         }
-        let open = store::open_matches(conn, chunk)?;
-        let match_ids: Vec<_> = open.iter().map(|(m, _)| m.clone()).collect();
-        for (m, y) in open {
-            matches.entry(y).or_default().push(m);
-        }
-        for ids in match_ids.chunks(500) {
-            for (m, from_youth, read, at) in store::message_flags(conn, ids)? {
-                flags.entry(m).or_default().push((from_youth, read, at));
-            }
-        }
+        talks.read(conn, chunk)?;
     }
     let coach_ids: Vec<AccountId> = rows.iter().filter_map(|r| r.coach_id.clone()).collect();
     let names: HashMap<AccountId, String> = store::names(conn, &coach_ids)?.into_iter().collect();
@@ -836,16 +825,16 @@ fn entries(
         let status = ProfileStatus::parse(&profile.status);
         let last_active_at = profile.last_active_at.map(utc);
         let view = crate::youth::service::view(profile, today);
-        let own_matches = matches.get(&youth).cloned().unwrap_or_default();
-        let (mut conversations, mut unread, mut waiting) = (0u32, 0u32, false);
+        let own_matches = talks.matches.get(&youth).cloned().unwrap_or_default();
+        let (mut conversations, mut unread) = (0u32, 0u32);
         for m in &own_matches {
-            let Some(msgs) = flags.get(m) else { continue };
+            let Some(msgs) = talks.messages.get(m) else {
+                continue;
+            };
             conversations += 1;
             unread += msgs.iter().filter(|(y, read, _)| !y && !read).count() as u32;
-            if let Some(last) = msgs.iter().max_by_key(|(_, _, at)| *at) {
-                waiting |= !last.0;
-            }
         }
+        let waiting = talks.waiting_for_reply(&youth);
         let (likes, passes) = week.get(&youth).copied().unwrap_or_default();
         out.push(CaseloadEntry {
             first_name: view.first_name,
@@ -902,27 +891,55 @@ fn waiting_for_reply(
     conn: &mut DbConn,
     ids: &[AccountId],
 ) -> Result<std::collections::HashSet<AccountId>, ApiError> {
-    let mut waiting = std::collections::HashSet::new();
+    let mut talks = Conversations::default();
     for chunk in ids.chunks(500) {
-        let open = store::open_matches(conn, chunk)?;
-        let owner: HashMap<_, _> = open.iter().cloned().collect();
-        let match_ids: Vec<_> = open.into_iter().map(|(m, _)| m).collect();
-        let mut last: HashMap<crate::db::ids::MatchId, (NaiveDateTime, bool)> = HashMap::new();
-        for ids in match_ids.chunks(500) {
-            for (m, from_youth, _, at) in store::message_flags(conn, ids)? {
-                let e = last.entry(m).or_insert((at, from_youth));
-                if at >= e.0 {
-                    *e = (at, from_youth);
-                }
-            }
-        }
-        for (m, (_, from_youth)) in last {
-            if !from_youth && let Some(y) = owner.get(&m) {
-                waiting.insert(y.clone());
-            }
-        }
+        talks.read(conn, chunk)?;
     }
-    Ok(waiting)
+    Ok(ids
+        .iter()
+        .filter(|y| talks.waiting_for_reply(y))
+        .cloned()
+        .collect())
+}
+
+/// The open matches of a set of youth and the messages in them (from the youth, read, sent
+/// at), for the caseload's conversation figures.
+#[derive(Default)]
+struct Conversations {
+    matches: HashMap<AccountId, Vec<crate::db::ids::MatchId>>,
+    messages: HashMap<crate::db::ids::MatchId, Vec<(bool, bool, NaiveDateTime)>>,
+}
+
+impl Conversations {
+    /// Adds the conversations of `youth` (at most 500, within every backend's IN limit).
+    fn read(&mut self, conn: &mut DbConn, youth: &[AccountId]) -> Result<(), ApiError> {
+        let open = store::open_matches(conn, youth)?;
+        let match_ids: Vec<_> = open.iter().map(|(m, _)| m.clone()).collect();
+        for (m, y) in open {
+            self.matches.entry(y).or_default().push(m);
+        }
+        for ids in match_ids.chunks(500) {
+            for (m, from_youth, read, at) in store::message_flags(conn, ids)? {
+                self.messages
+                    .entry(m)
+                    .or_default()
+                    .push((from_youth, read, at));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the employer wrote last in one of the youth's open matches.
+    fn waiting_for_reply(&self, youth: &AccountId) -> bool {
+        self.matches.get(youth).is_some_and(|ms| {
+            ms.iter().any(|m| {
+                self.messages
+                    .get(m)
+                    .and_then(|msgs| msgs.iter().max_by_key(|(_, _, at)| *at))
+                    .is_some_and(|last| !last.0)
+            })
+        })
+    }
 }
 
 /// The sort key of an entry as a string that orders as the entries should, then the id.

@@ -726,6 +726,15 @@ api_test!(
         assert_eq!(read["items"][0]["text"], "Welkom!");
         let seen = expect_json(app.get(&format!("/v1/matches/{m}"), Some(&y.token)).await, StatusCode::OK).await;
         assert_eq!(seen["unread_messages"], 1, "a coach reading does not mark it read");
+        // The caseload shows the conversation waiting for the youth's reply.
+        let entry = expect_json(app.get(&format!("/v1/caseload/youth/{}", y.id), Some(&org.coach)).await, StatusCode::OK).await;
+        assert_eq!(
+            (entry["matches"].clone(), entry["open_conversations"].clone(), entry["unread_messages"].clone(), entry["match_without_reply"].clone()),
+            (json!(1), json!(1), json!(1), json!(true))
+        );
+        let waiting = app.all_pages("/v1/caseload?match_without_reply=true", Some(&org.coach)).await;
+        assert_eq!(waiting.len(), 1);
+        assert_eq!(waiting[0]["youth_id"], y.id.as_str());
 
         // A message on behalf says so, to both sides.
         let sent = expect_json(app.post(&format!("/v1/matches/{m}/messages"), &json!({"text": "Dank je, ik kom graag langs."}), Some(&d)).await, StatusCode::CREATED).await;
@@ -736,6 +745,10 @@ api_test!(
         assert_eq!((last["on_behalf"].clone(), last["mine"].clone()), (json!(true), json!(false)));
         let own = expect_json(app.post(&format!("/v1/matches/{m}/messages"), &json!({"text": "Tot dan!"}), Some(&y.token)).await, StatusCode::CREATED).await;
         assert_eq!(own["on_behalf"], false);
+        // Answered: no longer waiting (a filter not asked before, so no cached page).
+        let answered = app.all_pages("/v1/caseload?match_without_reply=false", Some(&org.coach)).await;
+        assert_eq!(answered.len(), 1);
+        assert_eq!(answered[0]["match_without_reply"], false);
 
         // The employer opens the match and sees the contact details it released, and not
         // that a coach liked for the youth; the youth sees which organisation did.
