@@ -53,20 +53,28 @@ impl Principal {
     /// the youth's current consent both carry the scope (and, for sensitive data, of an
     /// organisation that may see it).
     pub fn youth(&self, scope: Scope) -> Result<YouthAccess, ApiError> {
+        self.youth_with(&[scope])
+    }
+
+    /// As [`Principal::youth`], for an operation that needs every one of `scopes` (changing
+    /// sensitive data: `edit_profile` and `view_sensitive`).
+    pub fn youth_with(&self, scopes: &[Scope]) -> Result<YouthAccess, ApiError> {
         if self.role != Role::Youth {
             return Err(wrong_role());
         }
         if let Some(d) = self.delegation() {
-            let allowed = d.scopes.contains(scope)
-                && (scope != Scope::ViewSensitive || d.kind.may_see_sensitive());
-            if !allowed {
-                return Err(ApiError::new(
-                    ProblemCode::ScopeNotGranted,
-                    format!(
-                        "The youth has not granted `{}` to your organisation.",
-                        scope.as_str()
-                    ),
-                ));
+            for &scope in scopes {
+                let allowed = d.scopes.contains(scope)
+                    && (scope != Scope::ViewSensitive || d.kind.may_see_sensitive());
+                if !allowed {
+                    return Err(ApiError::new(
+                        ProblemCode::ScopeNotGranted,
+                        format!(
+                            "The youth has not granted `{}` to your organisation.",
+                            scope.as_str()
+                        ),
+                    ));
+                }
             }
         }
         Ok(YouthAccess {

@@ -219,6 +219,9 @@ pub async fn get_sensitive(
     ))
 }
 
+/// A coach changes sensitive data only with both: seeing it and editing the profile.
+const SENSITIVE_EDIT: &[Scope] = &[Scope::EditProfile, Scope::ViewSensitive];
+
 /// Set your sensitive characteristics (replaces what was there).
 #[utoipa::path(
     tag = "profile",
@@ -226,7 +229,7 @@ pub async fn get_sensitive(
     request_body = SensitiveForm,
     responses(
         (status = 200, description = "Saved", body = Sensitive),
-        (status = 403, description = "`wrong_role`, or `scope_not_granted`: a coach on the youth's behalf needs the scope (`edit_profile` for changes, `view_sensitive` for sensitive data)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`wrong_role`, or `scope_not_granted`: a coach on the youth's behalf needs both `edit_profile` and `view_sensitive`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[put("/me/sensitive")]
@@ -236,8 +239,7 @@ pub async fn replace_sensitive(
     body: crate::json::Body<SensitiveForm>,
 ) -> Result<Json<Sensitive>, ApiError> {
     Ok(Json(
-        service::put_sensitive(&state, user.youth(Scope::ViewSensitive)?, body.into_inner())
-            .await?,
+        service::put_sensitive(&state, user.youth_with(SENSITIVE_EDIT)?, body.into_inner()).await?,
     ))
 }
 
@@ -247,7 +249,7 @@ pub async fn replace_sensitive(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 403, description = "`wrong_role`, or `scope_not_granted`: a coach on the youth's behalf needs the scope (`edit_profile` for changes, `view_sensitive` for sensitive data)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`wrong_role`, or `scope_not_granted`: a coach on the youth's behalf needs both `edit_profile` and `view_sensitive`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/me/sensitive")]
@@ -255,6 +257,6 @@ pub async fn delete_sensitive(
     state: Data<AppState>,
     user: Principal,
 ) -> Result<HttpResponse, ApiError> {
-    service::delete_sensitive(&state, user.youth(Scope::ViewSensitive)?).await?;
+    service::delete_sensitive(&state, user.youth_with(SENSITIVE_EDIT)?).await?;
     Ok(HttpResponse::NoContent().finish())
 }

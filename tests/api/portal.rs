@@ -228,7 +228,10 @@ api_test!(
         let p = expect_json(app.get("/v1/me/profile", Some(&t)).await, StatusCode::OK).await;
         assert_eq!(p["first_name"], "Sanne");
         expect_json(app.get("/v1/me/sensitive", Some(&t)).await, StatusCode::OK).await;
-        // Outside them: 403 with its own code.
+        // Outside them: 403 with its own code. Seeing sensitive data is not changing it.
+        let form = json!({"benefit": null, "work_limitation": true, "participation_ladder_step": 3});
+        expect_problem(req(&app, reqwest::Method::PUT, "/v1/me/sensitive", Some(&t), Some(form)).await, StatusCode::FORBIDDEN, "scope_not_granted").await;
+        expect_problem(req(&app, reqwest::Method::DELETE, "/v1/me/sensitive", Some(&t), None).await, StatusCode::FORBIDDEN, "scope_not_granted").await;
         let edit = req(&app, reqwest::Method::PATCH, "/v1/me/profile", Some(&t), Some(json!({"pitch": "x"}))).await;
         expect_problem(edit, StatusCode::FORBIDDEN, "scope_not_granted").await;
         expect_problem(app.get("/v1/matches", Some(&t)).await, StatusCode::FORBIDDEN, "scope_not_granted").await;
