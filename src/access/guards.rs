@@ -420,6 +420,19 @@ pub fn match_party(
 }
 
 impl Member {
+    /// The role someone this member invites joins with: an employer's members invite
+    /// members; in an intermediary organisation only a coordinator invites, and invites coaches.
+    pub fn invites_as(&self) -> Result<MemberRole, ApiError> {
+        match self.role {
+            MemberRole::Owner | MemberRole::Member => Ok(MemberRole::Member),
+            MemberRole::Coordinator => Ok(MemberRole::Coach),
+            MemberRole::Coach => Err(ApiError::new(
+                ProblemCode::NotACoordinator,
+                "Only a coordinator invites coaches.",
+            )),
+        }
+    }
+
     /// An employer saw a youth's contact details, released by their match.
     pub fn audit_contact(
         &self,

@@ -193,17 +193,7 @@ pub async fn invite(
         .write(move |conn| {
             let member = crate::access::member_of(conn, &user, &id)?;
             let org = store::find_organisation(conn, &id)?.ok_or_else(org_not_found)?;
-            // In an intermediary organisation only a coordinator invites, and invites coaches.
-            let role = match member.role {
-                MemberRole::Owner | MemberRole::Member => MemberRole::Member,
-                MemberRole::Coordinator => MemberRole::Coach,
-                MemberRole::Coach => {
-                    return Err(ApiError::new(
-                        ProblemCode::NotACoordinator,
-                        "Only a coordinator invites coaches.",
-                    ));
-                }
-            };
+            let role = member.invites_as()?;
             let existing = crate::auth::store::find_account_by_email(conn, email.as_str())?;
             if let Some(existing) = existing
                 && store::membership_of(conn, &existing.id)?
