@@ -317,6 +317,11 @@ api_test!(
             app.state.cache.set(&format!("junk:{i}"), "x", std::time::Duration::from_secs(600)).await;
         }
         expect_problem(app.get("/v1/me/profile", Some(&t)).await, StatusCode::UNAUTHORIZED, "delegation_ended").await;
+        // The in-process cache may keep a frequent key through a flood (and Redis evicts
+        // nothing here): drop the revoked state outright, as an eviction would. Still no.
+        let consent_id = werkmatch::db::ids::ConsentId::parse(&id).unwrap();
+        app.state.cache.delete(&werkmatch::access::revocation::consent_key(&consent_id)).await;
+        expect_problem(app.get("/v1/me/profile", Some(&t)).await, StatusCode::UNAUTHORIZED, "delegation_ended").await;
         expect_problem(exchange(&app, &org.coach, &y.id).await, StatusCode::NOT_FOUND, "youth_not_in_caseload").await;
         // The youth's own session still works.
         expect_json(app.get("/v1/me/profile", Some(&y.token)).await, StatusCode::OK).await;
