@@ -86,6 +86,8 @@ pub struct Settings {
     pub public_base_url: String,
     pub database_url: Secret,
     pub database_pool_size: u32,
+    /// How long a request waits for a database connection before it is answered 503.
+    pub database_wait: Duration,
     pub redis_url: Option<Secret>,
     /// Every cache key starts with this, so that tests (and tenants) share one Redis safely.
     pub cache_prefix: String,
@@ -106,6 +108,12 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// How long a computed feed is reused; zero computes every page afresh.
     pub feed_ttl: Duration,
+    /// How long a request body may take to arrive (slow headers are cut by actix itself).
+    pub body_timeout: Duration,
+    /// How long one Redis command may take before the cache counts as unavailable.
+    pub cache_timeout: Duration,
+    /// How many password hashes may wait for a core; more are answered 503 at once.
+    pub password_queue: usize,
 }
 
 /// Why start-up stopped: the setting and what is wrong with it.
@@ -146,10 +154,20 @@ impl<F: Fn(&str) -> Option<String>> Source<F> {
         }
     }
 
-    fn positive(&self, name: &'static str, default: u64) -> Result<u64, ConfigError> {
-        let value = self.parse(name, default, "a positive whole number")?;
-        if value == 0 {
-            return Err(err(name, "must be a positive whole number (got 0)"));
+    /// A whole number within `lo..=hi`. Every numeric setting has a range: a value far out
+    /// of it is an operator's typo, and durations past it would overflow `now + ttl` later,
+    /// in a request, instead of stopping start-up with one line that names the setting.
+    fn ranged(
+        &self,
+        name: &'static str,
+        default: u64,
+        lo: u64,
+        hi: u64,
+    ) -> Result<u64, ConfigError> {
+        let what = format!("a whole number from {lo} to {hi}");
+        let value: u64 = self.parse(name, default, &what)?;
+        if !(lo..=hi).contains(&value) {
+            return Err(err(name, format!("must be {what} (got {value})")));
         }
         Ok(value)
     }
@@ -182,7 +200,7 @@ impl Settings {
         )?;
         let port: u16 = src.parse("PORT", 8080, "a port number from 0 to 65535")?;
         let default_workers = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let workers = src.positive("WORKERS", default_workers as u64)? as usize;
+        let workers = src.ranged("WORKERS", default_workers as u64, 1, 512)? as usize;
 
         let public_base_url = match src.get("PUBLIC_BASE_URL") {
             Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
@@ -202,7 +220,9 @@ impl Settings {
             .unwrap_or_else(|| "sqlite://var/werkmatch.db".to_owned());
         crate::db::Backend::of_url(&database_url)
             .map_err(|problem| err("DATABASE_URL", problem))?;
-        let database_pool_size = src.positive("DATABASE_POOL_SIZE", 16)? as u32;
+        let database_pool_size = src.ranged("DATABASE_POOL_SIZE", 16, 1, 1000)? as u32;
+        let database_wait =
+            Duration::from_millis(src.ranged("DATABASE_WAIT_MS", 1000, 50, 60_000)?);
 
         let redis_url = src.get("REDIS_URL");
         if let Some(url) = &redis_url
@@ -272,14 +292,18 @@ impl Settings {
             public_base_url,
             database_url: Secret::new(database_url),
             database_pool_size,
+            database_wait,
             redis_url: redis_url.map(Secret::new),
             cache_prefix,
             mail,
             mail_from,
             outbox_worker: true,
-            outbox_poll_interval: Duration::from_millis(
-                src.positive("OUTBOX_POLL_INTERVAL_MS", 1000)?,
-            ),
+            outbox_poll_interval: Duration::from_millis(src.ranged(
+                "OUTBOX_POLL_INTERVAL_MS",
+                1000,
+                10,
+                3_600_000,
+            )?),
             jwt_secret,
             jwt_issuer: src
                 .get("JWT_ISSUER")
@@ -287,41 +311,53 @@ impl Settings {
             jwt_audience: src
                 .get("JWT_AUDIENCE")
                 .unwrap_or_else(|| "werkmatch-app".to_owned()),
-            access_token_ttl: Duration::from_secs(src.positive("ACCESS_TOKEN_TTL_SECONDS", 900)?),
+            access_token_ttl: Duration::from_secs(src.ranged(
+                "ACCESS_TOKEN_TTL_SECONDS",
+                900,
+                30,
+                86_400,
+            )?),
             refresh_token_ttl: Duration::from_secs(
-                src.positive("REFRESH_TOKEN_TTL_DAYS", 30)? * 86_400,
+                src.ranged("REFRESH_TOKEN_TTL_DAYS", 30, 1, 366)? * 86_400,
             ),
-            email_token_ttl: Duration::from_secs(src.positive("EMAIL_TOKEN_TTL_MINUTES", 60)? * 60),
+            email_token_ttl: Duration::from_secs(
+                src.ranged("EMAIL_TOKEN_TTL_MINUTES", 60, 1, 10_080)? * 60,
+            ),
             password_cost: PasswordCost {
-                memory_kib: src.parse("ARGON2_MEMORY_KIB", 19_456, "a number of KiB")?,
-                iterations: src.positive("ARGON2_ITERATIONS", 2)? as u32,
+                memory_kib: src.ranged("ARGON2_MEMORY_KIB", 19_456, 8, 4_194_304)? as u32,
+                iterations: src.ranged("ARGON2_ITERATIONS", 2, 1, 100)? as u32,
                 parallelism: 1,
             },
             rate_limits: RateLimits {
                 login_failures: RateLimit {
-                    max: src.positive("RATE_LIMIT_LOGIN_FAILURES", 5)?,
+                    max: src.ranged("RATE_LIMIT_LOGIN_FAILURES", 5, 1, 1_000_000_000)?,
                     window: 15 * minute,
                 },
                 registration: RateLimit {
-                    max: src.positive("RATE_LIMIT_REGISTRATIONS_PER_HOUR", 20)?,
+                    max: src.ranged("RATE_LIMIT_REGISTRATIONS_PER_HOUR", 20, 1, 1_000_000_000)?,
                     window: hour,
                 },
                 password_reset: RateLimit {
-                    max: src.positive("RATE_LIMIT_PASSWORD_RESETS_PER_HOUR", 5)?,
+                    max: src.ranged("RATE_LIMIT_PASSWORD_RESETS_PER_HOUR", 5, 1, 1_000_000_000)?,
                     window: hour,
                 },
                 swipes: RateLimit {
-                    max: src.positive("RATE_LIMIT_SWIPES_PER_DAY", 1000)?,
+                    max: src.ranged("RATE_LIMIT_SWIPES_PER_DAY", 1000, 1, 1_000_000_000)?,
                     window: 24 * hour,
                 },
             },
-            max_body_bytes: src.positive("MAX_BODY_BYTES", 64 * 1024)? as usize,
+            max_body_bytes: src.ranged("MAX_BODY_BYTES", 64 * 1024, 1024, 16 * 1024 * 1024)?
+                as usize,
             log_format,
-            feed_ttl: Duration::from_secs(src.parse(
-                "FEED_CACHE_TTL_SECONDS",
+            feed_ttl: Duration::from_secs(src.ranged("FEED_CACHE_TTL_SECONDS", 300, 0, 86_400)?),
+            body_timeout: Duration::from_secs(src.ranged(
+                "REQUEST_BODY_TIMEOUT_SECONDS",
+                10,
+                1,
                 300,
-                "a number of seconds",
             )?),
+            cache_timeout: Duration::from_millis(src.ranged("CACHE_TIMEOUT_MS", 100, 5, 10_000)?),
+            password_queue: src.ranged("PASSWORD_QUEUE_MAX", 64, 1, 100_000)? as usize,
         })
     }
 }
@@ -380,6 +416,28 @@ mod tests {
         let e = Settings::from_source(|k| (k == "APP_ENV").then(|| "production".to_owned()))
             .unwrap_err();
         assert_eq!(e.name, "JWT_SECRET");
+    }
+
+    #[test]
+    fn every_number_has_a_range_named_in_one_line() {
+        // A huge TTL used to overflow `now + ttl` in the first login instead of at start-up.
+        for (name, value) in [
+            ("REFRESH_TOKEN_TTL_DAYS", "18446744073709551615"),
+            ("REFRESH_TOKEN_TTL_DAYS", "100000000000000"),
+            ("ACCESS_TOKEN_TTL_SECONDS", "99999999999"),
+            ("EMAIL_TOKEN_TTL_MINUTES", "0"),
+            ("FEED_CACHE_TTL_SECONDS", "9999999999"),
+            ("DATABASE_POOL_SIZE", "100000"),
+            ("ARGON2_MEMORY_KIB", "99999999999"),
+            ("DATABASE_WAIT_MS", "0"),
+            ("REQUEST_BODY_TIMEOUT_SECONDS", "100000"),
+        ] {
+            let e = settings(&[(name, value)]).unwrap_err();
+            assert_eq!(e.name, name);
+            let line = e.to_string();
+            assert!(line.contains("from") && !line.contains('\n'), "{line}");
+        }
+        assert!(settings(&[("REFRESH_TOKEN_TTL_DAYS", "366")]).is_ok());
     }
 
     #[test]

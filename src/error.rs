@@ -192,6 +192,8 @@ problem_codes! {
     RateLimited = ("rate_limited", 429),
     /// Our fault; quote the request id.
     InternalError = ("internal_error", 500),
+    /// The service cannot serve this just now (its database is unreachable, or it is too busy); try again after `Retry-After` seconds.
+    ServiceUnavailable = ("service_unavailable", 503),
 }
 
 impl ProblemCode {
@@ -283,6 +285,14 @@ impl ApiError {
             ProblemCode::RateLimited,
             "Too many attempts. Try again later.",
         );
+        e.retry_after = Some(retry_after.max(Duration::from_secs(1)));
+        e
+    }
+
+    /// 503 with `Retry-After`: a dependency is down or a bounded queue is full. Nothing was
+    /// done, so the client may safely try again.
+    pub fn unavailable(detail: impl Into<String>, retry_after: Duration) -> Self {
+        let mut e = Self::new(ProblemCode::ServiceUnavailable, detail);
         e.retry_after = Some(retry_after.max(Duration::from_secs(1)));
         e
     }

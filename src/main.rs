@@ -175,6 +175,11 @@ fn main() -> ExitCode {
             }) => create_organisation(settings, name, kind, city, coordinator_email).await,
         }
     });
+    // Stop every task and blocking thread before the process ends, so that no thread is still
+    // inside libpq or OpenSSL while their exit handlers run (operators script these commands:
+    // a crash after success must not turn into a non-zero exit). Dropping the tasks drops the
+    // last pool handles, which closes every database connection here, in order.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(10));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -267,6 +272,13 @@ async fn seed_demo(
     seed: u64,
 ) -> Result<(), String> {
     use std::io::{IsTerminal, Write};
+    if settings.app_env == werkmatch::config::AppEnv::Production {
+        // The demo accounts share one published password.
+        return Err(
+            "seed-demo refuses to run with APP_ENV=production: its accounts share a public password"
+                .into(),
+        );
+    }
     let state = startup::build_state(settings, Clock::System)
         .await
         .map_err(|e| e.to_string())?;

@@ -48,8 +48,9 @@ pub enum StartupError {
 pub async fn open_database(settings: &Settings, migrate: bool) -> Result<Db, StartupError> {
     let url = settings.database_url.expose().to_owned();
     let size = settings.database_pool_size;
+    let wait = settings.database_wait;
     let db = tokio::task::spawn_blocking(move || -> Result<Db, DbSetupError> {
-        let db = Db::connect(&url, size)?;
+        let db = Db::connect(&url, size, wait)?;
         if migrate {
             let applied = db.migrate()?;
             if applied > 0 {

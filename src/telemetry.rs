@@ -17,11 +17,39 @@ tokio::task_local! {
     static REQUEST_ID: String;
 }
 
+thread_local! {
+    /// The request id on a blocking-pool thread, where the task-local is not visible: set by
+    /// [`on_blocking_thread`] for the length of one database call.
+    static BLOCKING_REQUEST_ID: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
 /// The id of the request being served, or `-` outside a request (workers, CLI).
 pub fn current_request_id() -> String {
-    REQUEST_ID
-        .try_with(|id| id.clone())
-        .unwrap_or_else(|_| "-".to_owned())
+    REQUEST_ID.try_with(|id| id.clone()).unwrap_or_else(|_| {
+        BLOCKING_REQUEST_ID
+            .with(|id| id.borrow().clone())
+            .unwrap_or_else(|| "-".to_owned())
+    })
+}
+
+/// Runs `f` (on a blocking thread) with `id` as the current request id, so that an error
+/// logged there (a database fault, say) carries the id its 500 answer shows.
+pub fn on_blocking_thread<T>(id: String, f: impl FnOnce() -> T) -> T {
+    let previous = BLOCKING_REQUEST_ID.with(|slot| slot.replace(Some(id)));
+    struct Restore(Option<String>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let previous = self.0.take();
+            BLOCKING_REQUEST_ID.with(|slot| *slot.borrow_mut() = previous);
+        }
+    }
+    let _restore = Restore(previous);
+    f()
+}
+
+/// Runs `fut` as if inside a request with this id (tests, background jobs).
+pub async fn with_request_id<F: std::future::Future>(id: String, fut: F) -> F::Output {
+    REQUEST_ID.scope(id, fut).await
 }
 
 /// Installs the global subscriber once; later calls (tests) are no-ops.

@@ -141,6 +141,51 @@ pub type Pool = r2d2::Pool<Manager>;
 pub struct Db {
     pool: Pool,
     backend: &'static str,
+    outage: std::sync::Arc<Outage>,
+}
+
+/// Remembers, for a moment, that the database could not be reached, so that the requests
+/// that follow are answered 503 at once instead of each waiting for a connection that will
+/// not come (a database outage used to hold every request for the whole pool wait, then 500).
+/// After the moment, the next requests try again: recovery needs no restart.
+#[derive(Default)]
+struct Outage {
+    /// Milliseconds since `EPOCH` until which the database counts as down; 0 when it is not.
+    until_ms: std::sync::atomic::AtomicU64,
+}
+
+/// How long one failed attempt marks the database as down.
+const OUTAGE_HOLD: Duration = Duration::from_millis(500);
+/// What a 503 asks the client to wait.
+const RETRY_AFTER: Duration = Duration::from_secs(2);
+
+fn epoch() -> Instant {
+    static EPOCH: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+impl Outage {
+    fn now_ms() -> u64 {
+        epoch().elapsed().as_millis() as u64
+    }
+
+    fn active(&self) -> bool {
+        Self::now_ms() < self.until_ms.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn mark(&self) {
+        let until = Self::now_ms() + OUTAGE_HOLD.as_millis() as u64;
+        self.until_ms
+            .fetch_max(until, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// The answer to a request that needs a database that cannot be reached.
+fn unavailable() -> ApiError {
+    ApiError::unavailable(
+        "The service cannot reach its database just now; nothing was changed. Try again shortly.",
+        RETRY_AFTER,
+    )
 }
 
 /// Why the database could not be opened, with the driver's own words.
@@ -166,7 +211,8 @@ pub enum DbSetupError {
 
 impl Db {
     /// Connects once directly (so that a failure shows the real cause), then builds the pool.
-    pub fn connect(url: &str, pool_size: u32) -> Result<Db, DbSetupError> {
+    /// `wait` bounds how long a request waits for a connection (then it is answered 503).
+    pub fn connect(url: &str, pool_size: u32, wait: Duration) -> Result<Db, DbSetupError> {
         let backend = Backend::of_url(url).map_err(DbSetupError::Url)?;
         if let Backend::Sqlite(path) = &backend
             && let Some(dir) = std::path::Path::new(path).parent()
@@ -178,7 +224,7 @@ impl Db {
             })?;
         }
         let name = backend.name();
-        let manager = Manager(backend);
+        let manager = Manager(with_connect_timeout(backend));
         let probe = manager.connect().map_err(|source| DbSetupError::Connect {
             backend: name,
             source,
@@ -187,11 +233,12 @@ impl Db {
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
             .min_idle(Some(1))
-            .connection_timeout(Duration::from_secs(10))
+            .connection_timeout(wait)
             .build(manager)?;
         Ok(Db {
             pool,
             backend: name,
+            outage: Default::default(),
         })
     }
 
@@ -209,22 +256,54 @@ impl Db {
         applied.map_err(|e| DbSetupError::Migrate(e.to_string()))
     }
 
+    /// Whether the database answered the last attempt (false for a moment after it did not).
+    pub fn reachable(&self) -> bool {
+        !self.outage.active()
+    }
+
     /// Runs `f` with a pooled connection on a blocking thread.
+    ///
+    /// When the database cannot be reached (no connection within the pool wait, or a failure
+    /// after which the connection no longer answers) the answer is 503 `service_unavailable`
+    /// with `Retry-After`, not 500: the client did nothing wrong and may try again.
     pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
+        if self.outage.active() {
+            return Err(unavailable());
+        }
         let pool = self.pool.clone();
+        let outage = self.outage.clone();
+        let request_id = crate::telemetry::current_request_id();
         actix_web::web::block(move || {
-            let mut tracked = pool
-                .get()
-                .map_err(|e| ApiError::internal(format!("database pool: {e}")))?;
-            let result = f(&mut tracked.conn);
-            // Any failure (a refused write too) makes the next check-out test the connection:
-            // telling a lost connection from a rule error is not worth the risk.
-            tracked.answered_at = result.is_ok().then(Instant::now);
-            result
+            crate::telemetry::on_blocking_thread(request_id, move || {
+                let mut tracked = match pool.get() {
+                    Ok(t) => t,
+                    Err(e) => {
+                        outage.mark();
+                        tracing::warn!(request_id = %crate::telemetry::current_request_id(), error = %e, "database unreachable");
+                        return Err(unavailable());
+                    }
+                };
+                let result = f(&mut tracked.conn);
+                // Any failure (a refused write too) makes the next check-out test the
+                // connection: telling a lost connection from a rule error is not worth the risk.
+                tracked.answered_at = result.is_ok().then(Instant::now);
+                match result {
+                    // A server fault on a connection that no longer answers is an outage (the
+                    // database stopped mid-request), not a bug: say so, and let the pool drop it.
+                    Err(e)
+                        if e.code() == crate::error::ProblemCode::InternalError
+                            && tracked.conn.batch_execute("SELECT 1").is_err() =>
+                    {
+                        outage.mark();
+                        Err(unavailable())
+                    }
+                    other => other,
+                }
+            })
         })
         .await
         .map_err(|e| ApiError::internal(format!("blocking task: {e}")))?
@@ -267,6 +346,18 @@ where
     result
 }
 
+/// A PostgreSQL URL without `connect_timeout` gets one, so that a database host that does not
+/// answer at all (rather than refusing) cannot hold a connection attempt for minutes.
+fn with_connect_timeout(backend: Backend) -> Backend {
+    match backend {
+        Backend::Postgres(url) if !url.contains("connect_timeout=") => {
+            let sep = if url.contains('?') { '&' } else { '?' };
+            Backend::Postgres(format!("{url}{sep}connect_timeout=2"))
+        }
+        other => other,
+    }
+}
+
 /// Whether this connection is PostgreSQL, for the few places where the SQL differs.
 pub fn is_postgres(conn: &DbConn) -> bool {
     matches!(conn, DbConn::Pg(_))
@@ -274,7 +365,62 @@ pub fn is_postgres(conn: &DbConn) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::Backend;
+    use super::*;
+
+    /// A pool whose database never answers (nothing listens on port 1), without the probe.
+    fn unreachable_db(wait: Duration) -> Db {
+        let manager = Manager(with_connect_timeout(Backend::Postgres(
+            "postgres://nobody@127.0.0.1:1/none".into(),
+        )));
+        Db {
+            pool: r2d2::Pool::builder()
+                .max_size(2)
+                .min_idle(Some(0))
+                .connection_timeout(wait)
+                .build_unchecked(manager),
+            backend: "postgres",
+            outage: Default::default(),
+        }
+    }
+
+    #[actix_web::test]
+    async fn an_unreachable_database_is_a_quick_503_with_retry_after_not_a_hanging_500() {
+        let db = unreachable_db(Duration::from_millis(300));
+        let started = Instant::now();
+        let first = db.run(|_| Ok(())).await.unwrap_err();
+        assert_eq!(first.code(), crate::error::ProblemCode::ServiceUnavailable);
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+        let response = actix_web::ResponseError::error_response(&first);
+        assert_eq!(response.status(), 503);
+        assert!(response.headers().contains_key("retry-after"));
+        // The requests right after it do not wait again.
+        let again = Instant::now();
+        assert!(db.run(|_| Ok(())).await.is_err());
+        assert!(
+            again.elapsed() < Duration::from_millis(50),
+            "{:?}",
+            again.elapsed()
+        );
+        assert!(!db.reachable());
+    }
+
+    #[actix_web::test]
+    async fn a_database_error_on_the_blocking_pool_is_logged_with_the_request_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let db = Db::connect(&url, 2, Duration::from_secs(1)).unwrap();
+        let seen = crate::telemetry::with_request_id(
+            "req-42".into(),
+            db.run(|_| Ok(crate::telemetry::current_request_id())),
+        )
+        .await
+        .unwrap();
+        assert_eq!(seen, "req-42");
+    }
 
     #[test]
     fn url_scheme_picks_the_backend() {

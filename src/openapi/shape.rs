@@ -174,6 +174,11 @@ fn shared_problems(op: &Value) -> Vec<(&'static str, Vec<ProblemCode>)> {
         ));
     }
     shared.push(("500", vec![C::InternalError]));
+    // Health checks answer for themselves (readiness's 503 is its own body); every other
+    // operation can find the database down or a bounded queue full.
+    if !strings(&op["tags"]).any(|t| t == "operations") {
+        shared.push(("503", vec![C::ServiceUnavailable]));
+    }
     shared
 }
 
