@@ -1,8 +1,14 @@
 //! The shared cache: Redis when `REDIS_URL` is set, an in-process moka cache otherwise.
 //!
-//! The database is the only truth. Every cache failure is logged and treated as a miss (or,
-//! for counters, as "not counted"), so a Redis outage slows the service down but never fails
-//! a request. The in-process variant is per instance: fine for one server, not for several.
+//! The database is the only truth. Every cache failure is logged and treated as a miss, so a
+//! Redis outage never fails a request. Each command has a short deadline, and a failed one
+//! opens a breaker for a second in which Redis is not asked at all: an outage costs a request
+//! microseconds, not a round of connection attempts. Counters (rate limits) count in this
+//! process while Redis cannot, so limits hold through an outage (per instance, then).
+//!
+//! The in-process variant is per instance: fine for one server, not for several. It is bounded
+//! by bytes, not entries (a feed can be large), and security state (sessions, consents, rate
+//! counters) is kept apart where eviction cannot drop it; it leaves only when it expires.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,19 +25,154 @@ pub enum Cache {
     Redis {
         conn: Arc<RedisConnections>,
         prefix: Arc<str>,
+        /// Counts hits while Redis cannot (see [`Cache::hit`]).
+        local: MemoryStore,
     },
     Memory {
-        store: moka::sync::Cache<String, Entry>,
+        store: MemoryStore,
         prefix: Arc<str>,
     },
 }
 
-/// Connections to one Redis, one per thread that uses it.
+/// Keys that hold security state: never dropped to make room (see the module comment).
+fn is_security_key(key: &str) -> bool {
+    ["session:", "consent:", "rl:"]
+        .iter()
+        .any(|p| key.starts_with(p))
+}
+
+type Store = moka::sync::Cache<String, Entry>;
+
+/// The in-process stores: data, bounded by bytes, and security state, bounded only by time.
+#[derive(Clone)]
+pub struct MemoryStore {
+    data: Store,
+    security: Store,
+    /// Length of the key prefix, to classify a full key.
+    prefix_len: usize,
+}
+
+impl MemoryStore {
+    fn new(prefix_len: usize, max_bytes: u64) -> MemoryStore {
+        MemoryStore {
+            data: moka::sync::Cache::builder()
+                .max_capacity(max_bytes)
+                // Roughly what an entry holds: its key, its text and moka's own bookkeeping.
+                .weigher(|k: &String, e: &Entry| {
+                    (k.len() + e.value.len() + 64).min(u32::MAX as usize) as u32
+                })
+                .expire_after(PerEntryExpiry)
+                .build(),
+            security: moka::sync::Cache::builder()
+                .expire_after(PerEntryExpiry)
+                .build(),
+            prefix_len,
+        }
+    }
+
+    fn of(&self, key: &str) -> &Store {
+        if key.get(self.prefix_len..).is_some_and(is_security_key) {
+            &self.security
+        } else {
+            &self.data
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<Entry> {
+        self.of(key).get(key)
+    }
+
+    fn insert(&self, key: String, entry: Entry) {
+        self.of(&key).insert(key, entry)
+    }
+
+    fn invalidate(&self, key: &str) {
+        self.of(key).invalidate(key)
+    }
+
+    fn entry(
+        &self,
+        key: String,
+    ) -> moka::sync::OwnedKeyEntrySelector<'_, String, Entry, std::collections::hash_map::RandomState>
+    {
+        self.of(&key).entry(key)
+    }
+
+    /// Adds one hit to the counter at `key` (a full key), whose window starts at its first hit.
+    fn hit(&self, key: String, window: Duration) -> Option<Count> {
+        let now = Instant::now();
+        let entry = self.entry(key).and_compute_with(|current| {
+            let (hits, expires_at) = match current.map(|e| e.into_value()) {
+                Some(e) if e.expires_at > now => {
+                    (e.value.parse::<u64>().unwrap_or(0) + 1, e.expires_at)
+                }
+                _ => (1, now + window),
+            };
+            moka::ops::compute::Op::Put(Entry {
+                value: hits.to_string().into(),
+                expires_at,
+            })
+        });
+        let entry = match entry {
+            moka::ops::compute::CompResult::Inserted(e)
+            | moka::ops::compute::CompResult::ReplacedWith(e) => e.into_value(),
+            _ => return None,
+        };
+        Some(Count {
+            hits: entry.value.parse().unwrap_or(0),
+            resets_in: entry.expires_at.saturating_duration_since(now),
+        })
+    }
+
+    fn count(&self, key: &str) -> Option<Count> {
+        self.get(key).map(|e| Count {
+            hits: e.value.parse().unwrap_or(0),
+            resets_in: e.expires_at.saturating_duration_since(Instant::now()),
+        })
+    }
+
+    #[cfg(test)]
+    fn data_bytes(&self) -> u64 {
+        self.data.run_pending_tasks();
+        self.data.weighted_size()
+    }
+}
+
+/// After a failed command, Redis is not asked for this long (then one request tries again).
+const BREAKER_HOLD: Duration = Duration::from_secs(1);
+
+/// Whether Redis was found failing a moment ago.
+#[derive(Default)]
+struct Breaker {
+    /// Milliseconds since `EPOCH` until which Redis is not asked; 0 when closed.
+    open_until_ms: std::sync::atomic::AtomicU64,
+}
+
+fn epoch_ms() -> u64 {
+    static EPOCH: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    EPOCH.get_or_init(Instant::now).elapsed().as_millis() as u64
+}
+
+impl Breaker {
+    fn is_open(&self) -> bool {
+        epoch_ms()
+            < self
+                .open_until_ms
+                .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn trip(&self) {
+        let until = epoch_ms() + BREAKER_HOLD.as_millis() as u64;
+        self.open_until_ms
+            .fetch_max(until, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Connections to one Redis, one per thread that uses it (shared behind an `Arc`).
 ///
 /// Each actix worker runs its own single-threaded runtime. A connection's driver task runs
 /// where the connection was made, so one shared connection made every worker's call wake
 /// another thread and back; a connection per worker answers on the worker's own thread.
-#[derive(Clone)]
 pub struct RedisConnections {
     /// Tells this cache's connections apart from another's in the thread-local map.
     id: u64,
@@ -39,6 +180,9 @@ pub struct RedisConnections {
     config: ConnectionManagerConfig,
     /// Made with the cache; used where a thread cannot make its own.
     shared: ConnectionManager,
+    breaker: Breaker,
+    /// The deadline of one command, connecting included.
+    timeout: Duration,
 }
 
 thread_local! {
@@ -47,6 +191,43 @@ thread_local! {
 }
 
 impl RedisConnections {
+    /// Runs one command (or pipeline) with this thread's connection, within the deadline;
+    /// fails at once while the breaker is open, and opens it on a failure that says Redis
+    /// is unreachable or slow (not on a wrong-type reply, which is our bug, not an outage).
+    async fn call<T, F, Fut>(&self, f: F) -> Result<T, redis::RedisError>
+    where
+        F: FnOnce(ConnectionManager) -> Fut,
+        Fut: std::future::Future<Output = Result<T, redis::RedisError>>,
+    {
+        if self.breaker.is_open() {
+            return Err(redis::RedisError::from((
+                redis::ErrorKind::Io,
+                "redis is failing: not asked for a moment",
+            )));
+        }
+        match tokio::time::timeout(self.timeout, f(self.get())).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) => {
+                if e.is_io_error()
+                    || e.is_timeout()
+                    || e.is_connection_dropped()
+                    || e.is_connection_refusal()
+                    || e.is_unrecoverable_error()
+                {
+                    self.breaker.trip();
+                }
+                Err(e)
+            }
+            Err(_) => {
+                self.breaker.trip();
+                Err(redis::RedisError::from((
+                    redis::ErrorKind::Io,
+                    "redis did not answer in time",
+                )))
+            }
+        }
+    }
+
     fn get(&self) -> ConnectionManager {
         if tokio::runtime::Handle::try_current().is_err() {
             return self.shared.clone();
@@ -112,11 +293,12 @@ pub struct Count {
 impl Cache {
     /// Redis at `url`, connected lazily: the server starts (and answers from the database)
     /// even when Redis is down, and reconnects when it comes back.
-    pub fn redis(url: &str, prefix: &str) -> Result<Cache, redis::RedisError> {
+    /// `timeout` bounds each command, connecting included.
+    pub fn redis(url: &str, prefix: &str, timeout: Duration) -> Result<Cache, redis::RedisError> {
         let client = redis::Client::open(url)?;
         let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(Duration::from_millis(500)))
-            .set_response_timeout(Some(Duration::from_millis(500)))
+            .set_connection_timeout(Some(timeout))
+            .set_response_timeout(Some(timeout))
             .set_number_of_retries(1);
         static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let shared = ConnectionManager::new_lazy_with_config(client.clone(), config.clone())?;
@@ -126,19 +308,18 @@ impl Cache {
                 client,
                 config,
                 shared,
+                breaker: Breaker::default(),
+                timeout,
             }),
             prefix: prefix.into(),
+            local: MemoryStore::new(prefix.len(), 16 << 20),
         })
     }
 
-    /// The in-process cache, bounded so it cannot grow without limit.
-    pub fn memory(prefix: &str) -> Cache {
-        let store = moka::sync::Cache::builder()
-            .max_capacity(100_000)
-            .expire_after(PerEntryExpiry)
-            .build();
+    /// The in-process cache: data bounded to `max_bytes`, security state apart.
+    pub fn memory(prefix: &str, max_bytes: u64) -> Cache {
         Cache::Memory {
-            store,
+            store: MemoryStore::new(prefix.len(), max_bytes),
             prefix: prefix.into(),
         }
     }
@@ -158,6 +339,10 @@ impl Cache {
     }
 
     fn miss<T>(op: &str, e: redis::RedisError) -> Option<T> {
+        // While the breaker is open every command fails the same way: log the first only.
+        if e.to_string().contains("not asked for a moment") {
+            return None;
+        }
         tracing::warn!(op, error = %e, "cache error treated as a miss");
         None
     }
@@ -165,12 +350,10 @@ impl Cache {
     pub async fn get(&self, key: &str) -> Option<String> {
         let key = self.key(key);
         match self {
-            Cache::Redis { conn, .. } => {
-                let mut conn = conn.get();
-                conn.get::<_, Option<String>>(key)
-                    .await
-                    .unwrap_or_else(|e| Self::miss("get", e))
-            }
+            Cache::Redis { conn, .. } => conn
+                .call(|mut c| async move { c.get::<_, Option<String>>(key).await })
+                .await
+                .unwrap_or_else(|e| Self::miss("get", e)),
             Cache::Memory { store, .. } => store.get(&key).map(|e| e.value.to_string()),
         }
     }
@@ -181,17 +364,22 @@ impl Cache {
         let full: Vec<String> = keys.iter().map(|k| self.key(k)).collect();
         match self {
             Cache::Redis { conn, .. } => {
-                let mut conn = conn.get();
-                let mut cmd = redis::cmd("MGET");
-                cmd.arg(&full);
-                match cmd.query_async::<Vec<Option<String>>>(&mut conn).await {
+                let answer = conn
+                    .call(|mut c| async move {
+                        redis::cmd("MGET")
+                            .arg(&full)
+                            .query_async::<Vec<Option<String>>>(&mut c)
+                            .await
+                    })
+                    .await;
+                match answer {
                     Ok(values) if values.len() == keys.len() => values
                         .into_iter()
                         .map(|v| v.map_or(Lookup::Missing, Lookup::Found))
                         .collect(),
                     Ok(_) => vec![Lookup::Unavailable; keys.len()],
                     Err(e) => {
-                        tracing::warn!(op = "lookup", error = %e, "cache unavailable: asking the database");
+                        Self::miss::<()>("lookup", e);
                         vec![Lookup::Unavailable; keys.len()]
                     }
                 }
@@ -211,9 +399,12 @@ impl Cache {
     pub async fn set_checked(&self, key: &str, value: &str, ttl: Duration) -> bool {
         match self {
             Cache::Redis { conn, .. } => {
-                let mut conn = conn.get();
+                let key = self.key(key);
                 let secs = ttl.as_secs().max(1);
-                match conn.set_ex::<_, _, ()>(self.key(key), value, secs).await {
+                match conn
+                    .call(|mut c| async move { c.set_ex::<_, _, ()>(key, value, secs).await })
+                    .await
+                {
                     Ok(()) => true,
                     Err(e) => {
                         Self::miss::<()>("set", e);
@@ -234,14 +425,17 @@ impl Cache {
         let key = self.key(key);
         match self {
             Cache::Redis { conn, .. } => {
-                let mut conn = conn.get();
-                let result = redis::cmd("SET")
-                    .arg(&key)
-                    .arg(value)
-                    .arg("PX")
-                    .arg(ttl.as_millis().max(1) as u64)
-                    .arg("NX")
-                    .query_async::<Option<String>>(&mut conn)
+                let result = conn
+                    .call(|mut c| async move {
+                        redis::cmd("SET")
+                            .arg(&key)
+                            .arg(value)
+                            .arg("PX")
+                            .arg(ttl.as_millis().max(1) as u64)
+                            .arg("NX")
+                            .query_async::<Option<String>>(&mut c)
+                            .await
+                    })
                     .await;
                 if let Err(e) = result {
                     Self::miss::<()>("set_if_absent", e);
@@ -260,9 +454,11 @@ impl Cache {
         let key = self.key(key);
         match self {
             Cache::Redis { conn, .. } => {
-                let mut conn = conn.get();
                 let secs = ttl.as_secs().max(1);
-                if let Err(e) = conn.set_ex::<_, _, ()>(key, value, secs).await {
+                if let Err(e) = conn
+                    .call(|mut c| async move { c.set_ex::<_, _, ()>(key, value, secs).await })
+                    .await
+                {
                     Self::miss::<()>("set", e);
                 }
             }
@@ -280,8 +476,10 @@ impl Cache {
         let key = self.key(key);
         match self {
             Cache::Redis { conn, .. } => {
-                let mut conn = conn.get();
-                if let Err(e) = conn.del::<_, ()>(key).await {
+                if let Err(e) = conn
+                    .call(|mut c| async move { c.del::<_, ()>(key).await })
+                    .await
+                {
                     Self::miss::<()>("delete", e);
                 }
             }
@@ -289,91 +487,91 @@ impl Cache {
         }
     }
 
-    /// Adds one hit to the counter `key`, whose window starts at its first hit.
-    /// `None` when the cache cannot count (callers then let the request through).
+    /// Adds one hit to the counter `key`, whose window starts at its first hit. With Redis
+    /// down the hit is counted in this process instead, and what was counted there is added
+    /// to Redis's count until its window ends: a limit holds through an outage and after it.
+    /// `None` only when nothing could count.
     pub async fn hit(&self, key: &str, window: Duration) -> Option<Count> {
         let key = self.key(key);
         match self {
-            Cache::Redis { conn, .. } => {
-                let mut conn = conn.get();
+            Cache::Redis { conn, local, .. } => {
                 let ms = window.as_millis().max(1) as u64;
+                let k = key.clone();
                 // One round trip, atomic: create the window if absent, count, read what is left.
-                let result: Result<(u64, i64), _> = redis::pipe()
-                    .atomic()
-                    .cmd("SET")
-                    .arg(&key)
-                    .arg(0)
-                    .arg("PX")
-                    .arg(ms)
-                    .arg("NX")
-                    .ignore()
-                    .cmd("INCR")
-                    .arg(&key)
-                    .cmd("PTTL")
-                    .arg(&key)
-                    .query_async(&mut conn)
+                let result: Result<(u64, i64), _> = conn
+                    .call(|mut c| async move {
+                        redis::pipe()
+                            .atomic()
+                            .cmd("SET")
+                            .arg(&k)
+                            .arg(0)
+                            .arg("PX")
+                            .arg(ms)
+                            .arg("NX")
+                            .ignore()
+                            .cmd("INCR")
+                            .arg(&k)
+                            .cmd("PTTL")
+                            .arg(&k)
+                            .query_async(&mut c)
+                            .await
+                    })
                     .await;
                 match result {
-                    Ok((hits, ttl_ms)) => Some(Count {
-                        hits,
-                        resets_in: Duration::from_millis(ttl_ms.max(0) as u64),
-                    }),
-                    Err(e) => Self::miss("hit", e),
+                    Ok((hits, ttl_ms)) => {
+                        let counted_here = local.count(&key);
+                        Some(Count {
+                            hits: hits + counted_here.map_or(0, |c| c.hits),
+                            resets_in: Duration::from_millis(ttl_ms.max(0) as u64)
+                                .max(counted_here.map_or(Duration::ZERO, |c| c.resets_in)),
+                        })
+                    }
+                    Err(e) => {
+                        Self::miss::<()>("hit", e);
+                        local.hit(key, window)
+                    }
                 }
             }
-            Cache::Memory { store, .. } => {
-                let now = Instant::now();
-                let entry = store.entry(key).and_compute_with(|current| {
-                    let (hits, expires_at) = match current.map(|e| e.into_value()) {
-                        Some(e) if e.expires_at > now => {
-                            (e.value.parse::<u64>().unwrap_or(0) + 1, e.expires_at)
-                        }
-                        _ => (1, now + window),
-                    };
-                    moka::ops::compute::Op::Put(Entry {
-                        value: hits.to_string().into(),
-                        expires_at,
-                    })
-                });
-                let entry = match entry {
-                    moka::ops::compute::CompResult::Inserted(e)
-                    | moka::ops::compute::CompResult::ReplacedWith(e) => e.into_value(),
-                    _ => return None,
-                };
-                Some(Count {
-                    hits: entry.value.parse().unwrap_or(0),
-                    resets_in: entry.expires_at.saturating_duration_since(now),
-                })
-            }
+            Cache::Memory { store, .. } => store.hit(key, window),
         }
     }
 
-    /// Reads a counter without adding to it.
+    /// Reads a counter without adding to it (with Redis, plus what this process counted while
+    /// Redis was down).
     pub async fn count(&self, key: &str) -> Option<Count> {
         let key = self.key(key);
         match self {
-            Cache::Redis { conn, .. } => {
-                let mut conn = conn.get();
-                let result: Result<(Option<u64>, i64), _> = redis::pipe()
-                    .cmd("GET")
-                    .arg(&key)
-                    .cmd("PTTL")
-                    .arg(&key)
-                    .query_async(&mut conn)
+            Cache::Redis { conn, local, .. } => {
+                let k = key.clone();
+                let result: Result<(Option<u64>, i64), _> = conn
+                    .call(|mut c| async move {
+                        redis::pipe()
+                            .cmd("GET")
+                            .arg(&k)
+                            .cmd("PTTL")
+                            .arg(&k)
+                            .query_async(&mut c)
+                            .await
+                    })
                     .await;
-                match result {
+                let counted_here = local.count(&key);
+                let remote = match result {
                     Ok((Some(hits), ttl_ms)) => Some(Count {
                         hits,
                         resets_in: Duration::from_millis(ttl_ms.max(0) as u64),
                     }),
                     Ok((None, _)) => None,
                     Err(e) => Self::miss("count", e),
+                };
+                match (remote, counted_here) {
+                    (Some(r), Some(l)) => Some(Count {
+                        hits: r.hits + l.hits,
+                        resets_in: r.resets_in.max(l.resets_in),
+                    }),
+                    (r, l) => r.or(l),
                 }
             }
-            Cache::Memory { store, .. } => store.get(&key).map(|e| Count {
-                hits: e.value.parse().unwrap_or(0),
-                resets_in: e.expires_at.saturating_duration_since(Instant::now()),
-            }),
+            Cache::Memory { store, .. } => store.count(&key),
         }
     }
 
@@ -382,7 +580,6 @@ impl Cache {
         let key = self.key(key);
         match self {
             Cache::Redis { conn, .. } => {
-                let mut conn = conn.get();
                 let mut pipe = redis::pipe();
                 pipe.atomic().del(&key).ignore();
                 if !items.is_empty() {
@@ -391,7 +588,10 @@ impl Cache {
                         .pexpire(&key, ttl.as_millis().max(1) as i64)
                         .ignore();
                 }
-                if let Err(e) = pipe.query_async::<()>(&mut conn).await {
+                if let Err(e) = conn
+                    .call(|mut c| async move { pipe.query_async::<()>(&mut c).await })
+                    .await
+                {
                     Self::miss::<()>("list_set", e);
                 }
             }
@@ -417,9 +617,8 @@ impl Cache {
         let key = self.key(key);
         let items: Vec<String> = match self {
             Cache::Redis { conn, .. } => {
-                let mut conn = conn.get();
                 let stop = n.max(1) as isize - 1;
-                conn.lrange::<_, Vec<String>>(&key, 0, stop)
+                conn.call(|mut c| async move { c.lrange::<_, Vec<String>>(&key, 0, stop).await })
                     .await
                     .unwrap_or_else(|e| Self::miss("list_head", e).unwrap_or_default())
             }
@@ -436,8 +635,10 @@ impl Cache {
         let key = self.key(key);
         match self {
             Cache::Redis { conn, .. } => {
-                let mut conn = conn.get();
-                if let Err(e) = conn.lrem::<_, _, ()>(&key, 0, item).await {
+                if let Err(e) = conn
+                    .call(|mut c| async move { c.lrem::<_, _, ()>(&key, 0, item).await })
+                    .await
+                {
                     Self::miss::<()>("list_remove", e);
                 }
             }
@@ -467,12 +668,14 @@ impl Cache {
     pub async fn list_remove_many(&self, key: &str, items: &[String]) {
         if let Cache::Redis { conn, .. } = self {
             let key = self.key(key);
-            let mut conn = conn.get();
             let mut pipe = redis::pipe();
             for item in items {
                 pipe.lrem(&key, 0, item).ignore();
             }
-            if let Err(e) = pipe.query_async::<()>(&mut conn).await {
+            if let Err(e) = conn
+                .call(|mut c| async move { pipe.query_async::<()>(&mut c).await })
+                .await
+            {
                 Self::miss::<()>("list_remove_many", e);
             }
             return;
@@ -505,9 +708,8 @@ impl Cache {
             Cache::Redis { conn, .. } => {
                 let (list, gone) = (self.key(key), self.gone_key(key));
                 let ms = ttl.as_millis().max(1) as i64;
-                let mut conn = conn.get();
-                let result = redis::pipe()
-                    .atomic()
+                let mut pipe = redis::pipe();
+                pipe.atomic()
                     .del(&list)
                     .ignore()
                     .rpush(&list, items)
@@ -517,10 +719,11 @@ impl Cache {
                     .sadd(&gone, GONE_MARKER)
                     .ignore()
                     .pexpire(&gone, ms)
-                    .ignore()
-                    .query_async::<()>(&mut conn)
-                    .await;
-                if let Err(e) = result {
+                    .ignore();
+                if let Err(e) = conn
+                    .call(|mut c| async move { pipe.query_async::<()>(&mut c).await })
+                    .await
+                {
                     Self::miss::<()>("feed_write", e);
                 }
             }
@@ -548,16 +751,16 @@ impl Cache {
         let (other, items, gone): (Lookup, Vec<String>, std::collections::HashSet<String>) =
             match self {
                 Cache::Redis { conn, .. } => {
-                    let mut conn = conn.get();
                     let stop = n.max(1) as isize - 1;
                     // Without `also` the first answer is of a key that is never set.
                     let asked = also.map_or_else(|| self.key("-"), |other| self.key(other));
-                    let answer: Result<(Option<String>, Vec<String>, _), _> = redis::pipe()
-                        .cmd("GET")
+                    let mut pipe = redis::pipe();
+                    pipe.cmd("GET")
                         .arg(asked)
                         .lrange(self.key(key), 0, stop)
-                        .smembers(self.gone_key(key))
-                        .query_async(&mut conn)
+                        .smembers(self.gone_key(key));
+                    let answer: Result<(Option<String>, Vec<String>, _), _> = conn
+                        .call(|mut c| async move { pipe.query_async(&mut c).await })
                         .await;
                     match answer {
                         Ok((value, items, gone)) => {
@@ -596,16 +799,18 @@ impl Cache {
         match self {
             Cache::Redis { conn, .. } => {
                 let gone = self.gone_key(key);
-                let mut conn = conn.get();
-                let result = redis::pipe()
-                    .sadd(&gone, id)
+                let mut pipe = redis::pipe();
+                pipe.sadd(&gone, id)
                     .ignore()
                     .pexpire(&gone, ttl.as_millis().max(1) as i64)
-                    .ignore()
-                    .query_async::<()>(&mut conn)
+                    .ignore();
+                let result = conn
+                    .call(|mut c| async move { pipe.query_async::<()>(&mut c).await })
                     .await;
                 if let Err(e) = result {
                     // The list may now show a swiped card until it expires: drop it instead.
+                    // (While Redis is down the drop fails too, but then no page reads the list
+                    // either; a card swiped during an outage is also refused by the database.)
                     Self::miss::<()>("feed_take_out", e);
                     self.delete(key).await;
                 }
@@ -640,13 +845,17 @@ impl Cache {
     /// For readiness: can the cache be reached right now?
     pub async fn ping(&self) -> Result<(), String> {
         match self {
+            // Past the breaker: readiness reports what Redis says now.
             Cache::Redis { conn, .. } => {
-                let mut conn = conn.get();
-                redis::cmd("PING")
-                    .query_async::<String>(&mut conn)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| e.to_string())
+                let mut c = conn.get();
+                tokio::time::timeout(
+                    conn.timeout,
+                    redis::cmd("PING").query_async::<String>(&mut c),
+                )
+                .await
+                .map_err(|_| "redis did not answer in time".to_owned())?
+                .map(|_| ())
+                .map_err(|e| e.to_string())
             }
             Cache::Memory { .. } => Ok(()),
         }
@@ -659,7 +868,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_state_read_from_the_database_does_not_overwrite_a_newer_one() {
-        let cache = Cache::memory("t:");
+        let cache = Cache::memory("t:", 1 << 20);
         let ttl = Duration::from_secs(60);
         cache.set_if_absent("session:1", "active", ttl).await;
         assert_eq!(cache.get("session:1").await.as_deref(), Some("active"));
@@ -673,8 +882,93 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_memory_cache_is_bounded_by_bytes_and_keeps_security_state() {
+        let cache = Cache::memory("t:", 1 << 20);
+        let ttl = Duration::from_secs(60);
+        cache.set("session:s1", "ended", ttl).await;
+        let limit = Duration::from_secs(900);
+        for _ in 0..3 {
+            cache.hit("rl:login:x", limit).await;
+        }
+        // 200 feeds of 100 KB: 20 MB, twenty times what the cache may hold.
+        let big: Vec<String> = (0..10_000).map(|i| format!("{i:09}")).collect();
+        for i in 0..200 {
+            cache.list_set(&format!("feed:y:{i}"), &big, ttl).await;
+        }
+        let Cache::Memory { store, .. } = &cache else {
+            unreachable!()
+        };
+        assert!(
+            store.data_bytes() <= 1 << 20,
+            "{} bytes",
+            store.data_bytes()
+        );
+        assert_eq!(cache.get("session:s1").await.as_deref(), Some("ended"));
+        assert_eq!(cache.count("rl:login:x").await.map(|c| c.hits), Some(3));
+    }
+
+    /// A Redis that accepts connections and never answers: the worst kind of outage.
+    fn silent_redis() -> (std::net::TcpListener, Cache) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let cache = Cache::redis(
+            &format!("redis://127.0.0.1:{port}"),
+            "t:",
+            Duration::from_millis(100),
+        )
+        .unwrap();
+        (listener, cache)
+    }
+
+    #[tokio::test]
+    async fn a_redis_outage_costs_one_deadline_then_nothing() {
+        let (_listener, cache) = silent_redis();
+        let started = Instant::now();
+        assert_eq!(
+            cache.lookup(&["session:1"]).await,
+            vec![Lookup::Unavailable]
+        );
+        assert!(
+            started.elapsed() < Duration::from_millis(400),
+            "{:?}",
+            started.elapsed()
+        );
+        // With the breaker open, a thousand more commands are answered from memory.
+        let started = Instant::now();
+        for _ in 0..1000 {
+            assert_eq!(cache.get("feed:y:1").await, None);
+            assert_eq!(
+                cache.lookup(&["session:1"]).await,
+                vec![Lookup::Unavailable]
+            );
+        }
+        assert!(
+            started.elapsed() < Duration::from_millis(100),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[tokio::test]
+    async fn counters_count_in_process_while_redis_cannot() {
+        let (_listener, cache) = silent_redis();
+        let window = Duration::from_secs(900);
+        let hits: Vec<u64> = futures_hits(&cache, window, 6).await;
+        assert_eq!(hits, [1, 2, 3, 4, 5, 6]);
+        assert_eq!(cache.count("rl:login:x").await.map(|c| c.hits), Some(6));
+    }
+
+    async fn futures_hits(cache: &Cache, window: Duration, n: usize) -> Vec<u64> {
+        let mut out = Vec::new();
+        for _ in 0..n {
+            out.push(cache.hit("rl:login:x", window).await.map_or(0, |c| c.hits));
+        }
+        out
+    }
+
+    #[tokio::test]
     async fn memory_counter_counts_within_its_window() {
-        let cache = Cache::memory("t:");
+        let cache = Cache::memory("t:", 1 << 20);
         let w = Duration::from_secs(60);
         assert_eq!(cache.hit("k", w).await.unwrap().hits, 1);
         assert_eq!(cache.hit("k", w).await.unwrap().hits, 2);
@@ -685,7 +979,7 @@ mod tests {
 
     #[tokio::test]
     async fn memory_lists_keep_order_and_drop_removed_items() {
-        let cache = Cache::memory("t:");
+        let cache = Cache::memory("t:", 1 << 20);
         let items: Vec<String> = ["a|1", "b|2", "c|3"].map(String::from).to_vec();
         cache.list_set("f", &items, Duration::from_secs(60)).await;
         assert_eq!(cache.list_head("f", 2).await.unwrap(), ["a|1", "b|2"]);
@@ -702,7 +996,7 @@ mod tests {
 
     #[tokio::test]
     async fn memory_values_expire() {
-        let cache = Cache::memory("t:");
+        let cache = Cache::memory("t:", 1 << 20);
         cache.set("a", "1", Duration::from_millis(1)).await;
         std::thread::sleep(Duration::from_millis(5));
         assert_eq!(cache.get("a").await, None);

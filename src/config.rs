@@ -112,6 +112,8 @@ pub struct Settings {
     pub body_timeout: Duration,
     /// How long one Redis command may take before the cache counts as unavailable.
     pub cache_timeout: Duration,
+    /// What the in-process cache may hold, in bytes (security state is kept apart, unbounded).
+    pub cache_memory_bytes: u64,
     /// How many password hashes may wait for a core; more are answered 503 at once.
     pub password_queue: usize,
 }
@@ -357,6 +359,7 @@ impl Settings {
                 300,
             )?),
             cache_timeout: Duration::from_millis(src.ranged("CACHE_TIMEOUT_MS", 100, 5, 10_000)?),
+            cache_memory_bytes: src.ranged("CACHE_MEMORY_MB", 256, 1, 1 << 20)? << 20,
             password_queue: src.ranged("PASSWORD_QUEUE_MAX", 64, 1, 100_000)? as usize,
         })
     }

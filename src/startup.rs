@@ -68,8 +68,8 @@ pub async fn open_database(settings: &Settings, migrate: bool) -> Result<Db, Sta
 pub async fn build_state(settings: Settings, clock: Clock) -> Result<AppState, StartupError> {
     let db = open_database(&settings, true).await?;
     let cache = match &settings.redis_url {
-        Some(url) => Cache::redis(url.expose(), &settings.cache_prefix)?,
-        None => Cache::memory(&settings.cache_prefix),
+        Some(url) => Cache::redis(url.expose(), &settings.cache_prefix, settings.cache_timeout)?,
+        None => Cache::memory(&settings.cache_prefix, settings.cache_memory_bytes),
     };
     let mailer = Mailer::from_settings(&settings.mail).map_err(StartupError::Mail)?;
     let passwords = Passwords::new(settings.password_cost).map_err(StartupError::Passwords)?;
