@@ -317,7 +317,7 @@ impl Settings {
                 "ACCESS_TOKEN_TTL_SECONDS",
                 900,
                 30,
-                86_400,
+                31_536_000,
             )?),
             refresh_token_ttl: Duration::from_secs(
                 src.ranged("REFRESH_TOKEN_TTL_DAYS", 30, 1, 366)? * 86_400,
@@ -428,6 +428,7 @@ mod tests {
             ("REFRESH_TOKEN_TTL_DAYS", "18446744073709551615"),
             ("REFRESH_TOKEN_TTL_DAYS", "100000000000000"),
             ("ACCESS_TOKEN_TTL_SECONDS", "99999999999"),
+            ("ACCESS_TOKEN_TTL_SECONDS", "31536001"),
             ("EMAIL_TOKEN_TTL_MINUTES", "0"),
             ("FEED_CACHE_TTL_SECONDS", "9999999999"),
             ("DATABASE_POOL_SIZE", "100000"),

@@ -146,6 +146,8 @@ problem_codes! {
     HandoverNotFound = ("handover_not_found", 404),
     /// The path exists with other methods (see `Allow`).
     MethodNotAllowed = ("method_not_allowed", 405),
+    /// The request body did not arrive in time; the connection is closed.
+    RequestTimeout = ("request_timeout", 408),
     /// The change conflicts with data written at the same time; try again.
     Conflict = ("conflict", 409),
     /// An account with this email exists.
@@ -384,6 +386,10 @@ pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error
         JsonPayloadError::Deserialize(e) => ApiError::new(
             ProblemCode::MalformedJson,
             format!("The body is not valid JSON: {e}."),
+        ),
+        JsonPayloadError::Payload(e) if crate::edge::is_body_timeout(e) => ApiError::new(
+            ProblemCode::RequestTimeout,
+            "The request body did not arrive in time.",
         ),
         _ => ApiError::new(ProblemCode::MalformedBody, "The body could not be read."),
     };

@@ -13,6 +13,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod deprecation;
+pub mod edge;
 pub mod employers;
 pub mod error;
 pub mod health;

@@ -268,6 +268,7 @@ fn server(
                 !crate::deprecation::DEPRECATED.is_empty(),
                 from_fn(crate::deprecation::headers),
             ))
+            .wrap(from_fn(crate::edge::edge))
             .wrap(from_fn(crate::telemetry::request_id))
     })
     .workers(workers)

@@ -149,6 +149,7 @@ fn shared_problems(op: &Value) -> Vec<(&'static str, Vec<ProblemCode>)> {
     let mut shared = Vec::new();
     if op.get("requestBody").is_some() {
         shared.push(("400", vec![C::MalformedJson, C::MalformedBody]));
+        shared.push(("408", vec![C::RequestTimeout]));
         shared.push(("413", vec![C::PayloadTooLarge]));
         shared.push(("415", vec![C::UnsupportedMediaType]));
         shared.push(("422", vec![C::ValidationFailed, C::InvalidBody]));

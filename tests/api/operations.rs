@@ -110,3 +110,73 @@ api_test!(
         expect_json(app.login(&first.employer_login, DEMO_PASSWORD).await, StatusCode::OK).await;
     }
 );
+
+/// Sends a request head over a raw connection and reads what comes back within `wait`.
+async fn raw_exchange(port: u16, head: &str, wait: std::time::Duration) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    // Reads to the end: the server must close the connection, not only answer.
+    let _ = tokio::time::timeout(wait, stream.read_to_end(&mut answer)).await;
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+api_test!(
+    settings [("REQUEST_BODY_TIMEOUT_SECONDS", "1")]
+    async fn a_body_that_never_arrives_is_cut_off_and_the_server_stays_live(app) {
+        let port: u16 = app.address.rsplit(':').next().unwrap().parse().unwrap();
+        let head = "POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"email\":";
+        // Many such connections at once (each used to be held forever) ...
+        let stalled: Vec<_> = (0..50)
+            .map(|_| tokio::spawn(raw_exchange(port, head, std::time::Duration::from_secs(5))))
+            .collect();
+        let started = std::time::Instant::now();
+        for answer in stalled {
+            let answer = answer.await.unwrap();
+            assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+            assert!(answer.contains("application/problem+json") && answer.contains("request_timeout"), "{answer}");
+        }
+        // ... are answered 408 and closed after the deadline, not held until the client gives up.
+        assert!(started.elapsed() < std::time::Duration::from_secs(4), "{:?}", started.elapsed());
+        let live = expect_json(app.get("/health/live", None).await, StatusCode::OK).await;
+        assert_eq!(live["status"], "ok");
+    }
+);
+
+api_test!(
+    async fn every_error_is_a_problem_and_every_answer_carries_the_safety_headers(app) {
+        // A file the docs do not have was a 404 with an empty body.
+        let res = app.get("/docs/nope.js", None).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+        assert!(res.headers().contains_key("x-request-id"));
+        let problem = expect_problem(res, StatusCode::NOT_FOUND, "not_found").await;
+        assert!(problem["request_id"].is_string());
+
+        let docs = app.get("/docs/", None).await;
+        assert_eq!(docs.headers()["x-frame-options"], "DENY");
+        assert!(docs.headers()["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+        assert_eq!(docs.headers()["x-content-type-options"], "nosniff");
+
+        // Token answers and the account may not be kept by any cache (RFC 6749 §5.1).
+        let registered = app
+            .client
+            .post(app.url("/v1/auth/register/youth"))
+            .json(&json!({"email": "nostore@voorbeeld.nl", "password": PASSWORD, "first_name": "Sam"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(registered.headers()["cache-control"], "no-store");
+        assert_eq!(registered.headers()["x-content-type-options"], "nosniff");
+        let login = app.login("nostore@voorbeeld.nl", PASSWORD).await;
+        assert_eq!(login.headers()["cache-control"], "no-store");
+        let token = expect_json(login, StatusCode::OK).await["access_token"].as_str().unwrap().to_owned();
+        let me = app.get("/v1/me", Some(&token)).await;
+        assert_eq!(me.headers()["cache-control"], "no-store");
+        // The public catalogue keeps its own caching rule.
+        let catalogue = app.get("/v1/competences", None).await;
+        assert_ne!(catalogue.headers().get("cache-control").map(|v| v.to_str().unwrap()), Some("no-store"));
+    }
+);
