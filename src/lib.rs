@@ -23,6 +23,7 @@ pub mod notifications;
 pub mod openapi;
 pub mod paging;
 pub mod ratelimit;
+pub mod retention;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -230,6 +230,16 @@ async fn maintenance(state: Data<AppState>) {
             Ok(n) => tracing::info!(coaches = n, "Monday mails queued"),
             Err(e) => tracing::warn!(error = %e, "Monday mails failed"),
         }
+        let now = state.clock.now_naive();
+        match state
+            .db
+            .run(move |conn| Ok(crate::retention::prune(conn, now)?))
+            .await
+        {
+            Ok(p) if p == Default::default() => {}
+            Ok(p) => tracing::info!(?p, "pruned what can no longer be used"),
+            Err(e) => tracing::warn!(error = %e, "pruning failed"),
+        }
     }
 }
 

@@ -83,6 +83,15 @@ diesel::table! {
         sent_at -> Nullable<Timestamp>,
         failed_at -> Nullable<Timestamp>,
         last_error -> Nullable<Text>,
+        lease_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    vacancy_changes (seq) {
+        seq -> BigInt,
+        vacancy_id -> Text,
+        changed_at -> Timestamp,
     }
 }
 

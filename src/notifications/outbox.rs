@@ -2,6 +2,17 @@
 //! it is sent if and only if that event happened. The worker claims due messages with a lease
 //! (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so several instances share the work; SQLite: the
 //! single writer lock), sends them, and retries failures with exponential backoff.
+//!
+//! Exactly once, with several instances: a lease has an id, and before each message the
+//! worker renews the lease it holds on that message alone (`lease_id` still its own, not yet
+//! sent). A worker whose batch outlived its lease finds the message taken and skips it,
+//! instead of sending it a second time. One send is bounded by the SMTP timeout, which is
+//! shorter than a lease. Each message has a `Message-ID` derived from its row, the same on a
+//! retry, so a receiving server can recognise a repeat after a crash between send and commit.
+//!
+//! Secrets at rest: the bodies hold links with one-time tokens (confirmation, reset,
+//! invitation), so they are emptied once the message is sent or given up on; the database
+//! keeps only the tokens' hashes.
 
 use std::time::Duration;
 
@@ -17,7 +28,8 @@ use crate::notifications::{Mailer, Rendered};
 
 /// After this many failed attempts a message is marked failed and left for an operator.
 const MAX_ATTEMPTS: i32 = 8;
-/// How long a claimed message is reserved for the worker that claimed it.
+/// How long a claimed message is reserved for the worker that claimed it; renewed per message
+/// before it is sent. Longer than one SMTP exchange may take (`transport::SMTP_TIMEOUT`).
 const LEASE: TimeDelta = TimeDelta::minutes(2);
 const BATCH: i64 = 50;
 
@@ -37,6 +49,7 @@ struct OutboxRow {
     sent_at: Option<NaiveDateTime>,
     failed_at: Option<NaiveDateTime>,
     last_error: Option<String>,
+    lease_id: Option<String>,
 }
 
 /// Backoff before attempt `n + 1`: 30 s, 1 min, 2 min, … capped at one hour.
@@ -70,13 +83,14 @@ impl Outbox {
                 sent_at: None,
                 failed_at: None,
                 last_error: None,
+                lease_id: None,
             })
             .execute(conn)
             .map(|_| ())
     }
 
-    /// Claims due messages and leases them to this worker.
-    fn claim(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Vec<OutboxRow>> {
+    /// Claims due messages and leases them to this worker under `lease`.
+    fn claim(conn: &mut DbConn, now: NaiveDateTime, lease: &str) -> QueryResult<Vec<OutboxRow>> {
         write_transaction(conn, |conn| {
             let due = || {
                 outbox::table
@@ -104,11 +118,35 @@ impl Outbox {
             let ids: Vec<&OutboxId> = rows.iter().map(|r| &r.id).collect();
             if !ids.is_empty() {
                 diesel::update(outbox::table.filter(outbox::id.eq_any(ids)))
-                    .set(outbox::locked_until.eq(now + LEASE))
+                    .set((
+                        outbox::locked_until.eq(now + LEASE),
+                        outbox::lease_id.eq(lease),
+                    ))
                     .execute(conn)?;
             }
             Ok(rows)
         })
+    }
+
+    /// Renews this worker's lease on one message just before sending it; false when the
+    /// message is no longer this worker's to send (its lease lapsed and another took it, or
+    /// it was sent meanwhile).
+    fn renew(
+        conn: &mut DbConn,
+        id: &OutboxId,
+        lease: &str,
+        now: NaiveDateTime,
+    ) -> QueryResult<bool> {
+        let renewed = diesel::update(
+            outbox::table
+                .find(id)
+                .filter(outbox::lease_id.eq(lease))
+                .filter(outbox::sent_at.is_null())
+                .filter(outbox::locked_until.gt(now)),
+        )
+        .set(outbox::locked_until.eq(now + LEASE))
+        .execute(conn)?;
+        Ok(renewed == 1)
     }
 
     /// Sends every message that is due now; returns how many were sent.
@@ -119,11 +157,25 @@ impl Outbox {
         clock: &Clock,
     ) -> Result<usize, ApiError> {
         let now = clock.now_naive();
-        let rows = db.run(move |conn| Ok(Self::claim(conn, now)?)).await?;
+        let lease = uuid::Uuid::now_v7().to_string();
+        let claimed_under = lease.clone();
+        let rows = db
+            .run(move |conn| Ok(Self::claim(conn, now, &claimed_under)?))
+            .await?;
         let mut sent = 0;
         for row in rows {
+            let (id, held) = (row.id.clone(), lease.clone());
+            let now = clock.now_naive();
+            if !db
+                .run(move |conn| Ok(Self::renew(conn, &id, &held, now)?))
+                .await?
+            {
+                tracing::info!(outbox_id = %row.id, "lease lost before sending: left to its new holder");
+                continue;
+            }
             let result = mailer
                 .send(
+                    &row.id.to_string(),
                     from,
                     &row.recipient,
                     &row.subject,
@@ -141,7 +193,11 @@ impl Outbox {
                             .set((
                                 outbox::sent_at.eq(Some(now)),
                                 outbox::locked_until.eq(None::<NaiveDateTime>),
+                                outbox::lease_id.eq(None::<String>),
                                 outbox::attempts.eq(row.attempts + 1),
+                                // The links in it carry one-time tokens: keep none at rest.
+                                outbox::body_text.eq(""),
+                                outbox::body_html.eq(""),
                             ))
                             .execute(conn)?;
                         Ok(())
@@ -151,17 +207,24 @@ impl Outbox {
                 Err(error) => {
                     let attempts = row.attempts + 1;
                     tracing::warn!(outbox_id = %row.id, kind = %row.kind, attempts, %error, "mail not sent");
-                    let failed = (attempts >= MAX_ATTEMPTS).then_some(now);
+                    let given_up = attempts >= MAX_ATTEMPTS;
+                    let failed = given_up.then_some(now);
                     db.run(move |conn| {
-                        diesel::update(outbox::table.find(id))
+                        diesel::update(outbox::table.find(&id))
                             .set((
                                 outbox::attempts.eq(attempts),
                                 outbox::next_attempt_at.eq(now + backoff(attempts)),
                                 outbox::locked_until.eq(None::<NaiveDateTime>),
+                                outbox::lease_id.eq(None::<String>),
                                 outbox::failed_at.eq(failed),
                                 outbox::last_error.eq(Some(error)),
                             ))
                             .execute(conn)?;
+                        if given_up {
+                            diesel::update(outbox::table.find(&id))
+                                .set((outbox::body_text.eq(""), outbox::body_html.eq("")))
+                                .execute(conn)?;
+                        }
                         Ok(())
                     })
                     .await?;
@@ -188,8 +251,83 @@ pub async fn run_worker(db: Db, mailer: Mailer, from: String, clock: Clock, inte
 
 #[cfg(test)]
 mod tests {
-    use super::backoff;
-    use chrono::TimeDelta;
+    use super::*;
+    use crate::notifications::Rendered;
+
+    fn mail(n: usize) -> Rendered {
+        Rendered {
+            kind: "test",
+            subject: format!("mail {n}"),
+            text: format!("https://app/reset?token=secret-{n}"),
+            html: format!("<a href=\"https://app/reset?token=secret-{n}\">reset</a>"),
+        }
+    }
+
+    #[actix_web::test]
+    async fn a_worker_whose_lease_lapsed_sends_nothing_twice_and_no_token_stays_at_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let db = Db::connect(&url, 2, Duration::from_secs(1)).unwrap();
+        db.migrate().unwrap();
+        let clock = Clock::manual();
+        let t0 = clock.now_naive();
+        db.write(move |conn| {
+            for n in 0..3 {
+                Outbox::enqueue(conn, t0, &format!("y{n}@voorbeeld.nl"), mail(n))?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+        // Worker A claims the batch, then stalls (a slow SMTP server) past its lease.
+        let a = db
+            .run(move |conn| Ok(Outbox::claim(conn, t0, "lease-a")?))
+            .await
+            .unwrap();
+        assert_eq!(a.len(), 3);
+        clock.advance(LEASE + TimeDelta::seconds(1));
+        // Worker B (another instance) takes the lapsed lease and sends all three.
+        let mailer = Mailer::Memory(Default::default());
+        let from = "werkmatch <no-reply@werkmatch.test>";
+        assert_eq!(
+            Outbox::drain_once(&db, &mailer, from, &clock)
+                .await
+                .unwrap(),
+            3
+        );
+        // A wakes up: every message is no longer its to send.
+        let now = clock.now_naive();
+        for row in a {
+            let id = row.id.clone();
+            assert!(
+                !db.run(move |conn| Ok(Outbox::renew(conn, &id, "lease-a", now)?))
+                    .await
+                    .unwrap()
+            );
+        }
+        let sent = mailer.sent();
+        assert_eq!(sent.len(), 3);
+        assert!(
+            sent.iter().all(
+                |m| m.message_id.starts_with('<') && m.message_id.ends_with("@werkmatch.test>")
+            )
+        );
+        // Nothing usable stays in the table once sent.
+        let bodies: Vec<(String, String)> = db
+            .run(|conn| {
+                Ok(outbox::table
+                    .select((outbox::body_text, outbox::body_html))
+                    .load(conn)?)
+            })
+            .await
+            .unwrap();
+        assert!(
+            bodies
+                .iter()
+                .all(|(t, h)| !t.contains("secret") && !h.contains("secret")),
+            "{bodies:?}"
+        );
+    }
 
     #[test]
     fn backoff_doubles_and_is_capped_at_an_hour() {

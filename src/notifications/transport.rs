@@ -7,9 +7,14 @@ use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, To
 
 use crate::config::MailSettings;
 
+/// The longest one SMTP exchange may take; shorter than an outbox lease, so a send always
+/// ends while its lease holds.
+pub const SMTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// A message as the memory transport keeps it, for tests to read.
 #[derive(Debug, Clone)]
 pub struct SentMail {
+    pub message_id: String,
     pub to: String,
     pub subject: String,
     pub text: String,
@@ -29,6 +34,7 @@ impl Mailer {
             MailSettings::Smtp(url) => Mailer::Smtp(
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose())
                     .map_err(|e| format!("SMTP_URL: {e}"))?
+                    .timeout(Some(SMTP_TIMEOUT))
                     .build(),
             ),
             MailSettings::Files(dir) => {
@@ -59,16 +65,21 @@ impl Mailer {
         }
     }
 
+    /// Sends one message; `id` (the outbox row's) makes its `Message-ID`, the same on a retry.
     pub async fn send(
         &self,
+        id: &str,
         from: &str,
         to: &str,
         subject: &str,
         text: &str,
         html: &str,
     ) -> Result<(), String> {
+        let from: Mailbox = from.parse().map_err(|e| format!("sender: {e}"))?;
+        let message_id = format!("<{id}@{}>", from.email.domain());
         if let Mailer::Memory(sent) = self {
             let mail = SentMail {
+                message_id,
                 to: to.to_owned(),
                 subject: subject.to_owned(),
                 text: text.to_owned(),
@@ -80,9 +91,9 @@ impl Mailer {
             }
             return Ok(());
         }
-        let from: Mailbox = from.parse().map_err(|e| format!("sender: {e}"))?;
         let to: Mailbox = to.parse().map_err(|e| format!("recipient: {e}"))?;
         let message = Message::builder()
+            .message_id(Some(message_id))
             .from(from)
             .to(to)
             .subject(subject)

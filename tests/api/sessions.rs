@@ -221,3 +221,46 @@ api_test!(
         assert_eq!(me, second["account"]);
     }
 );
+
+api_test!(
+    async fn tokens_that_can_no_longer_be_used_are_deleted_and_sent_mail_keeps_no_link(app) {
+        use diesel::prelude::*;
+        use werkmatch::db::schema::{email_tokens, outbox, refresh_tokens, sessions};
+        app.register_youth("prune@voorbeeld.nl").await;
+        expect_json(app.login("prune@voorbeeld.nl", PASSWORD).await, StatusCode::OK).await;
+        app.deliver_mail().await;
+        // The confirmation link was sent: its body (with the token) is gone from the table.
+        let bodies: Vec<String> = app
+            .state
+            .db
+            .run(|conn| Ok(outbox::table.select(outbox::body_text).load(conn)?))
+            .await
+            .unwrap();
+        assert!(!bodies.is_empty() && bodies.iter().all(|b| !b.contains("token=")), "{bodies:?}");
+        let count = |app: &TestApp| {
+            let db = app.state.db.clone();
+            async move {
+                db.run(|conn| {
+                    Ok((
+                        sessions::table.count().get_result::<i64>(conn)?,
+                        refresh_tokens::table.count().get_result::<i64>(conn)?,
+                        email_tokens::table.count().get_result::<i64>(conn)?,
+                    ))
+                })
+                .await
+                .unwrap()
+            }
+        };
+        let before = count(&app).await;
+        assert_eq!(before, (2, 2, 1));
+        let now = app.clock.now_naive();
+        let nothing = app.state.db.run(move |conn| Ok(werkmatch::retention::prune(conn, now)?)).await.unwrap();
+        assert_eq!((nothing.sessions, nothing.email_tokens), (0, 0));
+        // Past the refresh lifetime (30 days) and the day of grace, everything above can go.
+        app.advance(chrono::TimeDelta::days(32));
+        let now = app.clock.now_naive();
+        let pruned = app.state.db.run(move |conn| Ok(werkmatch::retention::prune(conn, now)?)).await.unwrap();
+        assert_eq!((pruned.sessions, pruned.email_tokens), (2, 1));
+        assert_eq!(count(&app).await, (0, 0, 0));
+    }
+);
