@@ -7,9 +7,13 @@
 //! before its batch has committed, so no decision is lost; under light load a batch is one
 //! swipe and this is the plain upsert. A statement that fails (a vacancy deleted meanwhile)
 //! is retried swipe by swipe, so one bad row answers for itself only.
+//!
+//! The writer is supervised: when its task has ended (its worker's runtime stopped, or it was
+//! killed), the next swipe starts a new one, and a swipe whose answer was lost with the old
+//! task is written again (the upsert is idempotent: the same decision twice is one row).
 
 use std::collections::HashSet;
-use std::sync::OnceLock;
+use std::sync::Mutex;
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -24,36 +28,80 @@ struct Job {
     reply: oneshot::Sender<Result<bool, ApiError>>,
 }
 
+/// The running writer: its queue and the handle to stop it.
+struct Running {
+    queue: mpsc::Sender<Job>,
+    task: tokio::task::AbortHandle,
+}
+
 pub struct SwipeWriter {
     db: Db,
-    /// The writer task's queue, started on first use (on the runtime of that request).
-    queue: OnceLock<mpsc::Sender<Job>>,
+    /// The writer task, started on first use (on the runtime of that request) and again
+    /// whenever it has ended.
+    running: Mutex<Option<Running>>,
 }
 
 impl SwipeWriter {
     pub fn new(db: Db) -> SwipeWriter {
         SwipeWriter {
             db,
-            queue: OnceLock::new(),
+            running: Mutex::new(None),
+        }
+    }
+
+    /// The queue of a live writer, starting one when there is none or it has ended.
+    fn queue(&self) -> mpsc::Sender<Job> {
+        let mut running = match self.running.lock() {
+            Ok(r) => r,
+            Err(p) => p.into_inner(),
+        };
+        if let Some(r) = running.as_ref()
+            && !r.queue.is_closed()
+            && !r.task.is_finished()
+        {
+            return r.queue.clone();
+        }
+        if running.is_some() {
+            tracing::warn!("the swipe writer had stopped: started a new one");
+        }
+        let (queue, rx) = mpsc::channel(1024);
+        let task = tokio::spawn(write_batches(self.db.clone(), rx)).abort_handle();
+        *running = Some(Running {
+            queue: queue.clone(),
+            task,
+        });
+        queue
+    }
+
+    /// Stops the writer task, as a crash or a stopped runtime would (for the fault tests).
+    pub fn kill(&self) {
+        if let Ok(running) = self.running.lock()
+            && let Some(r) = running.as_ref()
+        {
+            r.task.abort();
         }
     }
 
     /// Writes the decision with others waiting now; true when written, false when the pair
     /// needs the locked path (the same decision again, or the employer liked the youth).
     pub async fn record(&self, decision: YouthDecision) -> Result<bool, ApiError> {
-        let queue = self.queue.get_or_init(|| {
-            let (tx, rx) = mpsc::channel(1024);
-            tokio::spawn(write_batches(self.db.clone(), rx));
-            tx
-        });
-        let (reply, answer) = oneshot::channel();
-        queue
-            .send(Job { decision, reply })
-            .await
-            .map_err(|_| ApiError::internal("the swipe writer has stopped"))?;
-        answer
-            .await
-            .map_err(|_| ApiError::internal("the swipe writer dropped a swipe"))?
+        // Twice at most: once more when the writer ended with this swipe in its hands.
+        for _ in 0..2 {
+            let (reply, answer) = oneshot::channel();
+            let job = Job {
+                decision: decision.clone(),
+                reply,
+            };
+            if self.queue().send(job).await.is_err() {
+                continue;
+            }
+            if let Ok(result) = answer.await {
+                return result;
+            }
+        }
+        Err(ApiError::internal(
+            "the swipe writer stopped twice with a swipe",
+        ))
     }
 }
 

@@ -241,8 +241,13 @@ pub fn record_youth_decisions(
     } else {
         ('?', "IS NOT")
     };
+    // The rows come from a VALUES list filtered on the vacancy still being open, in the same
+    // statement: the caller's "open" came from this instance's index, which can be seconds
+    // behind a close on another instance. A row left out is answered by the locked path.
+    // (Both dialects name a VALUES list's columns column1, column2, …)
     let mut sql = String::from(
-        "INSERT INTO swipes (youth_id, vacancy_id, youth_decision, youth_decided_at, created_at) VALUES ",
+        "INSERT INTO swipes (youth_id, vacancy_id, youth_decision, youth_decided_at, created_at) \
+         SELECT v.column1, v.column2, v.column3, v.column4, v.column5 FROM (VALUES ",
     );
     for i in 0..rows.len() {
         let n = 4 * i;
@@ -259,7 +264,10 @@ pub fn record_youth_decisions(
     }
     let _ = write!(
         sql,
-        " ON CONFLICT (youth_id, vacancy_id) DO UPDATE \
+        ") AS v WHERE EXISTS (SELECT 1 FROM vacancies WHERE vacancies.id = v.column2 \
+           AND vacancies.status = 'open' \
+           AND (vacancies.expires_at IS NULL OR vacancies.expires_at > v.column4)) \
+         ON CONFLICT (youth_id, vacancy_id) DO UPDATE \
          SET youth_decision = excluded.youth_decision, youth_decided_at = excluded.youth_decided_at, \
              youth_decided_by = NULL \
          WHERE swipes.youth_decision {ne} excluded.youth_decision \

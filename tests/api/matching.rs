@@ -700,3 +700,47 @@ api_test!(
         expect_problem(res, StatusCode::FORBIDDEN, "not_your_vacancy").await;
     }
 );
+
+api_test!(
+    async fn a_vacancy_closed_on_another_instance_takes_no_like_although_this_index_says_open(app) {
+        let y = youth_with_profile(&app, "closedelsewhere@voorbeeld.nl", &["teamwork", "reliability", "customer_focus"]).await;
+        let e = employer(&app, "closedelsewhere@bakkerij.nl").await;
+        let v = vacancy(&app, &e, json!({})).await;
+        // Another instance closes it: same database, this process's index not told.
+        let target = v.clone();
+        app.state.db.run(move |conn| {
+            use diesel::prelude::*;
+            use werkmatch::db::schema::vacancies as t;
+            diesel::update(t::table.filter(t::id.eq(target))).set(t::status.eq("closed")).execute(conn)?;
+            Ok(())
+        }).await.unwrap();
+        let now = app.clock.now_naive();
+        assert!(app.state.vacancy_index.snapshot().is_open(werkmatch::matching::index::key_of(&v), now));
+        expect_problem(swipe(&app, &y.token, &format!("/v1/me/swipes/{v}"), "like").await, StatusCode::NOT_FOUND, "vacancy_not_found").await;
+        let id = v.clone();
+        let swipes: i64 = app.state.db.run(move |conn| {
+            use diesel::prelude::*;
+            use werkmatch::db::schema::swipes as s;
+            Ok(s::table.filter(s::vacancy_id.eq(id)).count().get_result(conn)?)
+        }).await.unwrap();
+        assert_eq!(swipes, 0, "no decision was stored for the closed vacancy");
+    }
+);
+
+api_test!(
+    async fn swipes_go_on_after_the_swipe_writer_was_killed(app) {
+        let y = youth_with_profile(&app, "writerkill@voorbeeld.nl", &["teamwork", "reliability", "customer_focus"]).await;
+        let e = employer(&app, "writerkill@bakkerij.nl").await;
+        let a = vacancy(&app, &e, json!({})).await;
+        let b = vacancy(&app, &e, json!({})).await;
+        expect_json(swipe(&app, &y.token, &format!("/v1/me/swipes/{a}"), "like").await, StatusCode::OK).await;
+        app.state.swipes.kill();
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let answer = expect_json(swipe(&app, &y.token, &format!("/v1/me/swipes/{b}"), "pass").await, StatusCode::OK).await;
+        assert_eq!(answer["decision"], "pass");
+        // Killed with a swipe in its queue: that swipe is written by the next writer.
+        app.state.swipes.kill();
+        let answer = expect_json(swipe(&app, &y.token, &format!("/v1/me/swipes/{a}"), "pass").await, StatusCode::OK).await;
+        assert_eq!(answer["decision"], "pass");
+    }
+);
