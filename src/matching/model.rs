@@ -79,6 +79,8 @@ pub struct FeedCard {
     #[serde(serialize_with = "crate::json::opt_timestamp")]
     pub expires_at: Option<DateTime<Utc>>,
     pub organisation: OrganisationSummary,
+    /// Whole kilometres (at least 1) from the centre of the youth's grid cell of about a
+    /// kilometre: the same number the employer sees on the youth's card.
     pub distance_km: f64,
     pub why: Why,
 }
@@ -105,6 +107,9 @@ pub struct CandidateCard {
     pub available_from: Option<NaiveDate>,
     pub driving_licence: bool,
     pub languages: Vec<String>,
+    /// Whole kilometres (at least 1) from the centre of the youth's grid cell of about a
+    /// kilometre, never from their exact position: moving the vacancy and reading this again
+    /// cannot locate the youth more closely than that cell.
     pub distance_km: f64,
     pub why: Why,
 }

@@ -21,6 +21,26 @@ pub fn distance_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
     6371.0 * 2.0 * a.sqrt().atan2((1.0 - a).sqrt())
 }
 
+/// Where a youth is, as far as matching is concerned: the centre of their cell in a grid of
+/// about a kilometre (1/111.19° of latitude, 0.0146° of longitude: 1 km at 52° N).
+///
+/// Every distance, score and reason that involves a youth is computed from this point, never
+/// from the position they gave. An employer who moves a vacancy around and reads the distance
+/// on an anonymous card each time (trilateration) can at best find the centre of the cell,
+/// which every youth in it shares; the shown distance is rounded to whole kilometres as well.
+pub fn youth_position(lat: f64, lon: f64) -> (f64, f64) {
+    const LAT_STEP: f64 = 1.0 / 111.19;
+    const LON_STEP: f64 = 0.0146;
+    let snap = |v: f64, step: f64| ((v / step).floor() + 0.5) * step;
+    (snap(lat, LAT_STEP), snap(lon, LON_STEP))
+}
+
+/// A distance as a card shows it: whole kilometres, at least 1 (finer than the grid of
+/// [`youth_position`] would only be noise, and "0 km" would say "same cell").
+pub fn shown_km(km: f64) -> f64 {
+    km.round().max(1.0)
+}
+
 /// Distances from one point, for scoring many candidates around it: the equirectangular
 /// approximation at the pair's mean latitude (its cosine from a first-order step off the
 /// origin's), no trigonometry per candidate. Within 150 km it is within 0.2 % of the

@@ -744,3 +744,65 @@ api_test!(
         assert_eq!(answer["decision"], "pass");
     }
 );
+
+/// Puts a youth at an exact position (the profile helper puts everyone in Eindhoven).
+async fn move_youth(app: &TestApp, y: &Youth, at: (f64, f64)) {
+    let body = json!({"location": loc(at)});
+    let res = send(
+        app.client
+            .patch(app.url("/v1/me/profile"))
+            .bearer_auth(&y.token)
+            .json(&body),
+    )
+    .await;
+    expect_json(res, StatusCode::OK).await;
+}
+
+api_test!(
+    async fn moving_a_vacancy_around_does_not_locate_an_anonymous_candidate(app) {
+        // Two youth 500 m apart in the same grid cell: whatever an employer reads of them must
+        // be the same, so no sequence of readings can tell where in the cell either one is.
+        let (lat, lon) = (51.4416, 5.4697);
+        let cell = werkmatch::matching::score::youth_position(lat, lon);
+        let a = youth_with_profile(&app, "trilat-a@voorbeeld.nl", &["teamwork", "reliability", "customer_focus"]).await;
+        let b = youth_with_profile(&app, "trilat-b@voorbeeld.nl", &["teamwork", "reliability", "customer_focus"]).await;
+        let (pa, pb) = ((cell.0 - 0.0040, cell.1 - 0.0065), (cell.0 + 0.0040, cell.1 + 0.0003));
+        assert_eq!(werkmatch::matching::score::youth_position(pa.0, pa.1), cell);
+        assert_eq!(werkmatch::matching::score::youth_position(pb.0, pb.1), cell);
+        move_youth(&app, &a, pa).await;
+        move_youth(&app, &b, pb).await;
+        let e = employer(&app, "trilat@bakkerij.nl").await;
+        let v = vacancy(&app, &e, json!({})).await;
+        // The attack: move the vacancy around the target and read every card's distance.
+        let mut readings = Vec::new();
+        for (dlat, dlon) in [(0.03, 0.0), (0.0, 0.05), (-0.03, 0.0), (0.0, -0.05), (0.021, 0.033), (-0.017, -0.041), (0.002, 0.003), (-0.004, 0.001)] {
+            let res = send(app.client.patch(app.url(&format!("/v1/vacancies/{v}"))).bearer_auth(&e).json(&json!({"location": loc((lat + dlat, lon + dlon))}))).await;
+            expect_json(res, StatusCode::OK).await;
+            let cards = expect_json(app.get(&format!("/v1/vacancies/{v}/candidates"), Some(&e)).await, StatusCode::OK).await;
+            let km: Vec<f64> = cards["items"].as_array().unwrap().iter().map(|c| c["distance_km"].as_f64().unwrap()).collect();
+            assert_eq!(km.len(), 2, "{cards}");
+            assert_eq!(km[0], km[1], "two youth of one cell read differently: {km:?}");
+            assert_eq!(km[0].fract(), 0.0, "whole kilometres only: {km:?}");
+            readings.push(km[0]);
+        }
+        // Solve as the attacker would: the point that best explains the readings, searched on
+        // a 50 m grid around the area. It cannot tell a from b, 0.9 km apart, so it is at
+        // least 400 m from one of them whichever point it picks.
+        let truth = |p: (f64, f64)| -> f64 {
+            let o = werkmatch::matching::score::Origin::new(p.0, p.1);
+            let vacancies = [(0.03, 0.0), (0.0, 0.05), (-0.03, 0.0), (0.0, -0.05), (0.021, 0.033), (-0.017, -0.041), (0.002, 0.003), (-0.004, 0.001)];
+            vacancies.iter().zip(&readings).map(|((dlat, dlon), r)| (o.km(lat + dlat, lon + dlon).round().max(1.0) - r).abs()).sum()
+        };
+        let mut best = (f64::MAX, (0.0, 0.0));
+        for i in -40..=40 {
+            for j in -40..=40 {
+                let p = (lat + f64::from(i) * 0.00045, lon + f64::from(j) * 0.00072);
+                let err = truth(p);
+                if err < best.0 { best = (err, p); }
+            }
+        }
+        let o = werkmatch::matching::score::Origin::new(best.1.0, best.1.1);
+        let worst = o.km(pa.0, pa.1).max(o.km(pb.0, pb.1));
+        assert!(worst >= 0.4, "the attacker got within {worst:.3} km of both youth");
+    }
+);

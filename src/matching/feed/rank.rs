@@ -48,7 +48,7 @@ pub(super) fn education_gap(
 }
 
 pub(super) fn round_km(km: f64) -> f64 {
-    (km * 10.0).round() / 10.0
+    score::shown_km(km)
 }
 
 /// Scores every candidate vacancy for a youth: the profile and the youth's decisions come
@@ -123,6 +123,8 @@ pub(super) async fn compute_youth(
         .as_deref()
         .and_then(EducationLevel::parse);
     let index = state.vacancy_index.snapshot();
+    // The same point the employers' side computes from (see `score::youth_position`).
+    let (lat, lon) = score::youth_position(lat, lon);
     let seeker = Seeker {
         latitude: lat,
         longitude: lon,
@@ -376,7 +378,9 @@ pub(super) async fn compute_candidates(
     // Every kinds mask (1..=15) that includes this vacancy's kind.
     let masks: Vec<i32> = (1..16).filter(|m| m & kind != 0).collect();
     let reach = f64::from(vacancy.max_distance_km.unwrap_or(100).min(100));
-    let bbox = score::bounding_box(vacancy.latitude, vacancy.longitude, reach);
+    // A kilometre more than the reach: youth are judged by their grid cell's centre, which can
+    // lie inside the reach while the position they gave lies just outside the box.
+    let bbox = score::bounding_box(vacancy.latitude, vacancy.longitude, reach + 1.0);
     let id = vacancy.id.clone();
     let hours = (vacancy.hours_min, vacancy.hours_max);
     let rows = state
@@ -392,8 +396,9 @@ pub(super) async fn compute_candidates(
     let items = rows
         .into_iter()
         .filter_map(|y| {
-            let (lat, lon) = (y.latitude?, y.longitude?);
-            // The formula the youth's feed uses, so both sides see the same distance.
+            // The point and the formula the youth's feed uses, so both sides see the same
+            // distance, and no employer sees one finer than the grid.
+            let (lat, lon) = score::youth_position(y.latitude?, y.longitude?);
             let d = origin.km(lat, lon);
             let range = f64::from(
                 y.search_radius_km
