@@ -96,6 +96,8 @@ pub struct Settings {
     /// Run the outbox worker in this process (tests drive it by hand instead).
     pub outbox_worker: bool,
     pub outbox_poll_interval: Duration,
+    /// How long a worker holds a claimed mail before another instance may take it.
+    pub outbox_lease: Duration,
     pub jwt_secret: Secret,
     pub jwt_issuer: String,
     pub jwt_audience: String,
@@ -306,6 +308,7 @@ impl Settings {
                 10,
                 3_600_000,
             )?),
+            outbox_lease: Duration::from_secs(src.ranged("OUTBOX_LEASE_SECONDS", 120, 10, 3600)?),
             jwt_secret,
             jwt_issuer: src
                 .get("JWT_ISSUER")

@@ -71,7 +71,8 @@ pub async fn build_state(settings: Settings, clock: Clock) -> Result<AppState, S
         Some(url) => Cache::redis(url.expose(), &settings.cache_prefix, settings.cache_timeout)?,
         None => Cache::memory(&settings.cache_prefix, settings.cache_memory_bytes),
     };
-    let mailer = Mailer::from_settings(&settings.mail).map_err(StartupError::Mail)?;
+    let mailer =
+        Mailer::from_settings(&settings.mail, settings.outbox_lease).map_err(StartupError::Mail)?;
     let passwords = Passwords::new(settings.password_cost).map_err(StartupError::Passwords)?;
     let vacancy_index = Arc::new(crate::matching::index::VacancyIndex::default());
     let open = vacancy_index
@@ -164,6 +165,7 @@ impl Application {
                 s.settings.mail_from.clone(),
                 s.clock.clone(),
                 s.settings.outbox_poll_interval,
+                s.settings.outbox_lease,
             ))
         });
         let maintenance = self

@@ -28,9 +28,10 @@ use crate::notifications::{Mailer, Rendered};
 
 /// After this many failed attempts a message is marked failed and left for an operator.
 const MAX_ATTEMPTS: i32 = 8;
-/// How long a claimed message is reserved for the worker that claimed it; renewed per message
-/// before it is sent. Longer than one SMTP exchange may take (`transport::SMTP_TIMEOUT`).
-const LEASE: TimeDelta = TimeDelta::minutes(2);
+/// How long a claimed message is reserved for the worker that claimed it, by default
+/// (`OUTBOX_LEASE_SECONDS`); renewed per message before it is sent. An SMTP exchange times
+/// out in half of it (`transport::send_timeout`), so a send always ends while its lease holds.
+pub const LEASE: Duration = Duration::from_secs(120);
 const BATCH: i64 = 50;
 
 #[derive(Debug, Queryable, Selectable, Insertable)]
@@ -90,7 +91,12 @@ impl Outbox {
     }
 
     /// Claims due messages and leases them to this worker under `lease`.
-    fn claim(conn: &mut DbConn, now: NaiveDateTime, lease: &str) -> QueryResult<Vec<OutboxRow>> {
+    fn claim(
+        conn: &mut DbConn,
+        now: NaiveDateTime,
+        lease: &str,
+        lasts: TimeDelta,
+    ) -> QueryResult<Vec<OutboxRow>> {
         write_transaction(conn, |conn| {
             let due = || {
                 outbox::table
@@ -119,7 +125,7 @@ impl Outbox {
             if !ids.is_empty() {
                 diesel::update(outbox::table.filter(outbox::id.eq_any(ids)))
                     .set((
-                        outbox::locked_until.eq(now + LEASE),
+                        outbox::locked_until.eq(now + lasts),
                         outbox::lease_id.eq(lease),
                     ))
                     .execute(conn)?;
@@ -136,6 +142,7 @@ impl Outbox {
         id: &OutboxId,
         lease: &str,
         now: NaiveDateTime,
+        lasts: TimeDelta,
     ) -> QueryResult<bool> {
         let renewed = diesel::update(
             outbox::table
@@ -144,30 +151,33 @@ impl Outbox {
                 .filter(outbox::sent_at.is_null())
                 .filter(outbox::locked_until.gt(now)),
         )
-        .set(outbox::locked_until.eq(now + LEASE))
+        .set(outbox::locked_until.eq(now + lasts))
         .execute(conn)?;
         Ok(renewed == 1)
     }
 
-    /// Sends every message that is due now; returns how many were sent.
+    /// Sends every message that is due now, holding each for `lease`; returns how many were
+    /// sent.
     pub async fn drain_once(
         db: &Db,
         mailer: &Mailer,
         from: &str,
         clock: &Clock,
+        lease: Duration,
     ) -> Result<usize, ApiError> {
+        let lasts = TimeDelta::from_std(lease).unwrap_or(TimeDelta::minutes(2));
         let now = clock.now_naive();
         let lease = uuid::Uuid::now_v7().to_string();
         let claimed_under = lease.clone();
         let rows = db
-            .run(move |conn| Ok(Self::claim(conn, now, &claimed_under)?))
+            .run(move |conn| Ok(Self::claim(conn, now, &claimed_under, lasts)?))
             .await?;
         let mut sent = 0;
         for row in rows {
             let (id, held) = (row.id.clone(), lease.clone());
             let now = clock.now_naive();
             if !db
-                .run(move |conn| Ok(Self::renew(conn, &id, &held, now)?))
+                .run(move |conn| Ok(Self::renew(conn, &id, &held, now, lasts)?))
                 .await?
             {
                 tracing::info!(outbox_id = %row.id, "lease lost before sending: left to its new holder");
@@ -236,12 +246,19 @@ impl Outbox {
 }
 
 /// The background worker: drains the outbox every `interval` until the task is aborted.
-pub async fn run_worker(db: Db, mailer: Mailer, from: String, clock: Clock, interval: Duration) {
+pub async fn run_worker(
+    db: Db,
+    mailer: Mailer,
+    from: String,
+    clock: Clock,
+    interval: Duration,
+    lease: Duration,
+) {
     let mut tick = tokio::time::interval(interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        match Outbox::drain_once(&db, &mailer, &from, &clock).await {
+        match Outbox::drain_once(&db, &mailer, &from, &clock, lease).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(sent = n, transport = mailer.kind(), "outbox drained"),
             Err(e) => tracing::warn!(error = %e, "outbox pass failed"),
@@ -280,17 +297,18 @@ mod tests {
         .await
         .unwrap();
         // Worker A claims the batch, then stalls (a slow SMTP server) past its lease.
+        let lasts = TimeDelta::from_std(LEASE).unwrap();
         let a = db
-            .run(move |conn| Ok(Outbox::claim(conn, t0, "lease-a")?))
+            .run(move |conn| Ok(Outbox::claim(conn, t0, "lease-a", lasts)?))
             .await
             .unwrap();
         assert_eq!(a.len(), 3);
-        clock.advance(LEASE + TimeDelta::seconds(1));
+        clock.advance(lasts + TimeDelta::seconds(1));
         // Worker B (another instance) takes the lapsed lease and sends all three.
-        let mailer = Mailer::Memory(Default::default());
+        let mailer = Mailer::from_settings(&crate::config::MailSettings::Memory, LEASE).unwrap();
         let from = "werkmatch <no-reply@werkmatch.test>";
         assert_eq!(
-            Outbox::drain_once(&db, &mailer, from, &clock)
+            Outbox::drain_once(&db, &mailer, from, &clock, LEASE)
                 .await
                 .unwrap(),
             3
@@ -300,7 +318,7 @@ mod tests {
         for row in a {
             let id = row.id.clone();
             assert!(
-                !db.run(move |conn| Ok(Outbox::renew(conn, &id, "lease-a", now)?))
+                !db.run(move |conn| Ok(Outbox::renew(conn, &id, "lease-a", now, lasts)?))
                     .await
                     .unwrap()
             );

@@ -7,9 +7,11 @@ use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, To
 
 use crate::config::MailSettings;
 
-/// The longest one SMTP exchange may take; shorter than an outbox lease, so a send always
-/// ends while its lease holds.
-pub const SMTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// The longest one SMTP exchange may take: 30 s, or half the outbox lease when that is
+/// shorter, so a send always ends while its lease holds.
+pub fn send_timeout(lease: std::time::Duration) -> std::time::Duration {
+    (lease / 2).min(std::time::Duration::from_secs(30))
+}
 
 /// A message as the memory transport keeps it, for tests to read.
 #[derive(Debug, Clone)]
@@ -29,12 +31,16 @@ pub enum Mailer {
 }
 
 impl Mailer {
-    pub fn from_settings(mail: &MailSettings) -> Result<Mailer, String> {
+    /// The transport the settings name; `lease` is the outbox's (see [`send_timeout`]).
+    pub fn from_settings(
+        mail: &MailSettings,
+        lease: std::time::Duration,
+    ) -> Result<Mailer, String> {
         Ok(match mail {
             MailSettings::Smtp(url) => Mailer::Smtp(
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose())
                     .map_err(|e| format!("SMTP_URL: {e}"))?
-                    .timeout(Some(SMTP_TIMEOUT))
+                    .timeout(Some(send_timeout(lease)))
                     .build(),
             ),
             MailSettings::Files(dir) => {

@@ -233,7 +233,15 @@ impl TestApp {
         let s = &self.state;
         let mut total = 0;
         loop {
-            match Outbox::drain_once(&s.db, &s.mailer, &s.settings.mail_from, &self.clock).await {
+            match Outbox::drain_once(
+                &s.db,
+                &s.mailer,
+                &s.settings.mail_from,
+                &self.clock,
+                s.settings.outbox_lease,
+            )
+            .await
+            {
                 Ok(0) => return total,
                 Ok(n) => total += n,
                 Err(e) => panic!("outbox: {e}"),

@@ -68,6 +68,7 @@ async fn the_outbox_worker_sends_queued_mail() {
         state.settings.mail_from.clone(),
         app.clock.clone(),
         std::time::Duration::from_millis(20),
+        state.settings.outbox_lease,
     ));
     app.register_youth("worker@voorbeeld.nl").await;
     let mut delivered = false;
