@@ -3,7 +3,12 @@
 //! The pool bounds both CPU (a burst of logins cannot take every core) and memory: glibc
 //! keeps freed argon2 blocks in per-thread arenas, so spreading hashes over the general
 //! blocking pool's many threads grew the server to hundreds of MB.
+//!
+//! Its queue is bounded too (`PASSWORD_QUEUE_MAX`): login limits count per email and
+//! client, so one client cycling through emails could otherwise queue hashing without end,
+//! holding memory and making every login wait. A full queue answers 503 with `Retry-After`.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
 use argon2::password_hash::rand_core::OsRng;
@@ -18,10 +23,22 @@ type Job = Box<dyn FnOnce() + Send>;
 /// A fixed set of threads that run hashing jobs in turn.
 struct HashPool {
     jobs: Mutex<mpsc::Sender<Job>>,
+    /// Jobs queued or running.
+    pending: Arc<AtomicUsize>,
+    max_pending: usize,
+}
+
+/// Takes one job off the count when it ends, run or dropped.
+struct Pending(Arc<AtomicUsize>);
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl HashPool {
-    fn new(threads: usize) -> HashPool {
+    fn new(threads: usize, max_pending: usize) -> HashPool {
         let (tx, rx) = mpsc::channel::<Job>();
         let rx = Arc::new(Mutex::new(rx));
         for i in 0..threads.max(1) {
@@ -47,6 +64,8 @@ impl HashPool {
         }
         HashPool {
             jobs: Mutex::new(tx),
+            pending: Arc::default(),
+            max_pending: max_pending.max(1),
         }
     }
 
@@ -54,8 +73,17 @@ impl HashPool {
         &self,
         f: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, ApiError> {
+        if self.pending.fetch_add(1, Ordering::AcqRel) >= self.max_pending {
+            self.pending.fetch_sub(1, Ordering::AcqRel);
+            return Err(ApiError::unavailable(
+                "Too many sign-ins are being checked right now. Try again in a moment.",
+                std::time::Duration::from_secs(1),
+            ));
+        }
+        let counted = Pending(Arc::clone(&self.pending));
         let (tx, rx) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move || {
+            let _counted = counted;
             let _ = tx.send(f());
         });
         let sent = match self.jobs.lock() {
@@ -78,7 +106,8 @@ pub struct Passwords {
 }
 
 impl Passwords {
-    pub fn new(cost: PasswordCost) -> Result<Passwords, String> {
+    /// `queue` bounds the hashes waiting or running (more are refused with 503).
+    pub fn new(cost: PasswordCost, queue: usize) -> Result<Passwords, String> {
         let params = Params::new(cost.memory_kib, cost.iterations, cost.parallelism, None)
             .map_err(|e| format!("argon2 parameters: {e}"))?;
         let mut decoy_secret = crate::auth::tokens::random_token();
@@ -86,7 +115,7 @@ impl Passwords {
         let decoy = hash_with(&params, &decoy_secret).map_err(|e| e.to_string())?;
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(Passwords {
-            pool: Arc::new(HashPool::new(threads)),
+            pool: Arc::new(HashPool::new(threads, queue)),
             params,
             decoy,
         })
@@ -133,12 +162,40 @@ mod tests {
     use super::*;
 
     fn cheap() -> Passwords {
-        Passwords::new(PasswordCost {
-            memory_kib: 64,
-            iterations: 1,
-            parallelism: 1,
-        })
+        Passwords::new(
+            PasswordCost {
+                memory_kib: 64,
+                iterations: 1,
+                parallelism: 1,
+            },
+            64,
+        )
         .unwrap()
+    }
+
+    #[actix_web::test]
+    async fn a_full_queue_is_refused_at_once_with_retry_after() {
+        // Expensive hashes, a queue of 4: of 40 asked at once, the ones past 4 are refused.
+        let p = Passwords::new(
+            PasswordCost {
+                memory_kib: 8 * 1024,
+                iterations: 4,
+                parallelism: 1,
+            },
+            4,
+        )
+        .unwrap();
+        let answers = futures_util::future::join_all(
+            (0..40).map(|i| p.hash(format!("password number {i}"))),
+        )
+        .await;
+        let refused: Vec<_> = answers.iter().filter_map(|a| a.as_ref().err()).collect();
+        assert!(refused.len() >= 36 - 1, "{} refused", refused.len());
+        for e in refused {
+            assert_eq!(e.code(), crate::error::ProblemCode::ServiceUnavailable);
+        }
+        // Once the queue drains, hashing works again.
+        assert!(p.hash("another password".into()).await.is_ok());
     }
 
     #[actix_web::test]

@@ -37,6 +37,13 @@ pub fn find_account(conn: &mut DbConn, id: &AccountId) -> QueryResult<Option<Acc
         .optional()
 }
 
+pub fn find_accounts(conn: &mut DbConn, ids: &[AccountId]) -> QueryResult<Vec<AccountRow>> {
+    accounts::table
+        .filter(accounts::id.eq_any(ids))
+        .select(AccountRow::as_select())
+        .load(conn)
+}
+
 pub fn find_account_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<AccountRow>> {
     accounts::table
         .filter(accounts::email.eq(email))

@@ -351,63 +351,117 @@ fn view(
     m: MatchRow,
     youth_side: bool,
 ) -> Result<Match, ApiError> {
-    let (vacancy, org, city) =
-        crate::employers::store::find_vacancy(conn, &m.vacancy_id)?.ok_or_else(match_not_found)?;
-    let contact = if m.ended_at.is_some() {
-        None
-    } else if youth_side {
-        match &m.employer_contact_id {
-            Some(c) => crate::auth::store::find_account(conn, c)?.map(|a| Contact {
-                name: a.display_name,
-                email: a.email,
-                organisation: Some(org.clone()),
-            }),
-            None => None,
-        }
-    } else {
-        let account = crate::auth::store::find_account(conn, &m.youth_id)?;
-        let profile = crate::youth::store::find_profile(conn, &m.youth_id)?;
-        account.map(|a| Contact {
-            name: profile
-                .map(|p| {
-                    [Some(p.first_name), p.last_name]
-                        .into_iter()
-                        .flatten()
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
-                .unwrap_or(a.display_name),
-            email: a.email,
-            organisation: None,
-        })
-    };
-    let unread = store::unread(conn, &m.id, youth_side)?;
-    let liked_by_coach = if youth_side {
-        store::decided_by_coach(conn, &m.youth_id, &m.vacancy_id)?.map(|(organisation, at)| {
-            crate::youth::model::CoachChange {
-                organisation,
-                at: at.and_utc(),
+    views(conn, state_ids, vec![m], youth_side)?
+        .pop()
+        .ok_or_else(match_not_found)
+}
+
+/// Matches as one side sees them, in a fixed number of queries whatever their number (the
+/// vacancies, the other side's accounts and profiles, the unread counts, a coach's likes):
+/// a page of matches made four queries per match.
+fn views(
+    conn: &mut DbConn,
+    state_ids: &crate::matching::candidate_id::CandidateIds,
+    rows: Vec<MatchRow>,
+    youth_side: bool,
+) -> Result<Vec<Match>, ApiError> {
+    use std::collections::HashMap;
+    let vacancy_ids: Vec<VacancyId> = rows.iter().map(|m| m.vacancy_id.clone()).collect();
+    let vacancies: HashMap<VacancyId, (crate::employers::store::VacancyRow, String, String)> =
+        store::cards_by_ids(conn, &vacancy_ids)?
+            .into_iter()
+            .map(|(v, org, city)| (v.id.clone(), (v, org, city)))
+            .collect();
+    // The other side: the employer's contact for the youth, the youth for the employer.
+    let others: Vec<AccountId> = rows
+        .iter()
+        .filter(|m| m.ended_at.is_none())
+        .filter_map(|m| {
+            if youth_side {
+                m.employer_contact_id.clone()
+            } else {
+                Some(m.youth_id.clone())
             }
         })
+        .collect();
+    let accounts: HashMap<AccountId, crate::auth::store::AccountRow> =
+        crate::auth::store::find_accounts(conn, &others)?
+            .into_iter()
+            .map(|a| (a.id.clone(), a))
+            .collect();
+    let profiles: HashMap<AccountId, crate::youth::store::ProfileRow> = if youth_side {
+        HashMap::new()
     } else {
-        None
+        crate::youth::store::find_profiles(conn, &others)?
+            .into_iter()
+            .map(|p| (p.account_id.clone(), p))
+            .collect()
     };
-    Ok(Match {
-        candidate_id: (!youth_side).then(|| state_ids.encode(&m.vacancy_id, &m.youth_id)),
-        id: m.id,
-        vacancy_id: m.vacancy_id,
-        vacancy_title: vacancy.title,
-        organisation: OrganisationSummary {
-            id: m.organisation_id,
-            name: org,
-            city,
-        },
-        contact,
-        created_at: m.created_at.and_utc(),
-        ended_at: m.ended_at.map(|e| e.and_utc()),
-        unread_messages: unread.clamp(0, i64::from(u32::MAX)) as u32,
-        liked_by_coach,
-    })
+    let match_ids: Vec<MatchId> = rows.iter().map(|m| m.id.clone()).collect();
+    let unread = store::unread_of(conn, &match_ids, youth_side)?;
+    let by_coach = match rows.first() {
+        Some(first) if youth_side => store::decided_by_coach_of(conn, &first.youth_id, &vacancy_ids)?,
+        _ => HashMap::new(),
+    };
+    let mut items = Vec::with_capacity(rows.len());
+    for m in rows {
+        let (vacancy, org, city) = vacancies
+            .get(&m.vacancy_id)
+            .cloned()
+            .ok_or_else(match_not_found)?;
+        let contact = if m.ended_at.is_some() {
+            None
+        } else if youth_side {
+            m.employer_contact_id
+                .as_ref()
+                .and_then(|c| accounts.get(c))
+                .map(|a| Contact {
+                    name: a.display_name.clone(),
+                    email: a.email.clone(),
+                    organisation: Some(org.clone()),
+                })
+        } else {
+            accounts.get(&m.youth_id).map(|a| Contact {
+                name: profiles
+                    .get(&m.youth_id)
+                    .map(|p| {
+                        [Some(p.first_name.clone()), p.last_name.clone()]
+                            .into_iter()
+                            .flatten()
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    })
+                    .unwrap_or_else(|| a.display_name.clone()),
+                email: a.email.clone(),
+                organisation: None,
+            })
+        };
+        let unread = unread.get(&m.id).copied().unwrap_or(0);
+        let liked_by_coach =
+            by_coach
+                .get(&m.vacancy_id)
+                .map(|(organisation, at)| crate::youth::model::CoachChange {
+                    organisation: organisation.clone(),
+                    at: at.and_utc(),
+                });
+        items.push(Match {
+            candidate_id: (!youth_side).then(|| state_ids.encode(&m.vacancy_id, &m.youth_id)),
+            id: m.id,
+            vacancy_id: m.vacancy_id,
+            vacancy_title: vacancy.title,
+            organisation: OrganisationSummary {
+                id: m.organisation_id,
+                name: org,
+                city,
+            },
+            contact,
+            created_at: m.created_at.and_utc(),
+            ended_at: m.ended_at.map(|e| e.and_utc()),
+            unread_messages: unread.clamp(0, i64::from(u32::MAX)) as u32,
+            liked_by_coach,
+        });
+    }
+    Ok(items)
 }
 
 pub async fn list_matches(
@@ -451,11 +505,10 @@ pub async fn list_matches(
                 (None, Some(m)) => MatchParty::Organisation(m),
                 (None, None) => return Err(ApiError::internal("no side")),
             };
-            let mut items = Vec::with_capacity(rows.len());
-            for m in rows {
-                audit_view(conn, &side, &m, now)?;
-                items.push(view(conn, &ids, m, side.youth_side())?);
+            for m in &rows {
+                audit_view(conn, &side, m, now)?;
             }
+            let items = views(conn, &ids, rows, side.youth_side())?;
             Ok(MatchPage { items, next_cursor })
         })
         .await

@@ -15,10 +15,14 @@ pub type BBox = (f64, f64, f64, f64);
 /// A pair's decisions, seen from the youth: (vacancy, youth's decision, employer's decision).
 pub type Decisions = (VacancyId, Option<String>, Option<String>);
 
-/// Every decision made about this youth's pairs.
+/// The decisions made about this youth's pairs whose vacancy is still open: a ranking only
+/// needs those (a closed vacancy is not in the index), and a youth's whole history grows
+/// without end while the open vacancies near them do not.
 pub fn decisions_of(conn: &mut DbConn, youth: &AccountId) -> QueryResult<Vec<Decisions>> {
     swipes::table
+        .inner_join(vacancies::table)
         .filter(swipes::youth_id.eq(youth))
+        .filter(vacancies::status.eq("open"))
         .select((
             swipes::vacancy_id,
             swipes::youth_decision,
@@ -58,8 +62,12 @@ pub struct YouthCandidate {
     pub youth_decision: Option<String>,
 }
 
+/// How many youth one candidate ranking reads at most: the most recently active first.
+pub const CANDIDATES_READ: i64 = 20_000;
+
 /// Active youth in the box who want this kind of work, with overlapping hours and at least
-/// one competence, whom this vacancy has not swiped.
+/// one competence, whom this vacancy has not swiped: at most [`CANDIDATES_READ`], the most
+/// recently active first (a vacancy in a city must not read every profile of the region).
 pub fn youth_candidates(
     conn: &mut DbConn,
     vacancy: &VacancyId,
@@ -81,6 +89,8 @@ pub fn youth_candidates(
         .filter(youth_profiles::hours_max.ge(hmin))
         .filter(youth_profiles::competence_mask.ne(0))
         .filter(swipes::employer_decision.is_null())
+        .order(youth_profiles::updated_at.desc())
+        .limit(CANDIDATES_READ)
         .select((
             youth_profiles::account_id,
             youth_profiles::latitude,
@@ -198,6 +208,42 @@ pub fn decided_by_coach(
     // A coach who has since left keeps their membership row (deactivated), so the
     // organisation is still known.
     Ok(crate::employers::store::membership_of(conn, &coach)?.map(|m| (m.organisation_name, at)))
+}
+
+/// [`decided_by_coach`] for several of one youth's vacancies, in two queries.
+pub fn decided_by_coach_of(
+    conn: &mut DbConn,
+    youth: &AccountId,
+    vacancies: &[VacancyId],
+) -> QueryResult<std::collections::HashMap<VacancyId, (String, NaiveDateTime)>> {
+    let rows: Vec<(VacancyId, Option<AccountId>, Option<NaiveDateTime>)> = swipes::table
+        .filter(swipes::youth_id.eq(youth))
+        .filter(swipes::vacancy_id.eq_any(vacancies))
+        .filter(swipes::youth_decided_by.is_not_null())
+        .select((
+            swipes::vacancy_id,
+            swipes::youth_decided_by,
+            swipes::youth_decided_at,
+        ))
+        .load(conn)?;
+    let mut out = std::collections::HashMap::new();
+    let mut organisations: std::collections::HashMap<AccountId, Option<String>> =
+        std::collections::HashMap::new();
+    for (vacancy, coach, at) in rows {
+        let (Some(coach), Some(at)) = (coach, at) else {
+            continue;
+        };
+        // Few coaches per youth: one membership read each.
+        if !organisations.contains_key(&coach) {
+            let name = crate::employers::store::membership_of(conn, &coach)?
+                .map(|m| m.organisation_name);
+            organisations.insert(coach.clone(), name);
+        }
+        if let Some(Some(name)) = organisations.get(&coach) {
+            out.insert(vacancy, (name.clone(), at));
+        }
+    }
+    Ok(out)
 }
 
 /// A youth's decision on a pair, as the batched upsert takes it.
@@ -520,6 +566,22 @@ pub fn mark_read(
     .set(messages::read_at.eq(Some(now)))
     .execute(conn)
     .map(|_| ())
+}
+
+/// Unread messages per match, for a page of matches, in one query.
+pub fn unread_of(
+    conn: &mut DbConn,
+    ids: &[MatchId],
+    reader_is_youth: bool,
+) -> QueryResult<std::collections::HashMap<MatchId, i64>> {
+    let counts: Vec<(MatchId, i64)> = messages::table
+        .filter(messages::match_id.eq_any(ids))
+        .filter(messages::from_youth.eq(!reader_is_youth))
+        .filter(messages::read_at.is_null())
+        .group_by(messages::match_id)
+        .select((messages::match_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(counts.into_iter().collect())
 }
 
 pub fn unread(conn: &mut DbConn, id: &MatchId, reader_is_youth: bool) -> QueryResult<i64> {

@@ -151,6 +151,13 @@ pub fn find_profile(conn: &mut DbConn, account: &AccountId) -> QueryResult<Optio
         .optional()
 }
 
+pub fn find_profiles(conn: &mut DbConn, ids: &[AccountId]) -> QueryResult<Vec<ProfileRow>> {
+    youth_profiles::table
+        .filter(youth_profiles::account_id.eq_any(ids))
+        .select(ProfileRow::as_select())
+        .load(conn)
+}
+
 pub fn update_form(
     conn: &mut DbConn,
     account: &AccountId,
