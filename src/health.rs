@@ -57,10 +57,11 @@ pub async fn get_readiness(state: Data<AppState>) -> HttpResponse {
     let check = state
         .db
         .run(|conn| conn.batch_execute("SELECT 1").map_err(Into::into));
-    let database_ok = matches!(
-        tokio::time::timeout(std::time::Duration::from_secs(1), check).await,
-        Ok(Ok(()))
-    );
+    let database_ok = state.db.reachable()
+        && matches!(
+            tokio::time::timeout(std::time::Duration::from_secs(1), check).await,
+            Ok(Ok(()))
+        );
     let cache_ok = match state.cache.ping().await {
         Ok(()) => true,
         Err(e) => {

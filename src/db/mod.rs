@@ -180,6 +180,25 @@ impl Outage {
     }
 }
 
+/// Marks an outage whenever the pool fails to open a connection: the pool keeps trying in the
+/// background while the database is down, so the outage stays marked until it is back, and
+/// requests (and readiness) are answered at once instead of each waiting for the pool.
+#[derive(Debug)]
+struct MarkOutage(std::sync::Arc<Outage>);
+
+impl std::fmt::Debug for Outage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Outage")
+    }
+}
+
+impl r2d2::HandleError<ConnectionError> for MarkOutage {
+    fn handle_error(&self, error: ConnectionError) {
+        self.0.mark();
+        tracing::warn!(%error, "database connection failed");
+    }
+}
+
 /// The answer to a request that needs a database that cannot be reached.
 fn unavailable() -> ApiError {
     ApiError::unavailable(
@@ -230,15 +249,17 @@ impl Db {
             source,
         })?;
         drop(probe);
+        let outage: std::sync::Arc<Outage> = Default::default();
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
             .min_idle(Some(1))
             .connection_timeout(wait)
+            .error_handler(Box::new(MarkOutage(outage.clone())))
             .build(manager)?;
         Ok(Db {
             pool,
             backend: name,
-            outage: Default::default(),
+            outage,
         })
     }
 

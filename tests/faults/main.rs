@@ -195,7 +195,7 @@ async fn postgres_stopped_for_10_s_and_started_again() {
         ("acked writes", format!("{}, lost {lost}, duplicated {duplicated}", record.acked.len())),
     ]);
     assert_eq!(ready_status, 503);
-    assert!(ready_ms < 1500.0, "readiness answers at once");
+    assert!(ready_ms < 300.0, "readiness answers at once");
     assert_eq!(login_status, 503);
     assert_eq!(problem["code"], "service_unavailable");
     assert!(retry_after.is_some());
