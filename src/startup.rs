@@ -73,7 +73,8 @@ pub async fn build_state(settings: Settings, clock: Clock) -> Result<AppState, S
     };
     let mailer =
         Mailer::from_settings(&settings.mail, settings.outbox_lease).map_err(StartupError::Mail)?;
-    let passwords = Passwords::new(settings.password_cost, settings.password_queue).map_err(StartupError::Passwords)?;
+    let passwords = Passwords::new(settings.password_cost, settings.password_queue)
+        .map_err(StartupError::Passwords)?;
     let vacancy_index = Arc::new(crate::matching::index::VacancyIndex::default());
     let open = vacancy_index
         .reload(&db)

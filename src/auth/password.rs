@@ -185,10 +185,9 @@ mod tests {
             4,
         )
         .unwrap();
-        let answers = futures_util::future::join_all(
-            (0..40).map(|i| p.hash(format!("password number {i}"))),
-        )
-        .await;
+        let answers =
+            futures_util::future::join_all((0..40).map(|i| p.hash(format!("password number {i}"))))
+                .await;
         let refused: Vec<_> = answers.iter().filter_map(|a| a.as_ref().err()).collect();
         assert!(refused.len() >= 36 - 1, "{} refused", refused.len());
         for e in refused {

@@ -271,7 +271,19 @@ impl Db {
     pub fn migrate(&self) -> Result<usize, DbSetupError> {
         let mut conn = self.pool.get()?;
         let applied = match &mut conn.conn {
-            DbConn::Pg(c) => c.run_pending_migrations(PG_MIGRATIONS).map(|v| v.len()),
+            // Instances started together on a fresh database would run the same migration at
+            // once (one fails on a duplicate type); a session lock makes them take turns, and
+            // the later ones find nothing pending.
+            DbConn::Pg(c) => {
+                c.batch_execute("SELECT pg_advisory_lock(736254001)")
+                    .map_err(|e| DbSetupError::Migrate(e.to_string()))?;
+                let applied = c.run_pending_migrations(PG_MIGRATIONS).map(|v| v.len());
+                let unlocked = c.batch_execute("SELECT pg_advisory_unlock(736254001)");
+                if let Err(e) = unlocked {
+                    tracing::warn!(error = %e, "migration lock not released (it ends with the connection)");
+                }
+                applied
+            }
             DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
         };
         applied.map_err(|e| DbSetupError::Migrate(e.to_string()))

@@ -400,7 +400,9 @@ fn views(
     let match_ids: Vec<MatchId> = rows.iter().map(|m| m.id.clone()).collect();
     let unread = store::unread_of(conn, &match_ids, youth_side)?;
     let by_coach = match rows.first() {
-        Some(first) if youth_side => store::decided_by_coach_of(conn, &first.youth_id, &vacancy_ids)?,
+        Some(first) if youth_side => {
+            store::decided_by_coach_of(conn, &first.youth_id, &vacancy_ids)?
+        }
         _ => HashMap::new(),
     };
     let mut items = Vec::with_capacity(rows.len());
@@ -437,13 +439,12 @@ fn views(
             })
         };
         let unread = unread.get(&m.id).copied().unwrap_or(0);
-        let liked_by_coach =
-            by_coach
-                .get(&m.vacancy_id)
-                .map(|(organisation, at)| crate::youth::model::CoachChange {
-                    organisation: organisation.clone(),
-                    at: at.and_utc(),
-                });
+        let liked_by_coach = by_coach.get(&m.vacancy_id).map(|(organisation, at)| {
+            crate::youth::model::CoachChange {
+                organisation: organisation.clone(),
+                at: at.and_utc(),
+            }
+        });
         items.push(Match {
             candidate_id: (!youth_side).then(|| state_ids.encode(&m.vacancy_id, &m.youth_id)),
             id: m.id,

@@ -235,8 +235,8 @@ pub fn decided_by_coach_of(
         };
         // Few coaches per youth: one membership read each.
         if !organisations.contains_key(&coach) {
-            let name = crate::employers::store::membership_of(conn, &coach)?
-                .map(|m| m.organisation_name);
+            let name =
+                crate::employers::store::membership_of(conn, &coach)?.map(|m| m.organisation_name);
             organisations.insert(coach.clone(), name);
         }
         if let Some(Some(name)) = organisations.get(&coach) {

@@ -13,7 +13,10 @@ pub fn free_port() -> u16 {
 }
 
 pub fn workdir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("werkmatch-faults-{}", uuid::Uuid::now_v7().simple()));
+    let dir = std::env::temp_dir().join(format!(
+        "werkmatch-faults-{}",
+        uuid::Uuid::now_v7().simple()
+    ));
     std::fs::create_dir_all(&dir).expect("work folder");
     dir
 }
@@ -27,7 +30,10 @@ fn wait_for_port(port: u16, up: bool, within: Duration) {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    panic!("port {port} did not become {}", if up { "open" } else { "closed" });
+    panic!(
+        "port {port} did not become {}",
+        if up { "open" } else { "closed" }
+    );
 }
 
 /// A Redis server of the test's own, on its own port, keeping nothing on disk: a restart
@@ -39,7 +45,10 @@ pub struct Redis {
 
 impl Redis {
     pub fn start() -> Redis {
-        let mut redis = Redis { port: free_port(), child: None };
+        let mut redis = Redis {
+            port: free_port(),
+            child: None,
+        };
         redis.up();
         redis
     }
@@ -50,7 +59,16 @@ impl Redis {
 
     pub fn up(&mut self) {
         let child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args([
+                "--port",
+                &self.port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -74,7 +92,10 @@ impl Redis {
             .args(["-p", &self.port.to_string(), "DBSIZE"])
             .output()
             .expect("redis-cli runs");
-        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or(0)
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .unwrap_or(0)
     }
 }
 
@@ -100,7 +121,18 @@ fn pg_version() -> String {
 
 fn psql(database: &str, sql: &str) {
     let status = Command::new("psql")
-        .args(["-h", "127.0.0.1", "-U", "postgres", "-d", database, "-v", "ON_ERROR_STOP=1", "-qc", sql])
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            database,
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-qc",
+            sql,
+        ])
         .stdout(Stdio::null())
         .status()
         .expect("psql runs");
@@ -110,13 +142,19 @@ fn psql(database: &str, sql: &str) {
 impl Postgres {
     pub fn fresh(name: &str) -> Postgres {
         let database = format!("werkmatch_fault_{name}");
-        psql("postgres", &format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"));
+        psql(
+            "postgres",
+            &format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"),
+        );
         psql("postgres", &format!("CREATE DATABASE {database}"));
         Postgres { database }
     }
 
     pub fn url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:5432/{}?sslmode=disable", self.database)
+        format!(
+            "postgres://postgres@127.0.0.1:5432/{}?sslmode=disable",
+            self.database
+        )
     }
 
     fn ctl(action: &str) {
@@ -162,7 +200,12 @@ pub struct Smtp {
 
 impl Smtp {
     pub fn start(dir: &std::path::Path, delay_seconds: f64) -> Smtp {
-        let mut smtp = Smtp { port: free_port(), log: dir.join("smtp.log"), delay: delay_seconds, child: None };
+        let mut smtp = Smtp {
+            port: free_port(),
+            log: dir.join("smtp.log"),
+            delay: delay_seconds,
+            child: None,
+        };
         smtp.up();
         smtp
     }
@@ -175,7 +218,12 @@ impl Smtp {
         let python = std::env::var("FAULTS_PYTHON").unwrap_or_else(|_| "python3".into());
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/faults/smtp_sink.py");
         let child = Command::new(python)
-            .args([script, &self.port.to_string(), &self.log.display().to_string(), &self.delay.to_string()])
+            .args([
+                script,
+                &self.port.to_string(),
+                &self.log.display().to_string(),
+                &self.delay.to_string(),
+            ])
             .stdout(Stdio::null())
             .spawn()
             .expect("the SMTP sink runs (aiosmtpd installed?)");
@@ -194,7 +242,10 @@ impl Smtp {
     /// Deliveries so far: Message-ID → how many times it arrived.
     pub fn deliveries(&self) -> HashMap<String, usize> {
         let mut seen = HashMap::new();
-        for line in std::fs::read_to_string(&self.log).unwrap_or_default().lines() {
+        for line in std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+        {
             *seen.entry(line.trim().to_owned()).or_default() += 1;
         }
         seen
@@ -220,7 +271,12 @@ impl Server {
     pub fn binary() -> PathBuf {
         std::env::var("WERKMATCH_BIN")
             .map(PathBuf::from)
-            .unwrap_or_else(|_| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/target/release/werkmatch")))
+            .unwrap_or_else(|_| {
+                PathBuf::from(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/target/release/werkmatch"
+                ))
+            })
     }
 
     /// Starts an instance in `dir` with these settings on top of the harness's own.
@@ -254,8 +310,25 @@ impl Server {
             .stderr(file)
             .spawn()
             .expect("the release binary runs (cargo build --release first)");
-        let server = Server { port, log, child: Some(child) };
-        wait_for_port(port, true, Duration::from_secs(60));
+        let mut server = Server {
+            port,
+            log,
+            child: Some(child),
+        };
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Some(Ok(Some(status))) = server.child.as_mut().map(|c| c.try_wait()) {
+                panic!(
+                    "{name} exited with {status}: {}",
+                    std::fs::read_to_string(&server.log).unwrap_or_default()
+                );
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "{name} did not start listening"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
         server
     }
 
@@ -278,7 +351,9 @@ impl Server {
 
     /// Whether the log has a panic in it.
     pub fn panicked(&self) -> bool {
-        std::fs::read_to_string(&self.log).unwrap_or_default().contains("panicked")
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .contains("panicked")
     }
 }
 

@@ -19,7 +19,13 @@ pub fn client() -> reqwest::Client {
         .expect("http client")
 }
 
-pub async fn call(c: &reqwest::Client, method: reqwest::Method, url: String, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+pub async fn call(
+    c: &reqwest::Client,
+    method: reqwest::Method,
+    url: String,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
     let mut req = c.request(method, url);
     if let Some(t) = token {
         req = req.bearer_auth(t);
@@ -37,9 +43,18 @@ pub async fn call(c: &reqwest::Client, method: reqwest::Method, url: String, tok
     }
 }
 
-pub async fn ok(c: &reqwest::Client, method: reqwest::Method, url: String, token: Option<&str>, body: Option<Value>) -> Value {
+pub async fn ok(
+    c: &reqwest::Client,
+    method: reqwest::Method,
+    url: String,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Value {
     let (status, answer) = call(c, method.clone(), url.clone(), token, body).await;
-    assert!((200..300).contains(&status), "{method} {url}: {status} {answer}");
+    assert!(
+        (200..300).contains(&status),
+        "{method} {url}: {status} {answer}"
+    );
     answer
 }
 
@@ -59,20 +74,44 @@ pub struct World {
 }
 
 pub async fn youth(c: &reqwest::Client, base: &str, email: &str) -> Youth {
-    let reg = ok(c, reqwest::Method::POST, format!("{base}/v1/auth/register/youth"), None,
-        Some(json!({"email": email, "password": PASSWORD, "first_name": "Sanne"}))).await;
+    let reg = ok(
+        c,
+        reqwest::Method::POST,
+        format!("{base}/v1/auth/register/youth"),
+        None,
+        Some(json!({"email": email, "password": PASSWORD, "first_name": "Sanne"})),
+    )
+    .await;
     let token = reg["access_token"].as_str().unwrap_or_default().to_owned();
     let refresh = reg["refresh_token"].as_str().unwrap_or_default().to_owned();
-    ok(c, reqwest::Method::PUT, format!("{base}/v1/me/profile"), Some(&token), Some(json!({
-        "first_name": "Sanne", "last_name": "Verborgen", "birth_date": "2006-03-14",
-        "place_name": "Eindhoven", "location": {"lat": EINDHOVEN.0, "lon": EINDHOVEN.1},
-        "education_level": "vmbo", "hours_min": 16, "hours_max": 32, "kinds": ["job"],
-        "pitch": "Ik wil graag aan de slag."
-    }))).await;
-    ok(c, reqwest::Method::PUT, format!("{base}/v1/me/profile/competences"), Some(&token),
-        Some(json!({"competences": ["teamwork", "reliability", "customer_focus"]}))).await;
+    ok(
+        c,
+        reqwest::Method::PUT,
+        format!("{base}/v1/me/profile"),
+        Some(&token),
+        Some(json!({
+            "first_name": "Sanne", "last_name": "Verborgen", "birth_date": "2006-03-14",
+            "place_name": "Eindhoven", "location": {"lat": EINDHOVEN.0, "lon": EINDHOVEN.1},
+            "education_level": "vmbo", "hours_min": 16, "hours_max": 32, "kinds": ["job"],
+            "pitch": "Ik wil graag aan de slag."
+        })),
+    )
+    .await;
+    ok(
+        c,
+        reqwest::Method::PUT,
+        format!("{base}/v1/me/profile/competences"),
+        Some(&token),
+        Some(json!({"competences": ["teamwork", "reliability", "customer_focus"]})),
+    )
+    .await;
     let id = reg["account"]["id"].as_str().unwrap_or_default().to_owned();
-    Youth { id, email: email.to_owned(), token, refresh }
+    Youth {
+        id,
+        email: email.to_owned(),
+        token,
+        refresh,
+    }
 }
 
 pub async fn employer(c: &reqwest::Client, base: &str, email: &str) -> String {
@@ -92,7 +131,12 @@ pub async fn vacancy(c: &reqwest::Client, base: &str, token: &str, n: usize) -> 
 }
 
 /// Every candidate id of a vacancy, through the pages.
-pub async fn candidate_ids(c: &reqwest::Client, base: &str, token: &str, vacancy: &str) -> Vec<String> {
+pub async fn candidate_ids(
+    c: &reqwest::Client,
+    base: &str,
+    token: &str,
+    vacancy: &str,
+) -> Vec<String> {
     let mut ids = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
@@ -125,19 +169,45 @@ pub async fn world(base: &str, tag: &str, n: usize, vacancies: usize) -> World {
         ids.push(vacancy(&c, base, &employer, i).await);
     }
     for y in &youths {
-        ok(&c, reqwest::Method::PUT, format!("{base}/v1/me/swipes/{}", ids[0]), Some(&y.token), Some(json!({"decision": "like"}))).await;
+        ok(
+            &c,
+            reqwest::Method::PUT,
+            format!("{base}/v1/me/swipes/{}", ids[0]),
+            Some(&y.token),
+            Some(json!({"decision": "like"})),
+        )
+        .await;
     }
     for cid in candidate_ids(&c, base, &employer, &ids[0]).await {
-        ok(&c, reqwest::Method::PUT, format!("{base}/v1/vacancies/{}/swipes/{cid}", ids[0]), Some(&employer), Some(json!({"decision": "like"}))).await;
+        ok(
+            &c,
+            reqwest::Method::PUT,
+            format!("{base}/v1/vacancies/{}/swipes/{cid}", ids[0]),
+            Some(&employer),
+            Some(json!({"decision": "like"})),
+        )
+        .await;
     }
     let mut matches = Vec::new();
     for y in &youths {
-        let page = ok(&c, reqwest::Method::GET, format!("{base}/v1/matches"), Some(&y.token), None).await;
+        let page = ok(
+            &c,
+            reqwest::Method::GET,
+            format!("{base}/v1/matches"),
+            Some(&y.token),
+            None,
+        )
+        .await;
         if let Some(id) = page["items"][0]["id"].as_str() {
             matches.push((id.to_owned(), y.token.clone()));
         }
     }
-    World { youth: youths, employer, vacancies: ids, matches }
+    World {
+        youth: youths,
+        employer,
+        vacancies: ids,
+        matches,
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -173,14 +243,26 @@ impl Load {
         let started = Instant::now();
         let stop = Arc::new(AtomicBool::new(false));
         let record = Arc::new(Mutex::new(Record::default()));
-        let youth: Arc<Vec<(String, String)>> = Arc::new(world.youth.iter().map(|y| (y.email.clone(), y.token.clone())).collect());
+        let youth: Arc<Vec<(String, String)>> = Arc::new(
+            world
+                .youth
+                .iter()
+                .map(|y| (y.email.clone(), y.token.clone()))
+                .collect(),
+        );
         let vacancies: Arc<Vec<String>> = Arc::new(world.vacancies.clone());
         let matches: Arc<Vec<(String, String)>> = Arc::new(world.matches.clone());
         let bases = Arc::new(bases);
         let tasks = (0..workers)
             .map(|w| {
-                let (stop, record, youth, vacancies, matches, bases) =
-                    (stop.clone(), record.clone(), youth.clone(), vacancies.clone(), matches.clone(), bases.clone());
+                let (stop, record, youth, vacancies, matches, bases) = (
+                    stop.clone(),
+                    record.clone(),
+                    youth.clone(),
+                    vacancies.clone(),
+                    matches.clone(),
+                    bases.clone(),
+                );
                 tokio::spawn(async move {
                     let c = client();
                     let mut rng = rand::rngs::StdRng::seed_from_u64(w as u64);
@@ -194,24 +276,62 @@ impl Load {
                         let t0 = Instant::now();
                         let at = started.elapsed();
                         let (status, acked) = if roll < 45 {
-                            let (s, _) = call(&c, reqwest::Method::GET, format!("{base}/v1/me/feed?limit=20"), Some(token), None).await;
+                            let (s, _) = call(
+                                &c,
+                                reqwest::Method::GET,
+                                format!("{base}/v1/me/feed?limit=20"),
+                                Some(token),
+                                None,
+                            )
+                            .await;
                             (s, None)
                         } else if roll < 75 {
                             // Never the first vacancy: it holds the matches.
                             let v = vacancies[rng.random_range(1..vacancies.len())].clone();
                             let decision = if rng.random_bool(0.5) { "like" } else { "pass" };
-                            let (s, _) = call(&c, reqwest::Method::PUT, format!("{base}/v1/me/swipes/{v}"), Some(token), Some(json!({"decision": decision}))).await;
-                            (s, (s == 200).then_some(Acked::Swipe { youth: yi, vacancy: v }))
+                            let (s, _) = call(
+                                &c,
+                                reqwest::Method::PUT,
+                                format!("{base}/v1/me/swipes/{v}"),
+                                Some(token),
+                                Some(json!({"decision": decision})),
+                            )
+                            .await;
+                            (
+                                s,
+                                (s == 200).then_some(Acked::Swipe {
+                                    youth: yi,
+                                    vacancy: v,
+                                }),
+                            )
                         } else if roll < 92 && !matches.is_empty() {
                             let (m, t) = &matches[rng.random_range(0..matches.len())];
                             let text = format!("fault-{}", uuid::Uuid::now_v7().simple());
-                            let (s, _) = call(&c, reqwest::Method::POST, format!("{base}/v1/matches/{m}/messages"), Some(t), Some(json!({"text": text}))).await;
+                            let (s, _) = call(
+                                &c,
+                                reqwest::Method::POST,
+                                format!("{base}/v1/matches/{m}/messages"),
+                                Some(t),
+                                Some(json!({"text": text})),
+                            )
+                            .await;
                             (s, (s == 201).then_some(Acked::Message { text }))
                         } else {
-                            let (s, _) = call(&c, reqwest::Method::POST, format!("{base}/v1/auth/login"), None, Some(json!({"email": email, "password": PASSWORD}))).await;
+                            let (s, _) = call(
+                                &c,
+                                reqwest::Method::POST,
+                                format!("{base}/v1/auth/login"),
+                                None,
+                                Some(json!({"email": email, "password": PASSWORD})),
+                            )
+                            .await;
                             (s, None)
                         };
-                        let sample = Sample { at, status, latency: t0.elapsed() };
+                        let sample = Sample {
+                            at,
+                            status,
+                            latency: t0.elapsed(),
+                        };
                         if let Ok(mut r) = record.lock() {
                             r.samples.push(sample);
                             r.acked.extend(acked);
@@ -224,7 +344,12 @@ impl Load {
                 })
             })
             .collect();
-        Load { started, stop, record, tasks }
+        Load {
+            started,
+            stop,
+            record,
+            tasks,
+        }
     }
 
     pub fn now(&self) -> Duration {
@@ -260,16 +385,35 @@ pub fn figures(samples: &[Sample], from: Duration, to: Duration) -> Figures {
         *by_status.entry(s.status).or_default() += 1;
     }
     lat.sort_by(f64::total_cmp);
-    let q = |p: f64| if lat.is_empty() { 0.0 } else { lat[((lat.len() - 1) as f64 * p) as usize] };
-    Figures { requests: lat.len(), by_status, p50_ms: q(0.5), p99_ms: q(0.99), max_ms: lat.last().copied().unwrap_or(0.0) }
+    let q = |p: f64| {
+        if lat.is_empty() {
+            0.0
+        } else {
+            lat[((lat.len() - 1) as f64 * p) as usize]
+        }
+    };
+    Figures {
+        requests: lat.len(),
+        by_status,
+        p50_ms: q(0.5),
+        p99_ms: q(0.99),
+        max_ms: lat.last().copied().unwrap_or(0.0),
+    }
 }
 
 impl std::fmt::Display for Figures {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:>6} requests, p50 {:>7.1} ms, p99 {:>7.1} ms, max {:>7.1} ms, statuses {:?}", self.requests, self.p50_ms, self.p99_ms, self.max_ms, self.by_status)
+        write!(
+            f,
+            "{:>6} requests, p50 {:>7.1} ms, p99 {:>7.1} ms, max {:>7.1} ms, statuses {:?}",
+            self.requests, self.p50_ms, self.p99_ms, self.max_ms, self.by_status
+        )
     }
 }
 
 pub fn count_5xx(samples: &[Sample], from: Duration, to: Duration) -> usize {
-    samples.iter().filter(|s| s.at >= from && s.at < to && s.status >= 500).count()
+    samples
+        .iter()
+        .filter(|s| s.at >= from && s.at < to && s.status >= 500)
+        .count()
 }
