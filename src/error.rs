@@ -361,6 +361,12 @@ impl From<diesel::result::Error> for ApiError {
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
                 ApiError::new(ProblemCode::Conflict, "This conflicts with existing data.")
             }
+            // Something this write refers to was deleted meanwhile (by another request or an
+            // operator): the client's view is stale, nothing is wrong with the server.
+            Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => ApiError::new(
+                ProblemCode::Conflict,
+                "This refers to something that no longer exists; reload and try again.",
+            ),
             other => ApiError::internal(format!("database: {other}")),
         }
     }

@@ -32,7 +32,7 @@ pub fn apply(doc: &mut Value, deprecated: &[Deprecated]) {
     let enums = enum_values(doc);
     let (requests, responses) = reachable(doc);
     for_each_operation(doc, |path, method, op| {
-        problems(op);
+        problems(op, method);
         request_id(op);
         if let Some(d) = deprecated
             .iter()
@@ -144,7 +144,7 @@ fn request_id(op: &mut Value) {
 }
 
 /// The problems an operation can answer because of its shape, with their codes.
-fn shared_problems(op: &Value) -> Vec<(&'static str, Vec<ProblemCode>)> {
+fn shared_problems(op: &Value, method: &str) -> Vec<(&'static str, Vec<ProblemCode>)> {
     use ProblemCode as C;
     let mut shared = Vec::new();
     if op.get("requestBody").is_some() {
@@ -173,6 +173,11 @@ fn shared_problems(op: &Value) -> Vec<(&'static str, Vec<ProblemCode>)> {
                 C::DelegationEnded,
             ],
         ));
+    }
+    // A write can lose a race with another (a unique key taken, or a row it refers to
+    // deleted meanwhile): 409 `conflict`, and the client reloads.
+    if method != "get" && !strings(&op["tags"]).any(|t| t == "operations") {
+        shared.push(("409", vec![C::Conflict]));
     }
     shared.push(("500", vec![C::InternalError]));
     // Health checks answer for themselves (readiness's 503 is its own body); every other
@@ -208,8 +213,8 @@ fn problem_response() -> Value {
 }
 
 /// Lists each problem answer's codes (from its description, plus the shared ones).
-fn problems(op: &mut Value) {
-    let shared = shared_problems(op);
+fn problems(op: &mut Value, method: &str) {
+    let shared = shared_problems(op, method);
     let Some(responses) = op["responses"].as_object_mut() else {
         return;
     };

@@ -268,3 +268,22 @@ api_test!(
         expect_problem(res, StatusCode::NOT_FOUND, "profile_not_found").await;
     }
 );
+
+api_test!(
+    async fn a_token_of_an_account_deleted_in_the_database_gets_401_not_500(app) {
+        let reg = app.register_youth("gewist@voorbeeld.nl").await;
+        let token = reg["access_token"].as_str().unwrap().to_owned();
+        // The session is now cached as live, as it is for every active user.
+        expect_json(app.get("/v1/me", Some(&token)).await, StatusCode::OK).await;
+        let id = reg["account"]["id"].as_str().unwrap().to_owned();
+        app.state.db.run(move |conn| {
+            use diesel::prelude::*;
+            use werkmatch::db::schema::accounts;
+            diesel::delete(accounts::table.filter(accounts::id.eq(id))).execute(conn)?;
+            Ok(())
+        }).await.unwrap();
+        let body = json!({"benefit": "bijstand", "work_limitation": true, "participation_ladder_step": 3});
+        let res = send(app.client.put(app.url("/v1/me/sensitive")).bearer_auth(&token).json(&body)).await;
+        expect_problem(res, StatusCode::UNAUTHORIZED, "session_revoked").await;
+    }
+);
