@@ -23,5 +23,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(routes::get_match)
         .service(routes::delete_match)
         .service(routes::list_messages)
+        .service(routes::update_read_marker)
         .service(routes::create_message);
 }

@@ -173,6 +173,16 @@ pub struct NewMessage {
     pub text: String,
 }
 
+/// How far the reader has read a conversation.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReadMarker {
+    /// The newest message the reader has seen: it and every earlier message of the other side
+    /// count as read (a message that arrived after the reader's page stays unread).
+    #[schema(value_type = uuid::Uuid)]
+    pub up_to: String,
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Message {
     pub id: MessageId,

@@ -231,14 +231,15 @@ pub async fn delete_match(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// The conversation of a match, newest first. Reading marks the other side's messages read.
+/// The conversation of a match, newest first. Reading changes nothing: the app says what its
+/// user has seen with `PUT /v1/matches/{match_id}/read-marker`.
 #[utoipa::path(
     tag = "matching",
     security(("bearer" = [])),
     params(("match_id" = Uuid, Path, description = "Match id"), PageQuery),
     responses(
         (status = 200, description = "A page of messages", body = MessagePage),
-        (status = 403, description = "`scope_not_granted`: a coach needs `view_matches` (and reading marks nothing read)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`scope_not_granted`: a coach needs `view_matches`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`match_not_found`", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -254,6 +255,38 @@ pub async fn list_messages(
     Ok(Json(
         service::messages(&state, user, match_id(&id)?, before, page.limit).await?,
     ))
+}
+
+/// Move the reader's read marker: the other side's messages up to and including `up_to` are
+/// read (read receipts and unread counts follow; a marker never moves back). Only the parties themselves: a coach reading for a youth marks nothing,
+/// since the youth has still not seen it.
+#[utoipa::path(
+    tag = "matching",
+    security(("bearer" = [])),
+    params(("match_id" = Uuid, Path, description = "Match id")),
+    request_body = ReadMarker,
+    responses(
+        (status = 204, description = "Read up to the message"),
+        (status = 403, description = "`not_on_behalf`: a coach cannot mark a youth's messages read", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`match_not_found`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/matches/{match_id}/read-marker")]
+pub async fn update_read_marker(
+    state: Data<AppState>,
+    user: Principal,
+    id: Path<String>,
+    body: Body<ReadMarker>,
+) -> Result<HttpResponse, ApiError> {
+    let up_to = MessageId::parse(&body.into_inner().up_to).ok_or_else(|| {
+        ApiError::validation(vec![crate::error::FieldError::new(
+            "up_to",
+            "invalid_id",
+            "must be the id of a message",
+        )])
+    })?;
+    service::mark_read(&state, user, match_id(&id)?, up_to).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Send a message to the other side of a match.

@@ -579,6 +579,39 @@ pub async fn end_match(state: &AppState, user: Principal, id: MatchId) -> Result
 
 // ---- Messages -----------------------------------------------------------------------------
 
+/// The reader has seen the conversation up to `up_to`: what the other side sent until then is
+/// read. A GET no longer does this (it had a side effect a cache or a prefetch could trigger).
+pub async fn mark_read(
+    state: &AppState,
+    user: Principal,
+    id: MatchId,
+    up_to: MessageId,
+) -> Result<(), ApiError> {
+    let now = state.clock.now_naive();
+    state
+        .db
+        .write(move |conn| {
+            let m = store::find_match(conn, &id)?.ok_or_else(match_not_found)?;
+            let party = side_of(conn, &m, &user, Scope::ViewMatches)?;
+            if let MatchParty::Youth(a) = &party
+                && a.coach().is_some()
+            {
+                return Err(ApiError::new(
+                    ProblemCode::NotOnBehalf,
+                    "A coach cannot mark the youth's messages read: the youth has not seen them.",
+                ));
+            }
+            Ok(store::mark_read(
+                conn,
+                &id,
+                party.youth_side(),
+                &up_to,
+                now,
+            )?)
+        })
+        .await
+}
+
 pub async fn messages(
     state: &AppState,
     user: Principal,
@@ -598,13 +631,11 @@ pub async fn messages(
                 paging::split(rows, usize::from(limit), List::Messages, |r| {
                     r.id.to_string()
                 });
-            // Reading the conversation marks what the other side sent as read, unless a coach
-            // reads it for the youth: the youth has still not seen it.
-            match &party {
-                MatchParty::Youth(a) if a.coach().is_some() => {
-                    a.audit(conn, now, Action::ViewConversation, Some(id.as_str()))?;
-                }
-                _ => store::mark_read(conn, &id, youth_side, now)?,
+            // Reading changes nothing (see `mark_read`); a coach's reading is logged.
+            if let MatchParty::Youth(a) = &party
+                && a.coach().is_some()
+            {
+                a.audit(conn, now, Action::ViewConversation, Some(id.as_str()))?;
             }
             let mut names: Vec<(AccountId, String)> = Vec::new();
             let mut items = Vec::new();

@@ -550,17 +550,20 @@ pub fn list_messages(
     q.load(conn)
 }
 
-/// Read receipts: the reader's side has now read everything the other side sent.
+/// Read receipts: the reader's side has read what the other side sent up to `up_to` (ids are
+/// UUIDv7, so they sort by time).
 pub fn mark_read(
     conn: &mut DbConn,
     id: &MatchId,
     reader_is_youth: bool,
+    up_to: &MessageId,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::update(
         messages::table
             .filter(messages::match_id.eq(id))
             .filter(messages::from_youth.eq(!reader_is_youth))
+            .filter(messages::id.le(up_to))
             .filter(messages::read_at.is_null()),
     )
     .set(messages::read_at.eq(Some(now)))

@@ -526,8 +526,22 @@ api_test!(
         assert_eq!(items.len(), 4);
         assert_eq!(items[0]["text"], "Nog één vraag.", "newest first");
         assert_eq!(items[0]["mine"], false);
+        // Reading has no side effect: the messages are unread until the employer says so.
+        let unseen = expect_json(app.get(&path, Some(&y.token)).await, StatusCode::OK).await;
+        assert!(unseen["items"][0]["read_at"].is_null(), "a GET marks nothing read");
+        let marker = format!("/v1/matches/{id}/read-marker");
+        // Up to the second newest: the newest stays unread.
+        let second = items[1]["id"].as_str().unwrap();
+        let res = send(app.client.put(app.url(&marker)).bearer_auth(&e).json(&json!({"up_to": second}))).await;
+        assert_eq!(res.status(), StatusCode::NO_CONTENT);
         let seen = expect_json(app.get(&path, Some(&y.token)).await, StatusCode::OK).await;
-        assert!(seen["items"][0]["read_at"].is_string(), "read receipt: the employer has read it");
+        assert!(seen["items"][0]["read_at"].is_null(), "a message after the marker stays unread");
+        assert!(seen["items"][1]["read_at"].is_string(), "read receipt: the employer has read it");
+        let newest = items[0]["id"].as_str().unwrap();
+        let res = send(app.client.put(app.url(&marker)).bearer_auth(&e).json(&json!({"up_to": newest}))).await;
+        assert_eq!(res.status(), StatusCode::NO_CONTENT);
+        let seen = expect_json(app.get(&path, Some(&y.token)).await, StatusCode::OK).await;
+        assert!(seen["items"][0]["read_at"].is_string());
         assert_eq!(seen["items"][0]["mine"], true);
         expect_problem(app.post(&path, &json!({"text": ""}), Some(&e)).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
         let long = "x".repeat(2001);
