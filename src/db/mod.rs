@@ -455,6 +455,118 @@ mod tests {
         assert_eq!(seen, "req-42");
     }
 
+    #[derive(diesel::QueryableByName)]
+    struct Column {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        table_name: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        column_name: String,
+    }
+
+    type Schema = std::collections::BTreeMap<String, Vec<String>>;
+
+    fn schema_of(columns: Vec<Column>) -> Schema {
+        let mut schema = Schema::new();
+        for c in columns {
+            if c.table_name != "__diesel_schema_migrations" {
+                schema.entry(c.table_name).or_default().push(c.column_name);
+            }
+        }
+        for cols in schema.values_mut() {
+            cols.sort();
+        }
+        schema
+    }
+
+    /// The tables and columns after each step of a backend's migrations.
+    fn steps_of(conn: &mut DbConn) -> Vec<(String, Schema)> {
+        let mut steps = Vec::new();
+        loop {
+            let ran = match conn {
+                DbConn::Pg(c) => c
+                    .run_next_migration(PG_MIGRATIONS)
+                    .map(|v| v.to_string())
+                    .map_err(|e| e.to_string()),
+                DbConn::Sqlite(c) => c
+                    .run_next_migration(SQLITE_MIGRATIONS)
+                    .map(|v| v.to_string())
+                    .map_err(|e| e.to_string()),
+            };
+            let Ok(version) = ran else {
+                return steps;
+            };
+            let columns: Vec<Column> = match conn {
+                DbConn::Pg(c) => diesel::sql_query(
+                    "SELECT table_name::text AS table_name, column_name::text AS column_name \
+                     FROM information_schema.columns WHERE table_schema = current_schema()",
+                )
+                .load(c)
+                .unwrap(),
+                DbConn::Sqlite(c) => diesel::sql_query(
+                    "SELECT m.name AS table_name, p.name AS column_name \
+                     FROM sqlite_master m, pragma_table_info(m.name) p \
+                     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'",
+                )
+                .load(c)
+                .unwrap(),
+            };
+            steps.push((version, schema_of(columns)));
+        }
+    }
+
+    #[test]
+    fn the_two_migration_folders_stay_step_for_step() {
+        // The same steps, by name, in both folders ...
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let names = |backend: &str| -> Vec<String> {
+            let mut v: Vec<String> = std::fs::read_dir(root.join(backend))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| !n.starts_with('.'))
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(names("postgres"), names("sqlite"));
+        // ... and after each step, the same tables with the same columns (with PostgreSQL
+        // when TEST_DATABASE_URL is set, as in CI).
+        let dir = tempfile::tempdir().unwrap();
+        let mut lite = DbConn::Sqlite(
+            SqliteConnection::establish(&dir.path().join("m.db").display().to_string()).unwrap(),
+        );
+        let lite_steps = steps_of(&mut lite);
+        assert_eq!(lite_steps.len(), names("sqlite").len());
+        let Some(base) = std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        else {
+            eprintln!("postgres half not run: TEST_DATABASE_URL is not set");
+            return;
+        };
+        let schema = format!("t_mig_{}", uuid::Uuid::now_v7().simple());
+        let mut admin = PgConnection::establish(&base).unwrap();
+        admin
+            .batch_execute(&format!("CREATE SCHEMA {schema}"))
+            .unwrap();
+        let sep = if base.contains('?') { '&' } else { '?' };
+        let mut pg = DbConn::Pg(
+            PgConnection::establish(&format!("{base}{sep}options=-csearch_path%3D{schema}"))
+                .unwrap(),
+        );
+        let pg_steps = steps_of(&mut pg);
+        drop(pg);
+        admin
+            .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+            .unwrap();
+        assert_eq!(pg_steps.len(), lite_steps.len());
+        for ((step, p), (_, l)) in pg_steps.iter().zip(&lite_steps) {
+            assert_eq!(
+                p, l,
+                "after {step}: the same tables and columns on both backends"
+            );
+        }
+    }
+
     #[test]
     fn url_scheme_picks_the_backend() {
         assert_eq!(
