@@ -3,21 +3,34 @@
 //! instead of pulling thousands of rows from the database.
 //!
 //! The database stays the truth. Writes made by this process update the index at once;
-//! writes by other instances arrive through `catch_up` (rows changed since the last look,
-//! every few seconds) and a full `reload` (every minute, which also drops deleted rows). A
-//! feed page checks "still open" here, so a vacancy closed elsewhere shows for at most that
-//! long. Entries are ordered by grid cell, so a feed visits only the cells near the youth.
+//! writes by other instances arrive through `catch_up`, every few seconds, from the change
+//! feed `vacancy_changes` (a trigger appends a number and the vacancy id on every insert,
+//! update and delete), and a full `reload` every ten minutes. A feed page checks "still
+//! open" here, so a vacancy closed elsewhere shows for at most that long (a swipe on it is
+//! refused by the database). Entries are ordered by grid cell, so a feed visits only the cells
+//! near the youth.
+//!
+//! The change feed cannot skip a commit: numbers are taken in insert order but committed in
+//! any order, so the reader keeps a floor (every change up to it applied) and the changes
+//! seen above it, reads everything above the floor each time, and waits for a gap below a
+//! seen number to fill, for up to [`GAP_WAIT`] (a gap that old is a rolled-back write; a
+//! vacancy write commits well within it). Times do not matter, only the numbers, so clocks of
+//! the writers (a transaction's timestamp taken long before its commit) cannot hide a change.
+//!
+//! Rebuilding the snapshot (a copy of every entry) runs on the blocking pool, never on an
+//! async worker, so a burst of vacancy writes does not stall the feeds served beside it.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::Db;
 use crate::db::ids::VacancyId;
-use crate::db::schema::vacancies;
+use crate::db::schema::{vacancies, vacancy_changes};
 use crate::error::ApiError;
 use crate::work::EducationLevel;
 
@@ -112,7 +125,6 @@ struct Row {
     status: String,
     published_at: Option<NaiveDateTime>,
     expires_at: Option<NaiveDateTime>,
-    updated_at: NaiveDateTime,
 }
 
 /// A small count from the database as a byte (the API keeps them far below 255).
@@ -165,7 +177,6 @@ macro_rules! columns {
             vacancies::status,
             vacancies::published_at,
             vacancies::expires_at,
-            vacancies::updated_at,
         )
     };
 }
@@ -389,12 +400,74 @@ impl Snapshot {
     }
 }
 
+/// How long a gap in the change feed is waited for before it counts as a rolled-back write.
+pub const GAP_WAIT: Duration = Duration::from_secs(60);
+/// Changes read per catch-up at most; more wait for the next one.
+const CHANGES_PER_LOOK: i64 = 10_000;
+
+/// Where this index stands in the change feed.
+#[derive(Default)]
+struct FeedPosition {
+    /// Every change numbered up to this one is applied (none read yet: `None`).
+    floor: Option<i64>,
+    /// Changes applied above the floor.
+    seen: BTreeSet<i64>,
+    /// Gaps below a seen change, with when each was first noticed.
+    gaps: HashMap<i64, Instant>,
+}
+
+impl FeedPosition {
+    /// Takes note of changes applied, and moves the floor up past every number that is
+    /// applied or was waited for long enough.
+    fn note(&mut self, applied: impl IntoIterator<Item = i64>) {
+        let Some(mut floor) = self.floor else {
+            return;
+        };
+        self.seen.extend(applied.into_iter().filter(|n| *n > floor));
+        let Some(&top) = self.seen.last() else {
+            return;
+        };
+        let now = Instant::now();
+        for n in floor + 1..top {
+            if !self.seen.contains(&n) {
+                self.gaps.entry(n).or_insert(now);
+            }
+        }
+        loop {
+            let next = floor + 1;
+            if self.seen.remove(&next) {
+                self.gaps.remove(&next);
+            } else if self
+                .gaps
+                .get(&next)
+                .is_some_and(|since| since.elapsed() >= GAP_WAIT)
+            {
+                self.gaps.remove(&next);
+                tracing::info!(
+                    change = next,
+                    "a gap in the vacancy change feed was given up on (a rolled-back write)"
+                );
+            } else {
+                break;
+            }
+            floor = next;
+        }
+        self.floor = Some(floor);
+    }
+
+    fn is_seen(&self, n: i64) -> bool {
+        self.floor.is_some_and(|f| n <= f) || self.seen.contains(&n)
+    }
+}
+
 #[derive(Default)]
 pub struct VacancyIndex {
     entries: RwLock<Arc<Snapshot>>,
-    /// The newest `updated_at` seen, for `catch_up`.
-    seen: Mutex<Option<NaiveDateTime>>,
+    position: Mutex<FeedPosition>,
 }
+
+/// The changes read since the floor: (number, vacancy id).
+type Change = (i64, VacancyId);
 
 impl VacancyIndex {
     /// The current entries (cheap: a shared snapshot).
@@ -413,22 +486,21 @@ impl VacancyIndex {
         }
     }
 
-    fn note_seen(&self, newest: Option<NaiveDateTime>) {
-        let mut seen = match self.seen.lock() {
-            Ok(s) => s,
+    fn position(&self) -> std::sync::MutexGuard<'_, FeedPosition> {
+        match self.position.lock() {
+            Ok(p) => p,
             Err(p) => p.into_inner(),
-        };
-        if newest > *seen {
-            *seen = newest;
         }
     }
 
     /// Loads every open vacancy afresh, in pages of 10,000 (by id), so that the peak memory
-    /// of a reload is one page of rows, not all of them.
-    pub async fn reload(&self, db: &Db) -> Result<usize, ApiError> {
+    /// of a reload is one page of rows, not all of them. The change feed then goes on from
+    /// the last change older than [`GAP_WAIT`]: a write still in flight during the reload is
+    /// read again afterwards (applying a change twice is harmless).
+    pub async fn reload(self: &Arc<Self>, db: &Db) -> Result<usize, ApiError> {
         const PAGE: i64 = 10_000;
+        let floor = db.run(|conn| Ok(settled_change(conn)?)).await?;
         let mut entries = Vec::new();
-        let mut newest = None;
         let mut after: Option<VacancyId> = None;
         loop {
             let from = after.clone();
@@ -448,7 +520,6 @@ impl VacancyIndex {
                 .await?;
             let full = rows.len() as i64 == PAGE;
             after = rows.last().map(|r| r.id.clone());
-            newest = newest.max(rows.iter().map(|r| r.updated_at).max());
             entries.extend(rows.into_iter().filter_map(Row::entry));
             if !full {
                 break;
@@ -456,66 +527,83 @@ impl VacancyIndex {
         }
         entries.shrink_to_fit();
         let n = entries.len();
-        self.replace(entries);
-        self.note_seen(newest);
+        let index = Arc::clone(self);
+        actix_web::web::block(move || index.replace(entries))
+            .await
+            .map_err(|e| ApiError::internal(format!("index rebuild: {e}")))?;
+        let mut position = self.position();
+        position.floor = Some(floor);
+        position.seen.clear();
+        position.gaps.clear();
         Ok(n)
     }
 
-    /// Applies rows changed since the last look (by any instance).
-    pub async fn catch_up(&self, db: &Db) -> Result<usize, ApiError> {
-        let since = match self.seen.lock() {
-            Ok(s) => *s,
-            Err(p) => *p.into_inner(),
-        };
-        let Some(since) = since else {
+    /// Applies the changes written since the last look (by any instance); answers how many
+    /// vacancies were re-read.
+    pub async fn catch_up(self: &Arc<Self>, db: &Db) -> Result<usize, ApiError> {
+        let Some(floor) = self.position().floor else {
             return self.reload(db).await;
         };
-        let rows: Vec<Row> = db
+        let changes: Vec<Change> = db
             .run(move |conn| {
-                Ok(vacancies::table
-                    .filter(vacancies::updated_at.ge(since))
-                    .select(columns!())
+                Ok(vacancy_changes::table
+                    .filter(vacancy_changes::seq.gt(floor))
+                    .order(vacancy_changes::seq.asc())
+                    .limit(CHANGES_PER_LOOK)
+                    .select((vacancy_changes::seq, vacancy_changes::vacancy_id))
                     .load(conn)?)
             })
             .await?;
-        let n = rows.len();
-        self.apply(rows, &[]);
+        let fresh: Vec<&Change> = {
+            let position = self.position();
+            changes
+                .iter()
+                .filter(|(n, _)| !position.is_seen(*n))
+                .collect()
+        };
+        let mut ids: Vec<VacancyId> = fresh.iter().map(|(_, id)| id.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        let n = ids.len();
+        if !ids.is_empty() {
+            self.refresh(db, ids).await?;
+        }
+        self.position().note(fresh.iter().map(|(n, _)| *n));
         Ok(n)
     }
 
-    /// Re-reads these vacancies now (after a write in this process); missing ones are dropped.
-    pub async fn refresh(&self, db: &Db, ids: Vec<VacancyId>) -> Result<(), ApiError> {
-        let wanted = ids.clone();
-        let rows: Vec<Row> = db
-            .run(move |conn| {
-                Ok(vacancies::table
-                    .filter(vacancies::id.eq_any(&wanted))
-                    .select(columns!())
-                    .load(conn)?)
-            })
-            .await?;
-        self.apply(rows, &ids);
-        Ok(())
+    /// Re-reads these vacancies now (after a write in this process, or changes from the
+    /// feed); missing ones are dropped. The snapshot is rebuilt on the blocking thread.
+    pub async fn refresh(self: &Arc<Self>, db: &Db, ids: Vec<VacancyId>) -> Result<(), ApiError> {
+        let index = Arc::clone(self);
+        db.run(move |conn| {
+            let rows: Vec<Row> = vacancies::table
+                .filter(vacancies::id.eq_any(&ids))
+                .select(columns!())
+                .load(conn)?;
+            index.apply(rows, &ids);
+            Ok(())
+        })
+        .await
     }
 
     fn apply(&self, rows: Vec<Row>, gone: &[VacancyId]) {
         if rows.is_empty() && gone.is_empty() {
             return;
         }
-        let newest = rows.iter().map(|r| r.updated_at).max();
         let current = self.snapshot();
         let entries: Vec<(u128, Option<Entry>)> = rows
             .into_iter()
             .map(|row| (key_of(row.id.as_str()), row.entry()))
             .collect();
-        // A catch-up re-reads the rows of its last second; rebuilding the snapshot when none
-        // of them changed would copy the whole index every few seconds for nothing.
-        let unchanged = gone.iter().all(|id| current.get(id.as_str()).is_none())
-            && entries
-                .iter()
-                .all(|(key, entry)| current.get_by_key(*key).copied() == *entry);
+        // Re-reading unchanged rows (a change applied twice) must not copy the whole index.
+        let unchanged = gone.iter().all(|id| {
+            current.get(id.as_str()).is_none()
+                || entries.iter().any(|(k, _)| *k == key_of(id.as_str()))
+        }) && entries
+            .iter()
+            .all(|(key, entry)| current.get_by_key(*key).copied() == *entry);
         if unchanged {
-            self.note_seen(newest);
             return;
         }
         let mut drop: Vec<bool> = vec![false; current.entries.len()];
@@ -543,8 +631,31 @@ impl VacancyIndex {
             .collect();
         next.extend(added);
         self.replace(next);
-        self.note_seen(newest);
     }
+}
+
+/// The newest change that is older than [`GAP_WAIT`] by the database's clock: a reload starts
+/// the feed after it. (The one place the dialects differ here: the time arithmetic.)
+fn settled_change(conn: &mut crate::db::DbConn) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct Newest {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        seq: i64,
+    }
+    let sql = if crate::db::is_postgres(conn) {
+        format!(
+            "SELECT COALESCE(MAX(seq), 0)::BIGINT AS seq FROM vacancy_changes \
+             WHERE changed_at < (now() AT TIME ZONE 'utc') - interval '{} seconds'",
+            GAP_WAIT.as_secs()
+        )
+    } else {
+        format!(
+            "SELECT COALESCE(MAX(seq), 0) AS seq FROM vacancy_changes \
+             WHERE changed_at < strftime('%Y-%m-%d %H:%M:%f', 'now', '-{} seconds')",
+            GAP_WAIT.as_secs()
+        )
+    };
+    Ok(diesel::sql_query(sql).get_result::<Newest>(conn)?.seq)
 }
 
 #[cfg(test)]
@@ -586,7 +697,6 @@ mod tests {
             status: "open".into(),
             published_at: Some(at("2026-11-20 12:00:00")),
             expires_at: Some(at("2026-12-01 12:00:30")),
-            updated_at: at("2026-11-20 12:00:00"),
         };
         let e = row.entry().unwrap();
         assert_eq!(e.id(), id.as_str());
@@ -651,5 +761,30 @@ mod tests {
                 .count(),
             0
         );
+    }
+
+    #[test]
+    fn the_floor_waits_for_a_gap_below_a_seen_change() {
+        let mut p = FeedPosition {
+            floor: Some(10),
+            ..Default::default()
+        };
+        // 12 committed before 11: the floor stays below the gap, 12 is not read twice.
+        p.note([12]);
+        assert_eq!(p.floor, Some(10));
+        assert!(p.is_seen(12) && !p.is_seen(11));
+        p.note([11]);
+        assert_eq!(p.floor, Some(12));
+        assert!(p.seen.is_empty() && p.gaps.is_empty());
+        // A gap that outlives GAP_WAIT is a rolled-back write: the floor moves past it.
+        p.note([14]);
+        assert_eq!(p.floor, Some(12));
+        if let Some(since) = p.gaps.get_mut(&13)
+            && let Some(earlier) = since.checked_sub(GAP_WAIT)
+        {
+            *since = earlier;
+        }
+        p.note([]);
+        assert_eq!(p.floor, Some(14));
     }
 }

@@ -820,3 +820,42 @@ api_test!(
         assert!(worst >= 0.4, "the attacker got within {worst:.3} km of both youth");
     }
 );
+
+api_test!(
+    async fn the_index_misses_no_commit_of_two_writers_that_commit_out_of_order(app) {
+        // Only PostgreSQL has writers that overlap (SQLite has one writer at a time).
+        if app.expected.0 != "postgres" {
+            return;
+        }
+        let y = youth_with_profile(&app, "outoforder@voorbeeld.nl", &["teamwork", "reliability", "customer_focus"]).await;
+        let e = employer(&app, "outoforder@bakkerij.nl").await;
+        let a = vacancy(&app, &e, json!({})).await;
+        let b = vacancy(&app, &e, json!({})).await;
+        let c = vacancy(&app, &e, json!({})).await;
+        assert_eq!(feed_ids(&app, &y.token).await.len(), 3);
+        app.state.vacancy_index.catch_up(&app.state.db).await.unwrap();
+        // Two other instances pause `a` and `b`. The first starts earlier (its timestamp is
+        // older) but commits after the second, and after this index has looked.
+        let url = app.state.settings.database_url.expose().to_owned();
+        let pause = |id: &str, at: chrono::NaiveDateTime| {
+            format!("UPDATE vacancies SET status = 'paused', updated_at = '{at}' WHERE id = '{id}'")
+        };
+        let now = app.clock.now_naive();
+        use diesel::connection::SimpleConnection;
+        use diesel::Connection;
+        let mut slow = diesel::PgConnection::establish(&url).unwrap();
+        let mut quick = diesel::PgConnection::establish(&url).unwrap();
+        slow.batch_execute(&format!("BEGIN; {}", pause(&a, now + TimeDelta::seconds(1)))).unwrap();
+        quick.batch_execute(&format!("BEGIN; {}; COMMIT", pause(&b, now + TimeDelta::seconds(2)))).unwrap();
+        app.state.vacancy_index.catch_up(&app.state.db).await.unwrap();
+        assert_eq!(feed_ids(&app, &y.token).await.len(), 2, "b is paused; a not yet committed");
+        slow.batch_execute("COMMIT").unwrap();
+        app.state.vacancy_index.catch_up(&app.state.db).await.unwrap();
+        let at = app.clock.now_naive();
+        let snapshot = app.state.vacancy_index.snapshot();
+        let open = |id: &str| snapshot.is_open(werkmatch::matching::index::key_of(id), at);
+        assert!(!open(&a), "the write that committed last with the older timestamp is applied");
+        assert!(!open(&b));
+        assert!(open(&c));
+    }
+);
