@@ -1,6 +1,11 @@
 //! What every request passes on its way in and out, whatever route it reaches: a deadline
 //! for its body, the security headers, and a problem body for an error answered outside the
 //! handlers (a static file that is not there, say), so that no error is ever an empty body.
+//!
+//! One answer never reaches this code: a request head over actix-http's fixed 128 KiB buffer
+//! is refused with an empty 431 by the HTTP parser itself, before any middleware runs, and
+//! actix-http has no hook to change that answer. A proxy in front (which every deployment has
+//! for TLS) should cap headers lower and answer that itself.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};

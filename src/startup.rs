@@ -158,6 +158,7 @@ impl Application {
     /// Serves until SIGTERM/SIGINT (graceful: in-flight requests finish), running the outbox
     /// worker beside the server when configured.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let stopping = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let worker: Option<JoinHandle<()>> = self.state.settings.outbox_worker.then(|| {
             let s = &self.state;
             tokio::spawn(run_worker(
@@ -167,6 +168,7 @@ impl Application {
                 s.clock.clone(),
                 s.settings.outbox_poll_interval,
                 s.settings.outbox_lease,
+                stopping.clone(),
             ))
         });
         let maintenance = self
@@ -180,7 +182,19 @@ impl Application {
             .outbox_worker
             .then(|| tokio::spawn(keep_index(self.state.clone())));
         let result = self.server.await;
-        for task in [worker, maintenance, index].into_iter().flatten() {
+        // Requests are done (in-flight ones finished, their swipe batches committed). The mail
+        // worker finishes the message in hand, so none is sent without being marked sent.
+        stopping.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(worker) = worker {
+            let most =
+                crate::notifications::transport::send_timeout(self.state.settings.outbox_lease)
+                    + std::time::Duration::from_secs(2);
+            let abort = worker.abort_handle();
+            if tokio::time::timeout(most, worker).await.is_err() {
+                abort.abort();
+            }
+        }
+        for task in [maintenance, index].into_iter().flatten() {
             task.abort();
         }
         tracing::info!("werkmatch stopped");

@@ -14,6 +14,8 @@
 //! invitation), so they are emptied once the message is sent or given up on; the database
 //! keeps only the tokens' hashes.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{NaiveDateTime, TimeDelta};
@@ -165,6 +167,19 @@ impl Outbox {
         clock: &Clock,
         lease: Duration,
     ) -> Result<usize, ApiError> {
+        Self::drain(db, mailer, from, clock, lease, &AtomicBool::new(false)).await
+    }
+
+    /// [`Outbox::drain_once`], stopping between two messages once `stopping` is set (a
+    /// message is never left half done: sent but not marked sent would go out twice).
+    async fn drain(
+        db: &Db,
+        mailer: &Mailer,
+        from: &str,
+        clock: &Clock,
+        lease: Duration,
+        stopping: &AtomicBool,
+    ) -> Result<usize, ApiError> {
         let lasts = TimeDelta::from_std(lease).unwrap_or(TimeDelta::minutes(2));
         let now = clock.now_naive();
         let lease = uuid::Uuid::now_v7().to_string();
@@ -174,6 +189,10 @@ impl Outbox {
             .await?;
         let mut sent = 0;
         for row in rows {
+            if stopping.load(Ordering::Relaxed) {
+                // The rest of the batch goes back when its lease lapses.
+                break;
+            }
             let (id, held) = (row.id.clone(), lease.clone());
             let now = clock.now_naive();
             if !db
@@ -245,7 +264,8 @@ impl Outbox {
     }
 }
 
-/// The background worker: drains the outbox every `interval` until the task is aborted.
+/// The background worker: drains the outbox every `interval` until `stopping` is set, then
+/// returns after the message in hand (the server waits for it on shutdown).
 pub async fn run_worker(
     db: Db,
     mailer: Mailer,
@@ -253,12 +273,13 @@ pub async fn run_worker(
     clock: Clock,
     interval: Duration,
     lease: Duration,
+    stopping: Arc<AtomicBool>,
 ) {
     let mut tick = tokio::time::interval(interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
+    while !stopping.load(Ordering::Relaxed) {
         tick.tick().await;
-        match Outbox::drain_once(&db, &mailer, &from, &clock, lease).await {
+        match Outbox::drain(&db, &mailer, &from, &clock, lease, &stopping).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(sent = n, transport = mailer.kind(), "outbox drained"),
             Err(e) => tracing::warn!(error = %e, "outbox pass failed"),

@@ -69,6 +69,7 @@ async fn the_outbox_worker_sends_queued_mail() {
         app.clock.clone(),
         std::time::Duration::from_millis(20),
         state.settings.outbox_lease,
+        Default::default(),
     ));
     app.register_youth("worker@voorbeeld.nl").await;
     let mut delivered = false;

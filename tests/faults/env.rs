@@ -336,17 +336,19 @@ impl Server {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
-    /// SIGTERM, and wait for the process to end; returns how long it took.
-    pub fn terminate(&mut self) -> Duration {
+    /// SIGTERM, and wait for the process to end; returns how long it took and whether it
+    /// exited 0.
+    pub fn terminate(&mut self) -> (Duration, bool) {
         let started = Instant::now();
+        let mut clean = false;
         if let Some(mut child) = self.child.take() {
             // SAFETY: kill(2) with a pid this process spawned and has not reaped yet.
             unsafe {
                 libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
             }
-            let _ = child.wait();
+            clean = child.wait().is_ok_and(|s| s.success());
         }
-        started.elapsed()
+        (started.elapsed(), clean)
     }
 
     /// Whether the log has a panic in it.

@@ -787,7 +787,7 @@ async fn sigterm_under_load_loses_no_acknowledged_write() {
     let load = Load::start(vec![base.clone()], &world, 16);
     tokio::time::sleep(Duration::from_secs(6)).await;
     let t_term = load.now();
-    let took = server.terminate();
+    let (took, clean) = server.terminate();
     tokio::time::sleep(Duration::from_millis(500)).await;
     let record = load.finish().await;
     let (lost, duplicated) = check_acked(&pg.url(), &world, &record.acked).await;
@@ -803,7 +803,7 @@ async fn sigterm_under_load_loses_no_acknowledged_write() {
                 "before SIGTERM",
                 figures(&record.samples, Duration::ZERO, t_term).to_string(),
             ),
-            ("stopped after", format!("{took:?}")),
+            ("stopped after", format!("{took:?}, exit 0: {clean}")),
             ("in flight, unanswered", unanswered.to_string()),
             (
                 "acked writes",
@@ -816,6 +816,7 @@ async fn sigterm_under_load_loses_no_acknowledged_write() {
     );
     assert_eq!(unanswered, 0, "requests in flight finish");
     assert!(took < Duration::from_secs(20));
+    assert!(clean, "exits 0 after SIGTERM");
     assert_eq!((lost, duplicated), (0, 0));
     assert!(!server.panicked());
 }
