@@ -182,3 +182,26 @@ api_test!(
         assert_ne!(catalogue.headers().get("cache-control").map(|v| v.to_str().unwrap()), Some("no-store"));
     }
 );
+
+/// `seed-demo` makes accounts with a published password: never in production.
+#[test]
+fn seed_demo_refuses_to_run_in_production() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("prod.db");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_werkmatch"))
+        .args(["seed-demo", "--youth", "1", "--vacancies", "1"])
+        .current_dir(dir.path())
+        .env_clear()
+        .env("APP_ENV", "production")
+        .env("JWT_SECRET", "production-secret-production-secret-0123")
+        .env("DATABASE_URL", format!("sqlite://{}", db.display()))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("refuses") && said.lines().count() == 1,
+        "{said}"
+    );
+    assert!(!db.exists(), "nothing was written");
+}

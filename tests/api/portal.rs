@@ -341,6 +341,10 @@ impl OwnRedis {
             .local_addr()
             .ok()?
             .port();
+        Self::on(port)
+    }
+
+    fn on(port: u16) -> Option<OwnRedis> {
         let child = std::process::Command::new("redis-server")
             .args([
                 "--port",
@@ -365,6 +369,13 @@ impl OwnRedis {
     fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// Starts it again on the same port, empty (it keeps nothing on disk).
+    fn restart_empty(&mut self) {
+        if let Some(again) = OwnRedis::on(self.port) {
+            *self = again;
+        }
     }
 }
 
@@ -437,6 +448,90 @@ async fn revocation_holds_with_redis_stopped_mid_test() {
         "session_revoked",
     )
     .await;
+    // A refresh token used twice ends its session, with Redis down too.
+    let reused = expect_json(
+        app.login("redis@voorbeeld.nl", PASSWORD).await,
+        StatusCode::OK,
+    )
+    .await;
+    let reused_access = reused["access_token"].as_str().unwrap().to_owned();
+    expect_json(
+        app.get("/v1/me", Some(&reused_access)).await,
+        StatusCode::OK,
+    )
+    .await;
+    let used = json!({"refresh_token": reused["refresh_token"]});
+    expect_json(
+        app.post("/v1/auth/refresh", &used, None).await,
+        StatusCode::OK,
+    )
+    .await;
+    expect_problem(
+        app.post("/v1/auth/refresh", &used, None).await,
+        StatusCode::UNAUTHORIZED,
+        "refresh_token_reused",
+    )
+    .await;
+    expect_problem(
+        app.get("/v1/me", Some(&reused_access)).await,
+        StatusCode::UNAUTHORIZED,
+        "session_revoked",
+    )
+    .await;
+    // A password reset ends every session, with Redis down too.
+    let kept = expect_json(
+        app.login("redis@voorbeeld.nl", PASSWORD).await,
+        StatusCode::OK,
+    )
+    .await;
+    let kept_access = kept["access_token"].as_str().unwrap().to_owned();
+    expect_json(app.get("/v1/me", Some(&kept_access)).await, StatusCode::OK).await;
+    let res = app
+        .post(
+            "/v1/auth/password-reset",
+            &json!({"email": "redis@voorbeeld.nl"}),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let token = app
+        .token_from_mail("redis@voorbeeld.nl", "Nieuw wachtwoord")
+        .await;
+    let res = app
+        .post(
+            "/v1/auth/password-reset/confirm",
+            &json!({"token": token, "new_password": "a brand new passphrase"}),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    expect_problem(
+        app.get("/v1/me", Some(&kept_access)).await,
+        StatusCode::UNAUTHORIZED,
+        "session_revoked",
+    )
+    .await;
+
+    // Redis comes back empty: nothing ended during (or before) the outage comes back to life.
+    redis.restart_empty();
+    for (token, code) in [
+        (t.as_str(), "delegation_ended"),
+        (access, "session_revoked"),
+        (reused_access.as_str(), "session_revoked"),
+        (kept_access.as_str(), "session_revoked"),
+    ] {
+        let path = if code == "delegation_ended" {
+            "/v1/me/profile"
+        } else {
+            "/v1/me"
+        };
+        expect_problem(
+            app.get(path, Some(token)).await,
+            StatusCode::UNAUTHORIZED,
+            code,
+        )
+        .await;
+    }
 }
 
 api_test!(

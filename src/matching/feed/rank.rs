@@ -147,7 +147,7 @@ pub(super) async fn compute_youth(
             .heap
             .into_iter()
             .map(|Reverse(r)| Item {
-                key: index.entries[r.position].key(),
+                key: index.entry(r.position).key(),
                 distance_km: r.distance_km,
                 score: r.score,
                 matched: r.matched,
@@ -213,7 +213,7 @@ pub(super) fn best_vacancies(index: &index::Snapshot, y: &Seeker<'_>) -> Best {
         if score::best_at_distance(row_km, radius, any_decided) < best.floor() {
             break;
         }
-        let v = &index.entries[i];
+        let v = index.entry(i);
         let fits = y.kinds & i32::from(v.kind) != 0
             && i32::from(v.hours_min) <= hmax
             && i32::from(v.hours_max) >= hmin
