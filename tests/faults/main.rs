@@ -72,6 +72,36 @@ async fn check_acked(url: &str, world: &World, acked: &[Acked]) -> (usize, usize
     (lost, duplicated)
 }
 
+/// What every scenario starts from: a folder, a fresh database and a Redis of its own.
+struct Stack {
+    dir: std::path::PathBuf,
+    pg: Postgres,
+    redis: Redis,
+}
+
+impl Stack {
+    fn new(name: &str) -> Stack {
+        Stack {
+            dir: workdir(),
+            pg: Postgres::fresh(name),
+            redis: Redis::start(),
+        }
+    }
+
+    /// The settings that put an instance on this stack.
+    fn vars(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("DATABASE_URL", self.pg.url()),
+            ("REDIS_URL", self.redis.url()),
+            ("CACHE_PREFIX", "f:".into()),
+        ]
+    }
+
+    fn server(&self, name: &str) -> Server {
+        Server::start(&self.dir, name, &self.vars())
+    }
+}
+
 fn report(title: &str, rows: &[(&str, String)]) {
     println!("\n=== {title}");
     for (k, v) in rows {
@@ -82,18 +112,8 @@ fn report(title: &str, rows: &[(&str, String)]) {
 #[actix_web::test]
 #[ignore = "fault test: starts and kills processes; run by .ci/run"]
 async fn redis_killed_for_20_s_and_restarted_empty() {
-    let dir = workdir();
-    let pg = Postgres::fresh("redis");
-    let mut redis = Redis::start();
-    let server = Server::start(
-        &dir,
-        "a",
-        &[
-            ("DATABASE_URL", pg.url()),
-            ("REDIS_URL", redis.url()),
-            ("CACHE_PREFIX", "f:".into()),
-        ],
-    );
+    let mut stack = Stack::new("redis");
+    let server = stack.server("a");
     let base = server.url("");
     let world = world(&base, "redis", 16, 40).await;
     let c = client();
@@ -112,7 +132,7 @@ async fn redis_killed_for_20_s_and_restarted_empty() {
     let load = Load::start(vec![base.clone()], &world, 8);
     tokio::time::sleep(Duration::from_secs(8)).await;
     let t_kill = load.now();
-    redis.kill();
+    stack.redis.kill();
     tokio::time::sleep(Duration::from_secs(2)).await;
     // During: the session ended before is refused (the database answers), a logout now takes
     // effect at once, and failed logins are still limited.
@@ -154,7 +174,7 @@ async fn redis_killed_for_20_s_and_restarted_empty() {
     }
     tokio::time::sleep(Duration::from_secs(18)).await;
     let t_back = load.now();
-    redis.up();
+    stack.redis.up();
     tokio::time::sleep(Duration::from_secs(3)).await;
     let (s_before_after, _) = call(
         &c,
@@ -181,10 +201,10 @@ async fn redis_killed_for_20_s_and_restarted_empty() {
     )
     .await;
     tokio::time::sleep(Duration::from_secs(7)).await;
-    let keys_after = redis.keys();
+    let keys_after = stack.redis.keys();
     let end = load.now();
     let record = load.finish().await;
-    let (lost, duplicated) = check_acked(&pg.url(), &world, &record.acked).await;
+    let (lost, duplicated) = check_acked(&stack.pg.url(), &world, &record.acked).await;
     let normal = figures(&record.samples, Duration::ZERO, t_kill);
     let outage = figures(&record.samples, t_kill, t_back);
     let after = figures(&record.samples, t_back, end);
@@ -238,18 +258,8 @@ async fn redis_killed_for_20_s_and_restarted_empty() {
 #[actix_web::test]
 #[ignore = "fault test: stops the machine's PostgreSQL; run by .ci/run"]
 async fn postgres_stopped_for_10_s_and_started_again() {
-    let dir = workdir();
-    let pg = Postgres::fresh("pg");
-    let redis = Redis::start();
-    let server = Server::start(
-        &dir,
-        "a",
-        &[
-            ("DATABASE_URL", pg.url()),
-            ("REDIS_URL", redis.url()),
-            ("CACHE_PREFIX", "f:".into()),
-        ],
-    );
+    let stack = Stack::new("pg");
+    let server = stack.server("a");
     let base = server.url("");
     let world = world(&base, "pg", 16, 40).await;
     let c = client();
@@ -314,7 +324,7 @@ async fn postgres_stopped_for_10_s_and_started_again() {
     .await;
     let end = load.now();
     let record = load.finish().await;
-    let (lost, duplicated) = check_acked(&pg.url(), &world, &record.acked).await;
+    let (lost, duplicated) = check_acked(&stack.pg.url(), &world, &record.acked).await;
     let outage = figures(&record.samples, t_stop, t_start);
     let outage_500 = record
         .samples
@@ -421,23 +431,21 @@ async fn await_deliveries(
 #[actix_web::test]
 #[ignore = "fault test: starts and kills processes; run by .ci/run"]
 async fn smtp_refusing_for_a_while_then_slow_with_two_instances() {
-    let dir = workdir();
-    let pg = Postgres::fresh("smtp");
-    let redis = Redis::start();
-    let mut smtp = Smtp::start(&dir, 0.0);
+    let stack = Stack::new("smtp");
+    let (dir, pg) = (&stack.dir, &stack.pg);
+    let mut smtp = Smtp::start(dir, 0.0);
     let smtp_url = smtp.url();
     let common = |lease: &str| -> Vec<(&'static str, String)> {
-        vec![
-            ("DATABASE_URL", pg.url()),
-            ("REDIS_URL", redis.url()),
-            ("CACHE_PREFIX", "f:".into()),
+        let mut vars = stack.vars();
+        vars.extend([
             ("SMTP_URL", smtp_url.clone()),
             ("MAIL_FROM", "werkmatch <no-reply@werkmatch.test>".into()),
             ("OUTBOX_LEASE_SECONDS", lease.into()),
-        ]
+        ]);
+        vars
     };
     // Part 1: the SMTP server is down while mail is queued; nothing fails, all arrives once.
-    let a = Server::start(&dir, "a", &common("120"));
+    let a = Server::start(dir, "a", &common("120"));
     let c = client();
     smtp.kill();
     let mut slowest = Duration::ZERO;
@@ -487,15 +495,15 @@ async fn smtp_refusing_for_a_while_then_slow_with_two_instances() {
     // Part 2: a slow SMTP server (15 s a message) and two instances whose batches outlast
     // their lease (40 s): every mail still arrives exactly once.
     smtp.kill();
-    let mut slow = Smtp::start(&dir, 15.0);
+    let mut slow = Smtp::start(dir, 15.0);
     let vars = {
         let mut v = common("40");
         v.retain(|(k, _)| *k != "SMTP_URL");
         v.push(("SMTP_URL", slow.url()));
         v
     };
-    let a = Server::start(&dir, "a2", &vars);
-    let b = Server::start(&dir, "b2", &vars);
+    let a = Server::start(dir, "a2", &vars);
+    let b = Server::start(dir, "b2", &vars);
     let before: std::collections::HashSet<String> =
         queued_message_ids(&pg.url()).await.into_iter().collect();
     let mut slowest = Duration::ZERO;
@@ -545,16 +553,8 @@ async fn smtp_refusing_for_a_while_then_slow_with_two_instances() {
 #[actix_web::test]
 #[ignore = "fault test: starts processes; run by .ci/run"]
 async fn two_instances_on_one_postgres_and_redis() {
-    let dir = workdir();
-    let pg = Postgres::fresh("two");
-    let redis = Redis::start();
-    let vars = vec![
-        ("DATABASE_URL", pg.url()),
-        ("REDIS_URL", redis.url()),
-        ("CACHE_PREFIX", "f:".into()),
-    ];
-    let a = Server::start(&dir, "a", &vars);
-    let b = Server::start(&dir, "b", &vars);
+    let stack = Stack::new("two");
+    let (a, b) = (stack.server("a"), stack.server("b"));
     let (base_a, base_b) = (a.url(""), b.url(""));
     let c = client();
     let world = world(&base_a, "two", 4, 12).await;
@@ -654,7 +654,7 @@ async fn two_instances_on_one_postgres_and_redis() {
 
     // 200 simultaneous opposite likes, split across the instances: 200 matches, 400 mails.
     use werkmatch::db::schema::{matches, outbox};
-    let check = db(&pg.url());
+    let check = db(&stack.pg.url());
     let mails_before: i64 = check
         .run(|conn| {
             Ok(outbox::table
@@ -770,18 +770,8 @@ async fn two_instances_on_one_postgres_and_redis() {
 #[actix_web::test]
 #[ignore = "fault test: starts and stops processes; run by .ci/run"]
 async fn sigterm_under_load_loses_no_acknowledged_write() {
-    let dir = workdir();
-    let pg = Postgres::fresh("term");
-    let redis = Redis::start();
-    let mut server = Server::start(
-        &dir,
-        "a",
-        &[
-            ("DATABASE_URL", pg.url()),
-            ("REDIS_URL", redis.url()),
-            ("CACHE_PREFIX", "f:".into()),
-        ],
-    );
+    let stack = Stack::new("term");
+    let mut server = stack.server("a");
     let base = server.url("");
     let world = world(&base, "term", 16, 40).await;
     let load = Load::start(vec![base.clone()], &world, 16);
@@ -790,7 +780,7 @@ async fn sigterm_under_load_loses_no_acknowledged_write() {
     let (took, clean) = server.terminate();
     tokio::time::sleep(Duration::from_millis(500)).await;
     let record = load.finish().await;
-    let (lost, duplicated) = check_acked(&pg.url(), &world, &record.acked).await;
+    let (lost, duplicated) = check_acked(&stack.pg.url(), &world, &record.acked).await;
     let unanswered = record
         .samples
         .iter()

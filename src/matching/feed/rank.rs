@@ -396,49 +396,55 @@ pub(super) async fn compute_candidates(
         .run(move |conn| Ok(store::youth_candidates(conn, &id, &masks, bbox, hours)?))
         .await?;
     let now = state.clock.now_naive();
-    let origin = score::Origin::new(vacancy.latitude, vacancy.longitude);
-    let required_education = vacancy
-        .min_education
-        .as_deref()
-        .and_then(EducationLevel::parse);
-    let items = rows
-        .into_iter()
-        .filter_map(|y| {
-            // The point and the formula the youth's feed uses, so both sides see the same
-            // distance, and no employer sees one finer than the grid.
-            let (lat, lon) = score::youth_position(y.latitude?, y.longitude?);
-            let d = origin.km(lat, lon);
-            let range = f64::from(
-                y.search_radius_km
-                    .min(vacancy.max_distance_km.unwrap_or(i32::MAX)),
-            );
-            if d > range {
-                return None;
-            }
-            let s = score::score(&Pair {
-                required: vacancy.competence_mask,
-                offered: y.competence_mask,
-                distance_km: d,
-                range_km: range,
-                youth_hours: (y.hours_min.unwrap_or(1), y.hours_max.unwrap_or(40)),
-                vacancy_hours: (vacancy.hours_min, vacancy.hours_max),
-                age_days: (now - y.updated_at).num_minutes() as f64 / 1440.0,
-                education_gap: education_gap(
-                    required_education,
-                    y.education_level.as_deref().and_then(EducationLevel::parse),
-                ),
-                other_side: other_side(y.youth_decision.as_deref()),
-            });
-            Some(Item {
-                key: index::key_of(y.account_id.as_str()),
-                distance_km: d,
-                score: s.score,
-                matched: s.matched,
-                reasons: s.reasons,
+    // Scoring up to `store::CANDIDATES_READ` youth is CPU work: on the blocking pool, not on
+    // the async worker that serves other requests.
+    actix_web::web::block(move || {
+        let origin = score::Origin::new(vacancy.latitude, vacancy.longitude);
+        let required_education = vacancy
+            .min_education
+            .as_deref()
+            .and_then(EducationLevel::parse);
+        let items = rows
+            .into_iter()
+            .filter_map(|y| {
+                // The point and the formula the youth's feed uses, so both sides see the same
+                // distance, and no employer sees one finer than the grid.
+                let (lat, lon) = score::youth_position(y.latitude?, y.longitude?);
+                let d = origin.km(lat, lon);
+                let range = f64::from(
+                    y.search_radius_km
+                        .min(vacancy.max_distance_km.unwrap_or(i32::MAX)),
+                );
+                if d > range {
+                    return None;
+                }
+                let s = score::score(&Pair {
+                    required: vacancy.competence_mask,
+                    offered: y.competence_mask,
+                    distance_km: d,
+                    range_km: range,
+                    youth_hours: (y.hours_min.unwrap_or(1), y.hours_max.unwrap_or(40)),
+                    vacancy_hours: (vacancy.hours_min, vacancy.hours_max),
+                    age_days: (now - y.updated_at).num_minutes() as f64 / 1440.0,
+                    education_gap: education_gap(
+                        required_education,
+                        y.education_level.as_deref().and_then(EducationLevel::parse),
+                    ),
+                    other_side: other_side(y.youth_decision.as_deref()),
+                });
+                Some(Item {
+                    key: index::key_of(y.account_id.as_str()),
+                    distance_km: d,
+                    score: s.score,
+                    matched: s.matched,
+                    reasons: s.reasons,
+                })
             })
-        })
-        .collect();
-    Ok(rank(items))
+            .collect();
+        rank(items)
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("candidate ranking: {e}")))
 }
 
 /// A vacancy's required competences in its order, with their catalogue bits looked up once
