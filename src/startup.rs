@@ -155,6 +155,11 @@ impl Application {
         self.state.clone()
     }
 
+    /// Stops the server from elsewhere (tests stop theirs before the process exits).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// Serves until SIGTERM/SIGINT (graceful: in-flight requests finish), running the outbox
     /// worker beside the server when configured.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {

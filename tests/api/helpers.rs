@@ -33,13 +33,20 @@ macro_rules! api_test {
 
             #[actix_web::test]
             async fn sqlite() {
-                body($crate::helpers::TestApp::sqlite(&[$(($k, $v)),*]).await).await
+                let app = $crate::helpers::TestApp::sqlite(&[$(($k, $v)),*]).await;
+                let server = app.server.clone();
+                body(app).await;
+                server.stop(false).await;
             }
 
             #[actix_web::test]
             async fn postgres() {
                 match $crate::helpers::TestApp::postgres(&[$(($k, $v)),*]).await {
-                    Some(app) => body(app).await,
+                    Some(app) => {
+                        let server = app.server.clone();
+                        body(app).await;
+                        server.stop(false).await;
+                    }
                     None => eprintln!("postgres variant not run: TEST_DATABASE_URL is not set"),
                 }
             }
@@ -48,6 +55,9 @@ macro_rules! api_test {
 }
 
 pub struct TestApp {
+    /// Stopped at the end of each test (see `api_test!`): its workers, and with them the
+    /// test's connection pool, are gone before the next test or the process's exit.
+    pub server: actix_web::dev::ServerHandle,
     pub address: String,
     /// Every request goes through [`Client`], so every answer is checked against the contract.
     pub client: Client,
@@ -82,15 +92,10 @@ impl TestApp {
         let redis = std::env::var("TEST_REDIS_URL")
             .ok()
             .filter(|s| !s.is_empty());
-        // Loopback test database: no TLS. With TLS, libpq's OpenSSL state is torn down at
-        // process exit while connection pools of finished tests may still be alive in other
-        // threads, which crashed the test binary (SIGSEGV after all tests had passed).
-        let base = if base.contains("sslmode=") {
-            base
-        } else {
-            let sep = if base.contains('?') { '&' } else { '?' };
-            format!("{base}{sep}sslmode=disable&gssencmode=disable")
-        };
+        // TLS as the server of TEST_DATABASE_URL offers it (libpq's default `prefer`). It was
+        // switched off here once, after a crash at exit: libpq's OpenSSL state torn down while
+        // pools of finished tests were still alive in other threads. Each test now stops its
+        // server (and so its pool) before it ends; see `api_test!`.
         let schema = format!("t_{}", unique());
         let (b, s) = (base.clone(), schema.clone());
         run_pg(&b, &format!("CREATE SCHEMA {s}")).await;
@@ -154,8 +159,10 @@ impl TestApp {
         );
         let address = format!("http://127.0.0.1:{}", app.port());
         let state = app.state();
+        let server = app.handle();
         actix_web::rt::spawn(app.run_until_stopped());
         TestApp {
+            server,
             address,
             client: Client(reqwest::Client::new()),
             state,

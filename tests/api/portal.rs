@@ -532,6 +532,7 @@ async fn revocation_holds_with_redis_stopped_mid_test() {
         )
         .await;
     }
+    app.server.stop(false).await;
 }
 
 api_test!(

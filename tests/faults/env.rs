@@ -151,10 +151,7 @@ impl Postgres {
     }
 
     pub fn url(&self) -> String {
-        format!(
-            "postgres://postgres@127.0.0.1:5432/{}?sslmode=disable",
-            self.database
-        )
+        format!("postgres://postgres@127.0.0.1:5432/{}", self.database)
     }
 
     fn ctl(action: &str) {
