@@ -297,13 +297,10 @@ impl Snapshot {
     }
 
     /// How many open vacancies the view holds.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         let stale: usize = self.stale.iter().map(|w| w.count_ones() as usize).sum();
         self.base.entries.len() - stale + self.added.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// The entry at a position [`Snapshot::near`] yielded.
@@ -323,7 +320,7 @@ impl Snapshot {
     }
 
     /// This view with these vacancies changed (`None`: no longer open), sharing the base.
-    fn with_changes(&self, changes: Vec<(u128, Option<Entry>)>) -> Snapshot {
+    fn with_changes(&self, changes: KeyMap<Option<Entry>>) -> Snapshot {
         let mut changed = self.changed.clone();
         changed.extend(changes);
         if changed.len() > MAX_OVERLAY {
@@ -571,6 +568,10 @@ impl FeedPosition {
 #[derive(Default)]
 pub struct VacancyIndex {
     entries: RwLock<Arc<Snapshot>>,
+    /// Held from reading the current view to installing the next: two writes applied at once
+    /// (a request's refresh and the catch-up, on two blocking threads) would otherwise each
+    /// build on the same view, and the one installed last would drop the other's change.
+    writing: Mutex<()>,
     position: Mutex<FeedPosition>,
 }
 
@@ -587,7 +588,12 @@ impl VacancyIndex {
     }
 
     fn replace(&self, entries: Vec<Entry>) {
-        self.install(Snapshot::new(entries));
+        let snapshot = Snapshot::new(entries);
+        let _writing = match self.writing.lock() {
+            Ok(w) => w,
+            Err(p) => p.into_inner(),
+        };
+        self.install(snapshot);
     }
 
     fn position(&self) -> std::sync::MutexGuard<'_, FeedPosition> {
@@ -695,20 +701,20 @@ impl VacancyIndex {
         if rows.is_empty() && gone.is_empty() {
             return;
         }
+        let mut changes: KeyMap<Option<Entry>> =
+            gone.iter().map(|id| (key_of(id.as_str()), None)).collect();
+        // Asked for and found: its entry now (`None` when no longer open); the rest: deleted.
+        changes.extend(
+            rows.into_iter()
+                .map(|row| (key_of(row.id.as_str()), row.entry())),
+        );
+        let _writing = match self.writing.lock() {
+            Ok(w) => w,
+            Err(p) => p.into_inner(),
+        };
         let current = self.snapshot();
-        let mut changes: Vec<(u128, Option<Entry>)> = rows
-            .into_iter()
-            .map(|row| (key_of(row.id.as_str()), row.entry()))
-            .collect();
-        // Asked for but not found: deleted.
-        for id in gone {
-            let key = key_of(id.as_str());
-            if !changes.iter().any(|(k, _)| *k == key) {
-                changes.push((key, None));
-            }
-        }
         // Re-reading unchanged rows (a change applied twice) must not make a new view.
-        changes.retain(|(key, entry)| current.get_by_key(*key).copied() != *entry);
+        changes.retain(|key, entry| current.get_by_key(*key).copied() != *entry);
         if changes.is_empty() {
             return;
         }
@@ -885,7 +891,7 @@ mod tests {
                     }
                 }
             }
-            view = view.with_changes(changes);
+            view = view.with_changes(changes.into_iter().collect());
             assert_eq!(view.len(), truth.len());
             let rebuilt = Snapshot::new(truth.values().copied().collect());
             for _ in 0..20 {
@@ -914,6 +920,41 @@ mod tests {
                 assert_eq!(view.get_by_key(*key), Some(e));
             }
         }
+    }
+
+    #[test]
+    fn writes_applied_at_once_from_two_threads_are_all_kept() {
+        let index = Arc::new(VacancyIndex::default());
+        let row = |n: usize| Row {
+            id: VacancyId::generate(),
+            latitude: 51.0 + n as f64 * 0.001,
+            longitude: 5.0,
+            competence_mask: 1,
+            kind: 1,
+            hours_min: 8,
+            hours_max: 40,
+            max_distance_km: None,
+            min_education: None,
+            status: "open".into(),
+            published_at: None,
+            expires_at: None,
+        };
+        let writers: Vec<_> = (0..2)
+            .map(|w| {
+                let index = Arc::clone(&index);
+                std::thread::spawn(move || {
+                    for n in 0..300 {
+                        let r = row(w * 1000 + n);
+                        let id = r.id.clone();
+                        index.apply(vec![r], &[id]);
+                    }
+                })
+            })
+            .collect();
+        for w in writers {
+            w.join().unwrap();
+        }
+        assert_eq!(index.snapshot().len(), 600, "no write dropped another");
     }
 
     #[test]

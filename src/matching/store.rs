@@ -190,27 +190,9 @@ pub fn set_youth_decided_by(
         .map(|_| ())
 }
 
-/// The organisation of the coach who placed the youth's decision on a pair, and when; `None`
-/// when the youth placed it themself (or there is no decision).
-pub fn decided_by_coach(
-    conn: &mut DbConn,
-    youth: &AccountId,
-    vacancy: &VacancyId,
-) -> QueryResult<Option<(String, NaiveDateTime)>> {
-    let row: Option<(Option<AccountId>, Option<NaiveDateTime>)> = swipes::table
-        .find((youth, vacancy))
-        .select((swipes::youth_decided_by, swipes::youth_decided_at))
-        .first(conn)
-        .optional()?;
-    let Some((Some(coach), Some(at))) = row else {
-        return Ok(None);
-    };
-    // A coach who has since left keeps their membership row (deactivated), so the
-    // organisation is still known.
-    Ok(crate::employers::store::membership_of(conn, &coach)?.map(|m| (m.organisation_name, at)))
-}
-
-/// [`decided_by_coach`] for several of one youth's vacancies, in two queries.
+/// Which of one youth's decisions on these vacancies a coach made, with the coach's
+/// organisation and when (a coach who has since left keeps their membership row,
+/// deactivated, so the organisation is still known).
 pub fn decided_by_coach_of(
     conn: &mut DbConn,
     youth: &AccountId,
@@ -585,13 +567,4 @@ pub fn unread_of(
         .select((messages::match_id, diesel::dsl::count_star()))
         .load(conn)?;
     Ok(counts.into_iter().collect())
-}
-
-pub fn unread(conn: &mut DbConn, id: &MatchId, reader_is_youth: bool) -> QueryResult<i64> {
-    messages::table
-        .filter(messages::match_id.eq(id))
-        .filter(messages::from_youth.eq(!reader_is_youth))
-        .filter(messages::read_at.is_null())
-        .count()
-        .get_result(conn)
 }
