@@ -14,6 +14,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use moka::Expiry;
+
+use crate::cooldown::Cooldown;
 use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
@@ -34,9 +36,16 @@ pub enum Cache {
     },
 }
 
+/// Where the keys that hold security state start: sessions and consents
+/// (`access::revocation`) and rate-limit counters (`ratelimit`) build their keys from these,
+/// so the in-process cache and they cannot disagree about what eviction may drop.
+pub const SESSION_KEYS: &str = "session:";
+pub const CONSENT_KEYS: &str = "consent:";
+pub const RATE_LIMIT_KEYS: &str = "rl:";
+
 /// Keys that hold security state: never dropped to make room (see the module comment).
 fn is_security_key(key: &str) -> bool {
-    ["session:", "consent:", "rl:"]
+    [SESSION_KEYS, CONSENT_KEYS, RATE_LIMIT_KEYS]
         .iter()
         .any(|p| key.starts_with(p))
 }
@@ -141,33 +150,6 @@ impl MemoryStore {
 /// After a failed command, Redis is not asked for this long (then one request tries again).
 const BREAKER_HOLD: Duration = Duration::from_secs(1);
 
-/// Whether Redis was found failing a moment ago.
-#[derive(Default)]
-struct Breaker {
-    /// Milliseconds since `EPOCH` until which Redis is not asked; 0 when closed.
-    open_until_ms: std::sync::atomic::AtomicU64,
-}
-
-fn epoch_ms() -> u64 {
-    static EPOCH: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
-    EPOCH.get_or_init(Instant::now).elapsed().as_millis() as u64
-}
-
-impl Breaker {
-    fn is_open(&self) -> bool {
-        epoch_ms()
-            < self
-                .open_until_ms
-                .load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    fn trip(&self) {
-        let until = epoch_ms() + BREAKER_HOLD.as_millis() as u64;
-        self.open_until_ms
-            .fetch_max(until, std::sync::atomic::Ordering::Relaxed);
-    }
-}
-
 /// Connections to one Redis, one per thread that uses it (shared behind an `Arc`).
 ///
 /// Each actix worker runs its own single-threaded runtime. A connection's driver task runs
@@ -180,8 +162,10 @@ pub struct RedisConnections {
     config: ConnectionManagerConfig,
     /// Made with the cache; used where a thread cannot make its own.
     shared: ConnectionManager,
-    breaker: Breaker,
-    /// The deadline of one command, connecting included.
+    /// Open after a failed command: Redis is not asked until it has passed.
+    breaker: Cooldown,
+    /// The deadline of one command (also set on every connection manager); readiness's ping,
+    /// which goes past the breaker, uses it directly.
     timeout: Duration,
 }
 
@@ -191,41 +175,36 @@ thread_local! {
 }
 
 impl RedisConnections {
-    /// Runs one command (or pipeline) with this thread's connection, within the deadline;
-    /// fails at once while the breaker is open, and opens it on a failure that says Redis
+    /// Runs one command (or pipeline) with this thread's connection, within the deadline the
+    /// connection manager keeps (connect and response, `CACHE_TIMEOUT_MS`; no second timer on
+    /// the hot path); fails at once while the breaker is open, and opens it on a failure that says Redis
     /// is unreachable or slow (not on a wrong-type reply, which is our bug, not an outage).
     async fn call<T, F, Fut>(&self, f: F) -> Result<T, redis::RedisError>
     where
         F: FnOnce(ConnectionManager) -> Fut,
         Fut: std::future::Future<Output = Result<T, redis::RedisError>>,
     {
-        if self.breaker.is_open() {
+        if self.breaker.active() {
             return Err(redis::RedisError::from((
                 redis::ErrorKind::Io,
                 "redis is failing: not asked for a moment",
             )));
         }
-        match tokio::time::timeout(self.timeout, f(self.get())).await {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(e)) => {
-                if e.is_io_error()
-                    || e.is_timeout()
-                    || e.is_connection_dropped()
-                    || e.is_connection_refusal()
-                    || e.is_unrecoverable_error()
-                {
-                    self.breaker.trip();
-                }
-                Err(e)
-            }
-            Err(_) => {
-                self.breaker.trip();
-                Err(redis::RedisError::from((
-                    redis::ErrorKind::Io,
-                    "redis did not answer in time",
-                )))
+        let result = f(self.get()).await;
+        if let Err(e) = &result {
+            let outage = e.is_io_error()
+                || e.is_timeout()
+                || e.is_connection_dropped()
+                || e.is_connection_refusal()
+                || e.is_unrecoverable_error();
+            if !outage {
+                tracing::warn!(error = %e, "cache error treated as a miss");
+            } else if self.breaker.start(BREAKER_HOLD) {
+                // Once per opening: every command fails the same way while it lasts.
+                tracing::warn!(error = %e, "redis failing: not asked for a second, the database answers");
             }
         }
+        result
     }
 
     fn get(&self) -> ConnectionManager {
@@ -308,7 +287,7 @@ impl Cache {
                 client,
                 config,
                 shared,
-                breaker: Breaker::default(),
+                breaker: Cooldown::default(),
                 timeout,
             }),
             prefix: prefix.into(),
@@ -338,12 +317,9 @@ impl Cache {
         format!("{prefix}{key}")
     }
 
+    /// A failed command is a miss (`RedisConnections::call` has logged what is worth it).
     fn miss<T>(op: &str, e: redis::RedisError) -> Option<T> {
-        // While the breaker is open every command fails the same way: log the first only.
-        if e.to_string().contains("not asked for a moment") {
-            return None;
-        }
-        tracing::warn!(op, error = %e, "cache error treated as a miss");
+        tracing::debug!(op, error = %e, "cache miss by error");
         None
     }
 

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod competences;
 pub mod conditional;
 pub mod config;
+pub mod cooldown;
 pub mod db;
 pub mod demo;
 pub mod deprecation;

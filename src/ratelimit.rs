@@ -9,7 +9,11 @@ use crate::state::AppState;
 
 /// Keys hold a hash of who is counted, so no email address or IP is stored in the cache.
 fn key(scope: &str, who: &str) -> String {
-    format!("rl:{scope}:{}", &hash_token(who)[..32])
+    format!(
+        "{}{scope}:{}",
+        crate::cache::RATE_LIMIT_KEYS,
+        &hash_token(who)[..32]
+    )
 }
 
 /// Counts one attempt and refuses it (429) once the window holds more than `limit.max`.

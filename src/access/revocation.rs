@@ -39,11 +39,11 @@ const RECHECK: &str = "recheck";
 const RECHECK_TTL: Duration = Duration::from_secs(ACTIVE_TTL.as_secs() + 10);
 
 pub fn session_key(session: &SessionId) -> String {
-    format!("session:{session}")
+    format!("{}{session}", crate::cache::SESSION_KEYS)
 }
 
 pub fn consent_key(consent: &ConsentId) -> String {
-    format!("consent:{consent}")
+    format!("{}{consent}", crate::cache::CONSENT_KEYS)
 }
 
 pub fn session_revoked() -> ApiError {

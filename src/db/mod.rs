@@ -12,6 +12,7 @@ use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
+use crate::cooldown::Cooldown;
 use crate::error::ApiError;
 
 const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -141,61 +142,27 @@ pub type Pool = r2d2::Pool<Manager>;
 pub struct Db {
     pool: Pool,
     backend: &'static str,
-    outage: std::sync::Arc<Outage>,
+    outage: std::sync::Arc<Cooldown>,
 }
 
-/// Remembers, for a moment, that the database could not be reached, so that the requests
-/// that follow are answered 503 at once instead of each waiting for a connection that will
-/// not come (a database outage used to hold every request for the whole pool wait, then 500).
-/// After the moment, the next requests try again: recovery needs no restart.
-#[derive(Default)]
-struct Outage {
-    /// Milliseconds since `EPOCH` until which the database counts as down; 0 when it is not.
-    until_ms: std::sync::atomic::AtomicU64,
-}
-
-/// How long one failed attempt marks the database as down.
+/// How long one failed attempt marks the database as down: the requests that follow are
+/// answered 503 at once instead of each waiting for a connection that will not come (an
+/// outage used to hold every request for the whole pool wait, then answer 500).
 const OUTAGE_HOLD: Duration = Duration::from_millis(500);
 /// What a 503 asks the client to wait.
 const RETRY_AFTER: Duration = Duration::from_secs(2);
-
-fn epoch() -> Instant {
-    static EPOCH: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
-    *EPOCH.get_or_init(Instant::now)
-}
-
-impl Outage {
-    fn now_ms() -> u64 {
-        epoch().elapsed().as_millis() as u64
-    }
-
-    fn active(&self) -> bool {
-        Self::now_ms() < self.until_ms.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    fn mark(&self) {
-        let until = Self::now_ms() + OUTAGE_HOLD.as_millis() as u64;
-        self.until_ms
-            .fetch_max(until, std::sync::atomic::Ordering::Relaxed);
-    }
-}
 
 /// Marks an outage whenever the pool fails to open a connection: the pool keeps trying in the
 /// background while the database is down, so the outage stays marked until it is back, and
 /// requests (and readiness) are answered at once instead of each waiting for the pool.
 #[derive(Debug)]
-struct MarkOutage(std::sync::Arc<Outage>);
-
-impl std::fmt::Debug for Outage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Outage")
-    }
-}
+struct MarkOutage(std::sync::Arc<Cooldown>);
 
 impl r2d2::HandleError<ConnectionError> for MarkOutage {
     fn handle_error(&self, error: ConnectionError) {
-        self.0.mark();
-        tracing::warn!(%error, "database connection failed");
+        if self.0.start(OUTAGE_HOLD) {
+            tracing::warn!(%error, "database connection failed");
+        }
     }
 }
 
@@ -249,7 +216,7 @@ impl Db {
             source,
         })?;
         drop(probe);
-        let outage: std::sync::Arc<Outage> = Default::default();
+        let outage: std::sync::Arc<Cooldown> = Default::default();
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
             .min_idle(Some(1))
@@ -315,8 +282,9 @@ impl Db {
                 let mut tracked = match pool.get() {
                     Ok(t) => t,
                     Err(e) => {
-                        outage.mark();
-                        tracing::warn!(request_id = %crate::telemetry::current_request_id(), error = %e, "database unreachable");
+                        if outage.start(OUTAGE_HOLD) {
+                            tracing::warn!(request_id = %crate::telemetry::current_request_id(), error = %e, "database unreachable");
+                        }
                         return Err(unavailable());
                     }
                 };
@@ -331,7 +299,7 @@ impl Db {
                         if e.code() == crate::error::ProblemCode::InternalError
                             && tracked.conn.batch_execute("SELECT 1").is_err() =>
                     {
-                        outage.mark();
+                        outage.start(OUTAGE_HOLD);
                         Err(unavailable())
                     }
                     other => other,
