@@ -124,6 +124,19 @@ impl YouthAccess {
         self.coach.as_ref()
     }
 
+    /// In a write's transaction: 401 when the youth's account is gone (deleted by an operator)
+    /// while its session is still cached as live, instead of a write that breaks the
+    /// account's foreign key.
+    pub fn account_exists(&self, conn: &mut DbConn) -> Result<(), ApiError> {
+        match crate::auth::store::find_account(conn, &self.youth)? {
+            Some(_) => Ok(()),
+            None => Err(ApiError::new(
+                ProblemCode::SessionRevoked,
+                "This account no longer exists.",
+            )),
+        }
+    }
+
     /// Writes the audit line for this access when someone other than the youth acts (in the
     /// caller's transaction, so a write and its line commit together).
     pub fn audit(
@@ -389,6 +402,16 @@ pub enum MatchParty {
 impl MatchParty {
     pub fn youth_side(&self) -> bool {
         matches!(self, MatchParty::Youth(_))
+    }
+
+    /// The party reading for themself, never a coach on the youth's behalf: what only the
+    /// reader's own eyes can do (moving the read marker; the youth has not seen it when their
+    /// coach has).
+    pub fn reading_for_themself(&self) -> Result<(), ApiError> {
+        match self {
+            MatchParty::Youth(a) if a.coach().is_some() => Err(not_on_behalf()),
+            _ => Ok(()),
+        }
     }
 }
 

@@ -317,15 +317,17 @@ pub async fn employer_swipe(
 
 // ---- Matches ------------------------------------------------------------------------------
 
-/// The caller's side of a match, or 404.
-fn side_of(
+/// The match and the caller's side of it, or 404 (for a match of others too).
+fn find_as_party(
     conn: &mut DbConn,
-    m: &MatchRow,
+    id: &MatchId,
     user: &Principal,
     scope: Scope,
-) -> Result<MatchParty, ApiError> {
-    access::match_party(conn, user, &m.youth_id, &m.organisation_id, scope)?
-        .ok_or_else(match_not_found)
+) -> Result<(MatchRow, MatchParty), ApiError> {
+    let m = store::find_match(conn, id)?.ok_or_else(match_not_found)?;
+    let party = access::match_party(conn, user, &m.youth_id, &m.organisation_id, scope)?
+        .ok_or_else(match_not_found)?;
+    Ok((m, party))
 }
 
 /// Logs what a match view showed someone other than the youth: a coach reading it, or an
@@ -521,8 +523,7 @@ pub async fn get_match(state: &AppState, user: Principal, id: MatchId) -> Result
     state
         .db
         .write(move |conn| {
-            let m = store::find_match(conn, &id)?.ok_or_else(match_not_found)?;
-            let party = side_of(conn, &m, &user, Scope::ViewMatches)?;
+            let (m, party) = find_as_party(conn, &id, &user, Scope::ViewMatches)?;
             audit_view(conn, &party, &m, now)?;
             view(conn, &ids, m, party.youth_side())
         })
@@ -535,8 +536,7 @@ pub async fn end_match(state: &AppState, user: Principal, id: MatchId) -> Result
     state
         .db
         .write(move |conn| {
-            let m = store::find_match(conn, &id)?.ok_or_else(match_not_found)?;
-            let party = side_of(conn, &m, &user, Scope::MessageOnBehalf)?;
+            let (m, party) = find_as_party(conn, &id, &user, Scope::MessageOnBehalf)?;
             let youth_side = party.youth_side();
             if let MatchParty::Youth(a) = &party {
                 a.audit(conn, now, Action::EndMatchOnBehalf, Some(id.as_str()))?;
@@ -591,16 +591,8 @@ pub async fn mark_read(
     state
         .db
         .write(move |conn| {
-            let m = store::find_match(conn, &id)?.ok_or_else(match_not_found)?;
-            let party = side_of(conn, &m, &user, Scope::ViewMatches)?;
-            if let MatchParty::Youth(a) = &party
-                && a.coach().is_some()
-            {
-                return Err(ApiError::new(
-                    ProblemCode::NotOnBehalf,
-                    "A coach cannot mark the youth's messages read: the youth has not seen them.",
-                ));
-            }
+            let (_, party) = find_as_party(conn, &id, &user, Scope::ViewMatches)?;
+            party.reading_for_themself()?;
             Ok(store::mark_read(
                 conn,
                 &id,
@@ -623,8 +615,7 @@ pub async fn messages(
     state
         .db
         .write(move |conn| {
-            let m = store::find_match(conn, &id)?.ok_or_else(match_not_found)?;
-            let party = side_of(conn, &m, &user, Scope::ViewMatches)?;
+            let (m, party) = find_as_party(conn, &id, &user, Scope::ViewMatches)?;
             let youth_side = party.youth_side();
             let rows = store::list_messages(conn, &id, cursor.as_ref(), i64::from(limit) + 1)?;
             let (rows, next_cursor) =
@@ -692,8 +683,7 @@ pub async fn send_message(
     state
         .db
         .write(move |conn| {
-            let m = store::find_match(conn, &id)?.ok_or_else(match_not_found)?;
-            let party = side_of(conn, &m, &user, Scope::MessageOnBehalf)?;
+            let (m, party) = find_as_party(conn, &id, &user, Scope::MessageOnBehalf)?;
             let youth_side = party.youth_side();
             // A coach writes in their own name, and the message says it was on the youth's behalf.
             let sender = match &party {

@@ -470,14 +470,7 @@ pub async fn put_sensitive(
     let saved = state
         .db
         .write(move |conn| {
-            // A token outlives an account deleted by an operator for as long as its session
-            // is cached as live: the write would break the account's foreign key (a 500).
-            if crate::auth::store::find_account(conn, &row.account_id)?.is_none() {
-                return Err(ApiError::new(
-                    ProblemCode::SessionRevoked,
-                    "This account no longer exists.",
-                ));
-            }
+            access.account_exists(conn)?;
             access.audit(conn, now, Action::EditSensitive, None)?;
             store::put_sensitive(conn, &row)?;
             Ok(store::find_sensitive(conn, &row.account_id)?)

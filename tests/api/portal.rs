@@ -828,6 +828,9 @@ api_test!(
         expect_json(app.post(&format!("/v1/matches/{m}/messages"), &json!({"text": "Welkom!"}), Some(&e)).await, StatusCode::CREATED).await;
         let read = expect_json(app.get(&format!("/v1/matches/{m}/messages"), Some(&d)).await, StatusCode::OK).await;
         assert_eq!(read["items"][0]["text"], "Welkom!");
+        // Nor can the coach move the youth's read marker: the youth has not seen it.
+        let marker = send(app.client.put(app.url(&format!("/v1/matches/{m}/read-marker"))).bearer_auth(&d).json(&json!({"up_to": read["items"][0]["id"]}))).await;
+        expect_problem(marker, StatusCode::FORBIDDEN, "not_on_behalf").await;
         let seen = expect_json(app.get(&format!("/v1/matches/{m}"), Some(&y.token)).await, StatusCode::OK).await;
         assert_eq!(seen["unread_messages"], 1, "a coach reading does not mark it read");
         // The caseload shows the conversation waiting for the youth's reply.
