@@ -146,10 +146,8 @@ fn problem_body(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
     let error = if code == ProblemCode::InternalError {
         ApiError::internal(format!("an answer {status} without a body"))
     } else {
-        ApiError::new(
-            code,
-            "There is nothing at this address, or it cannot be served.",
-        )
+        // The code's own meaning: the answer's status is all we know of its cause.
+        ApiError::new(code, code.meaning())
     };
     let (req, original) = res.into_parts();
     let mut replaced = actix_web::ResponseError::error_response(&error);

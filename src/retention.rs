@@ -29,15 +29,13 @@ pub struct Pruned {
 }
 
 pub fn prune(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Pruned> {
-    let ended = sessions::table
-        .filter(sessions::expires_at.lt(now - SESSION_GRACE))
-        .select(sessions::id);
+    let ended = || sessions::expires_at.lt(now - SESSION_GRACE);
     // Refresh tokens first, so the delete does not lean on the foreign key's cascade.
-    diesel::delete(refresh_tokens::table.filter(refresh_tokens::session_id.eq_any(ended)))
-        .execute(conn)?;
-    let sessions =
-        diesel::delete(sessions::table.filter(sessions::expires_at.lt(now - SESSION_GRACE)))
-            .execute(conn)?;
+    diesel::delete(refresh_tokens::table.filter(
+        refresh_tokens::session_id.eq_any(sessions::table.filter(ended()).select(sessions::id)),
+    ))
+    .execute(conn)?;
+    let sessions = diesel::delete(sessions::table.filter(ended())).execute(conn)?;
     let email_tokens = diesel::delete(
         email_tokens::table.filter(
             email_tokens::expires_at

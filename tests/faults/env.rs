@@ -86,16 +86,13 @@ impl Redis {
         wait_for_port(self.port, false, Duration::from_secs(10));
     }
 
-    /// How many keys it holds (to see feeds cached again after a restart).
-    pub fn keys(&self) -> usize {
+    /// How many keys match `pattern` (to see feeds cached again after a restart).
+    pub fn keys(&self, pattern: &str) -> usize {
         let out = Command::new("redis-cli")
-            .args(["-p", &self.port.to_string(), "DBSIZE"])
+            .args(["-p", &self.port.to_string(), "--scan", "--pattern", pattern])
             .output()
             .expect("redis-cli runs");
-        String::from_utf8_lossy(&out.stdout)
-            .trim()
-            .parse()
-            .unwrap_or(0)
+        String::from_utf8_lossy(&out.stdout).lines().count()
     }
 }
 

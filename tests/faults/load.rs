@@ -58,6 +58,60 @@ pub async fn ok(
     answer
 }
 
+/// `call` and `ok` by method, so a scenario reads as its requests.
+pub async fn call_get(c: &reqwest::Client, url: String, token: Option<&str>) -> (u16, Value) {
+    call(c, reqwest::Method::GET, url, token, None).await
+}
+
+pub async fn call_post(
+    c: &reqwest::Client,
+    url: String,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    call(c, reqwest::Method::POST, url, token, body).await
+}
+
+pub async fn call_put(
+    c: &reqwest::Client,
+    url: String,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    call(c, reqwest::Method::PUT, url, token, body).await
+}
+
+pub async fn ok_get(c: &reqwest::Client, url: String, token: Option<&str>) -> Value {
+    ok(c, reqwest::Method::GET, url, token, None).await
+}
+
+pub async fn ok_post(
+    c: &reqwest::Client,
+    url: String,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Value {
+    ok(c, reqwest::Method::POST, url, token, body).await
+}
+
+pub async fn ok_put(
+    c: &reqwest::Client,
+    url: String,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Value {
+    ok(c, reqwest::Method::PUT, url, token, body).await
+}
+
+pub async fn ok_patch(
+    c: &reqwest::Client,
+    url: String,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Value {
+    ok(c, reqwest::Method::PATCH, url, token, body).await
+}
+
 pub struct Youth {
     pub id: String,
     pub email: String,
@@ -74,9 +128,8 @@ pub struct World {
 }
 
 pub async fn youth(c: &reqwest::Client, base: &str, email: &str) -> Youth {
-    let reg = ok(
+    let reg = ok_post(
         c,
-        reqwest::Method::POST,
         format!("{base}/v1/auth/register/youth"),
         None,
         Some(json!({"email": email, "password": PASSWORD, "first_name": "Sanne"})),
@@ -84,22 +137,10 @@ pub async fn youth(c: &reqwest::Client, base: &str, email: &str) -> Youth {
     .await;
     let token = reg["access_token"].as_str().unwrap_or_default().to_owned();
     let refresh = reg["refresh_token"].as_str().unwrap_or_default().to_owned();
-    ok(
-        c,
-        reqwest::Method::PUT,
-        format!("{base}/v1/me/profile"),
-        Some(&token),
-        Some(json!({
-            "first_name": "Sanne", "last_name": "Verborgen", "birth_date": "2006-03-14",
-            "place_name": "Eindhoven", "location": {"lat": EINDHOVEN.0, "lon": EINDHOVEN.1},
-            "education_level": "vmbo", "hours_min": 16, "hours_max": 32, "kinds": ["job"],
-            "pitch": "Ik wil graag aan de slag."
-        })),
-    )
+    ok_put(c, format!("{base}/v1/me/profile"), Some(&token), Some(json!({ "first_name": "Sanne", "last_name": "Verborgen", "birth_date": "2006-03-14", "place_name": "Eindhoven", "location": {"lat": EINDHOVEN.0, "lon": EINDHOVEN.1}, "education_level": "vmbo", "hours_min": 16, "hours_max": 32, "kinds": ["job"], "pitch": "Ik wil graag aan de slag." })))
     .await;
-    ok(
+    ok_put(
         c,
-        reqwest::Method::PUT,
         format!("{base}/v1/me/profile/competences"),
         Some(&token),
         Some(json!({"competences": ["teamwork", "reliability", "customer_focus"]})),
@@ -115,18 +156,12 @@ pub async fn youth(c: &reqwest::Client, base: &str, email: &str) -> Youth {
 }
 
 pub async fn employer(c: &reqwest::Client, base: &str, email: &str) -> String {
-    let reg = ok(c, reqwest::Method::POST, format!("{base}/v1/auth/register/employer"), None,
-        Some(json!({"email": email, "password": PASSWORD, "contact_name": "Petra Baas", "organisation": {"name": "Bakkerij Zoet", "city": "Eindhoven"}}))).await;
+    let reg = ok_post(c, format!("{base}/v1/auth/register/employer"), None, Some(json!({"email": email, "password": PASSWORD, "contact_name": "Petra Baas", "organisation": {"name": "Bakkerij Zoet", "city": "Eindhoven"}}))).await;
     reg["access_token"].as_str().unwrap_or_default().to_owned()
 }
 
 pub async fn vacancy(c: &reqwest::Client, base: &str, token: &str, n: usize) -> String {
-    let v = ok(c, reqwest::Method::POST, format!("{base}/v1/vacancies"), Some(token), Some(json!({
-        "title": format!("Medewerker winkel {n}"), "description": "Je helpt klanten en vult de schappen aan.",
-        "occupation": "shop_assistant", "competences": ["teamwork", "reliability", "customer_focus"],
-        "kind": "job", "hours_min": 20, "hours_max": 24, "place_name": "Eindhoven",
-        "location": {"lat": EINDHOVEN.0 + 0.001 * n as f64, "lon": EINDHOVEN.1}, "status": "open"
-    }))).await;
+    let v = ok_post(c, format!("{base}/v1/vacancies"), Some(token), Some(json!({ "title": format!("Medewerker winkel {n}"), "description": "Je helpt klanten en vult de schappen aan.", "occupation": "shop_assistant", "competences": ["teamwork", "reliability", "customer_focus"], "kind": "job", "hours_min": 20, "hours_max": 24, "place_name": "Eindhoven", "location": {"lat": EINDHOVEN.0 + 0.001 * n as f64, "lon": EINDHOVEN.1}, "status": "open" }))).await;
     v["id"].as_str().unwrap_or_default().to_owned()
 }
 
@@ -144,7 +179,7 @@ pub async fn candidate_ids(
             Some(k) => format!("{base}/v1/vacancies/{vacancy}/candidates?limit=50&cursor={k}"),
             None => format!("{base}/v1/vacancies/{vacancy}/candidates?limit=50"),
         };
-        let page = ok(c, reqwest::Method::GET, url, Some(token), None).await;
+        let page = ok_get(c, url, Some(token)).await;
         for card in page["items"].as_array().into_iter().flatten() {
             ids.push(card["candidate_id"].as_str().unwrap_or_default().to_owned());
         }
@@ -169,9 +204,8 @@ pub async fn world(base: &str, tag: &str, n: usize, vacancies: usize) -> World {
         ids.push(vacancy(&c, base, &employer, i).await);
     }
     for y in &youths {
-        ok(
+        ok_put(
             &c,
-            reqwest::Method::PUT,
             format!("{base}/v1/me/swipes/{}", ids[0]),
             Some(&y.token),
             Some(json!({"decision": "like"})),
@@ -179,9 +213,8 @@ pub async fn world(base: &str, tag: &str, n: usize, vacancies: usize) -> World {
         .await;
     }
     for cid in candidate_ids(&c, base, &employer, &ids[0]).await {
-        ok(
+        ok_put(
             &c,
-            reqwest::Method::PUT,
             format!("{base}/v1/vacancies/{}/swipes/{cid}", ids[0]),
             Some(&employer),
             Some(json!({"decision": "like"})),
@@ -190,14 +223,7 @@ pub async fn world(base: &str, tag: &str, n: usize, vacancies: usize) -> World {
     }
     let mut matches = Vec::new();
     for y in &youths {
-        let page = ok(
-            &c,
-            reqwest::Method::GET,
-            format!("{base}/v1/matches"),
-            Some(&y.token),
-            None,
-        )
-        .await;
+        let page = ok_get(&c, format!("{base}/v1/matches"), Some(&y.token)).await;
         if let Some(id) = page["items"][0]["id"].as_str() {
             matches.push((id.to_owned(), y.token.clone()));
         }
@@ -276,22 +302,16 @@ impl Load {
                         let t0 = Instant::now();
                         let at = started.elapsed();
                         let (status, acked) = if roll < 45 {
-                            let (s, _) = call(
-                                &c,
-                                reqwest::Method::GET,
-                                format!("{base}/v1/me/feed?limit=20"),
-                                Some(token),
-                                None,
-                            )
-                            .await;
+                            let (s, _) =
+                                call_get(&c, format!("{base}/v1/me/feed?limit=20"), Some(token))
+                                    .await;
                             (s, None)
                         } else if roll < 75 {
                             // Never the first vacancy: it holds the matches.
                             let v = vacancies[rng.random_range(1..vacancies.len())].clone();
                             let decision = if rng.random_bool(0.5) { "like" } else { "pass" };
-                            let (s, _) = call(
+                            let (s, _) = call_put(
                                 &c,
-                                reqwest::Method::PUT,
                                 format!("{base}/v1/me/swipes/{v}"),
                                 Some(token),
                                 Some(json!({"decision": decision})),
@@ -307,9 +327,8 @@ impl Load {
                         } else if roll < 92 && !matches.is_empty() {
                             let (m, t) = &matches[rng.random_range(0..matches.len())];
                             let text = format!("fault-{}", uuid::Uuid::now_v7().simple());
-                            let (s, _) = call(
+                            let (s, _) = call_post(
                                 &c,
-                                reqwest::Method::POST,
                                 format!("{base}/v1/matches/{m}/messages"),
                                 Some(t),
                                 Some(json!({"text": text})),
@@ -317,9 +336,8 @@ impl Load {
                             .await;
                             (s, (s == 201).then_some(Acked::Message { text }))
                         } else {
-                            let (s, _) = call(
+                            let (s, _) = call_post(
                                 &c,
-                                reqwest::Method::POST,
                                 format!("{base}/v1/auth/login"),
                                 None,
                                 Some(json!({"email": email, "password": PASSWORD})),
