@@ -220,7 +220,10 @@ async fn redis_killed_for_20_s_and_restarted_empty() {
     );
     assert_eq!(s_limit_after, 429, "and after it");
     assert_eq!((lost, duplicated), (0, 0));
-    assert!(keys_after >= 8, "feeds are cached in Redis again: {keys_after}");
+    assert!(
+        keys_after >= 8,
+        "feeds are cached in Redis again: {keys_after}"
+    );
     assert!(!server.panicked());
 }
 
