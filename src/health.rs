@@ -52,14 +52,14 @@ pub async fn get_liveness() -> Json<Live> {
 #[get("/health/ready")]
 pub async fn get_readiness(state: Data<AppState>) -> HttpResponse {
     use diesel::connection::SimpleConnection;
-    // A load balancer asks often and gives up quickly: answer within a second whatever the
-    // database does (a known outage answers at once, see `Db::run`).
+    // A load balancer asks often and gives up quickly: answer within a quarter of a second
+    // whatever the database does (a known outage answers at once, see `Db::run`).
     let check = state
         .db
         .run(|conn| conn.batch_execute("SELECT 1").map_err(Into::into));
     let database_ok = state.db.reachable()
         && matches!(
-            tokio::time::timeout(std::time::Duration::from_secs(1), check).await,
+            tokio::time::timeout(std::time::Duration::from_millis(250), check).await,
             Ok(Ok(()))
         );
     let cache_ok = match state.cache.ping().await {
