@@ -124,6 +124,12 @@ problem_codes! {
     NotACoordinator = ("not_a_coordinator", 403),
     /// This account was deactivated by its organisation.
     AccountDeactivated = ("account_deactivated", 403),
+    /// Only the organisation's owner can do this.
+    NotTheOwner = ("not_the_owner", 403),
+    /// The client does not let its intermediary like or pass its candidates.
+    ClientSwipeNotAllowed = ("client_swipe_not_allowed", 403),
+    /// Selecting by benefit, work limitation or participation step is only for `uwv` and `municipality` organisations.
+    SensitiveSelectionNotAllowed = ("sensitive_selection_not_allowed", 403),
     /// Nothing at this address.
     NotFound = ("not_found", 404),
     /// The account has no youth profile.
@@ -144,6 +150,10 @@ problem_codes! {
     MemberNotFound = ("member_not_found", 404),
     /// No handover with this id waiting for you.
     HandoverNotFound = ("handover_not_found", 404),
+    /// No such client relation of your organisation.
+    ClientNotFound = ("client_not_found", 404),
+    /// No such introduction you can see.
+    IntroductionNotFound = ("introduction_not_found", 404),
     /// The path exists with other methods (see `Allow`).
     MethodNotAllowed = ("method_not_allowed", 405),
     /// The request body did not arrive in time; the connection is closed.
@@ -182,6 +192,14 @@ problem_codes! {
     ConsentEnded = ("consent_ended", 409),
     /// The youth already has consent with this organisation.
     AlreadyCoached = ("already_coached", 409),
+    /// The client relation was already answered or has ended.
+    ClientRelationClosed = ("client_relation_closed", 409),
+    /// Your organisation already has a proposed or active relation with this employer.
+    AlreadyAClient = ("already_a_client", 409),
+    /// This youth was already introduced for this vacancy.
+    AlreadyIntroduced = ("already_introduced", 409),
+    /// The introduction was already answered.
+    IntroductionAnswered = ("introduction_answered", 409),
     /// The body is larger than the server accepts.
     PayloadTooLarge = ("payload_too_large", 413),
     /// The body is not sent as `application/json`.

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod cache;
 pub mod caseloads;
+pub mod clients;
 pub mod clock;
 pub mod competences;
 pub mod conditional;

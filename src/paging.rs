@@ -47,6 +47,10 @@ pub enum List {
     Notes,
     Handovers,
     ConsentEvents,
+    Clients,
+    ClientActivity,
+    Introductions,
+    Search,
 }
 
 impl List {
@@ -66,6 +70,10 @@ impl List {
             List::Notes => "note",
             List::Handovers => "hand",
             List::ConsentEvents => "cevt",
+            List::Clients => "client",
+            List::ClientActivity => "cact",
+            List::Introductions => "intro",
+            List::Search => "search",
         }
     }
 }

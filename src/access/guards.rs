@@ -355,6 +355,24 @@ impl CaseloadAccess {
         })
     }
 
+    /// 404 unless this coach may act for the youth, 403 unless the youth granted `scope`: what
+    /// a coach does for the youth in their own name (an introduction).
+    pub fn require_to_act(&self, scope: Scope) -> Result<(), ApiError> {
+        if !self.may_act() {
+            return Err(not_in_caseload());
+        }
+        if !crate::access::Scopes::from_mask(self.consent.scopes).contains(scope) {
+            return Err(ApiError::new(
+                ProblemCode::ScopeNotGranted,
+                format!(
+                    "The youth has not granted `{}` to your organisation.",
+                    scope.as_str()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// May this coach hand the youth to a colleague? The responsible coach or a coordinator.
     pub fn may_hand_over(&self) -> bool {
         self.coach.is_responsible(self.consent.coach_id.as_ref()) || self.coach.coordinator
@@ -397,11 +415,26 @@ impl CaseloadAccess {
 pub enum MatchParty {
     Youth(YouthAccess),
     Organisation(Member),
+    /// A coach of an intermediary the vacancy's organisation is an active client of: on the
+    /// employer's side.
+    Client(crate::access::ClientCoach),
+    /// The coach whose introduction led to the match (still allowed to act for the youth with
+    /// `message_on_behalf`): on the youth's side, in their own name.
+    Introducer(Box<CaseloadAccess>),
 }
 
 impl MatchParty {
     pub fn youth_side(&self) -> bool {
-        matches!(self, MatchParty::Youth(_))
+        matches!(self, MatchParty::Youth(_) | MatchParty::Introducer(_))
+    }
+
+    /// The coach taking part in their own name (a client's recruiter or an introducer).
+    pub fn coach(&self) -> Option<&Coach> {
+        match self {
+            MatchParty::Client(c) => Some(&c.coach),
+            MatchParty::Introducer(a) => Some(&a.coach),
+            _ => None,
+        }
     }
 
     /// The party reading for themself, never a coach on the youth's behalf: what only the
@@ -410,21 +443,46 @@ impl MatchParty {
     pub fn reading_for_themself(&self) -> Result<(), ApiError> {
         match self {
             MatchParty::Youth(a) if a.coach().is_some() => Err(not_on_behalf()),
+            // The marker is the youth's or the employer's own, not a coach's in between.
+            MatchParty::Client(_) | MatchParty::Introducer(_) => Err(wrong_role()),
             _ => Ok(()),
         }
     }
 }
 
-/// The caller's side of the match between `youth` and `org`; `None` when not a party (the
-/// caller answers 404 then, so outsiders do not learn the match exists).
+/// The caller's side of the match between `youth` and `org` (`introduced_by`: the
+/// organisation whose introduction led to it); `None` when not a party (the caller answers 404
+/// then, so outsiders do not learn the match exists).
 pub fn match_party(
     conn: &mut DbConn,
     principal: &Principal,
-    youth: &AccountId,
-    org: &OrganisationId,
+    (youth, org): (&AccountId, &OrganisationId),
+    introduced_by: Option<&OrganisationId>,
     scope: Scope,
+    now: NaiveDateTime,
 ) -> Result<Option<MatchParty>, ApiError> {
     match principal.role {
+        Role::Intermediary if principal.delegation().is_none() => {
+            if let Some(c) = crate::access::client_coach(conn, principal, org)? {
+                return Ok(Some(MatchParty::Client(c)));
+            }
+            let Some(by) = introduced_by else {
+                return Ok(None);
+            };
+            let Ok(coach) = coach_membership(conn, principal) else {
+                return Ok(None);
+            };
+            if &coach.organisation != by {
+                return Ok(None);
+            }
+            let Ok(access) = caseload_access(conn, coach, youth, now) else {
+                return Ok(None);
+            };
+            Ok(access
+                .require_to_act(Scope::MessageOnBehalf)
+                .is_ok()
+                .then(|| MatchParty::Introducer(Box::new(access))))
+        }
         // Another youth's match is "not found" before any scope is judged.
         Role::Youth if &principal.account_id != youth => Ok(None),
         Role::Youth => Ok(Some(MatchParty::Youth(principal.youth(scope)?))),

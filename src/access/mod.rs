@@ -7,11 +7,13 @@
 //! proofs, not bare ids, and the proofs can only be made here, so no service can be called
 //! without its check. Revocation fails closed (see [`revocation`]).
 
+mod clients;
 mod guards;
 mod principal;
 pub mod revocation;
 mod scope;
 
+pub use clients::*;
 pub use guards::*;
 pub use principal::{Delegation, Principal, UncheckedPrincipal};
 pub use scope::{OrganisationKind, Scope, Scopes};

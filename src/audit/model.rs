@@ -28,10 +28,14 @@ pub enum Action {
     WriteNote,
     /// A delegated token was issued to act for the youth.
     StartDelegation,
+    /// A coach proposed the youth for a vacancy (the object).
+    Introduce,
+    /// A coach's search by benefit, work limitation or participation step found the youth.
+    SelectedByCharacteristic,
 }
 
 impl Action {
-    const ALL: [Action; 14] = [
+    const ALL: [Action; 16] = [
         Action::ViewProfile,
         Action::EditProfile,
         Action::ViewSensitive,
@@ -46,6 +50,8 @@ impl Action {
         Action::ViewCaseload,
         Action::WriteNote,
         Action::StartDelegation,
+        Action::Introduce,
+        Action::SelectedByCharacteristic,
     ];
 
     pub fn parse(s: &str) -> Option<Action> {
@@ -81,6 +87,8 @@ impl Action {
             Action::ViewCaseload => "view_caseload",
             Action::WriteNote => "write_note",
             Action::StartDelegation => "start_delegation",
+            Action::Introduce => "introduce",
+            Action::SelectedByCharacteristic => "selected_by_characteristic",
         }
     }
 }

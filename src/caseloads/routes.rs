@@ -12,7 +12,7 @@ use crate::error::{ApiError, Problem, ProblemCode};
 use crate::paging::{List, PageQuery};
 use crate::state::AppState;
 
-fn youth_id(raw: &str) -> Result<AccountId, ApiError> {
+pub(crate) fn youth_id(raw: &str) -> Result<AccountId, ApiError> {
     AccountId::parse(raw).ok_or_else(|| {
         ApiError::new(
             ProblemCode::YouthNotInCaseload,

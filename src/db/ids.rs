@@ -105,3 +105,15 @@ typed_id!(
     /// One youth handed from one coach to another.
     HandoverId
 );
+typed_id!(
+    /// An intermediary's relation with an employer client.
+    ClientId
+);
+typed_id!(
+    /// One line of what an intermediary did for its client.
+    ClientActivityId
+);
+typed_id!(
+    /// A coach's proposal of a youth for a vacancy.
+    IntroductionId
+);

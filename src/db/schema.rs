@@ -176,6 +176,7 @@ diesel::table! {
         reminder_sent_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        posted_by_organisation -> Nullable<Text>,
     }
 }
 
@@ -221,6 +222,7 @@ diesel::table! {
         ended_by -> Nullable<Text>,
         youth_notified_at -> Nullable<Timestamp>,
         employer_notified_at -> Nullable<Timestamp>,
+        introduction_id -> Nullable<Text>,
     }
 }
 
@@ -233,6 +235,7 @@ diesel::table! {
         body -> Text,
         created_at -> Timestamp,
         read_at -> Nullable<Timestamp>,
+        sender_role -> Nullable<Text>,
     }
 }
 
@@ -329,7 +332,56 @@ diesel::joinable!(consents -> organisations (organisation_id));
 diesel::joinable!(consent_events -> consents (consent_id));
 diesel::joinable!(handovers -> consents (consent_id));
 
+diesel::table! {
+    client_relations (id) {
+        id -> Text,
+        intermediary_id -> Text,
+        employer_id -> Text,
+        status -> Text,
+        may_swipe -> Bool,
+        proposed_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        decided_at -> Nullable<Timestamp>,
+        ended_at -> Nullable<Timestamp>,
+        ended_by -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    client_activity (id) {
+        id -> Text,
+        relation_id -> Text,
+        at -> Timestamp,
+        actor_id -> Nullable<Text>,
+        action -> Text,
+        object -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    introductions (id) {
+        id -> Text,
+        vacancy_id -> Text,
+        youth_id -> Text,
+        organisation_id -> Text,
+        coach_id -> Nullable<Text>,
+        note -> Text,
+        status -> Text,
+        outcome -> Nullable<Text>,
+        created_at -> Timestamp,
+        answered_at -> Nullable<Timestamp>,
+        outcome_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(client_activity -> client_relations (relation_id));
+diesel::joinable!(introductions -> vacancies (vacancy_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    client_relations,
+    client_activity,
+    introductions,
     consents,
     consent_events,
     audit_log,

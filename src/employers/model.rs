@@ -229,6 +229,9 @@ pub struct Vacancy {
     /// Members only.
     #[serde(serialize_with = "crate::json::opt_timestamp")]
     pub updated_at: Option<DateTime<Utc>>,
+    /// The intermediary that posted it for the organisation ("posted by … for …"); null when
+    /// the organisation posted it itself.
+    pub posted_by: Option<OrganisationSummary>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -304,6 +307,11 @@ pub struct NewVacancy {
     /// `draft` (default) or `open` (publish at once).
     #[serde(default)]
     pub status: NewVacancyStatus,
+    /// Coaches: the employer client to post for (an active client of your organisation).
+    /// Employers leave it out (or give their own organisation).
+    #[serde(default)]
+    #[schema(nullable = false, value_type = Option<uuid::Uuid>)]
+    pub organisation_id: Option<String>,
 }
 
 /// A partial update; `status` moves the vacancy through its status machine.

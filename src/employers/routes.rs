@@ -179,7 +179,8 @@ pub async fn create_invited_account(
     Ok(HttpResponse::Created().json(registered))
 }
 
-/// Post a vacancy for your organisation (employers). Starts as a draft unless `status` is `open`.
+/// Post a vacancy for your organisation (employers), or for an active client of your
+/// organisation (coaches: `organisation_id`). Starts as a draft unless `status` is `open`.
 #[utoipa::path(
     tag = "vacancies",
     security(("bearer" = [])),
@@ -187,6 +188,7 @@ pub async fn create_invited_account(
     responses(
         (status = 201, description = "Created", body = Vacancy),
         (status = 403, description = "`wrong_role`, `no_organisation`, or `not_on_behalf`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`organisation_not_found`: not your organisation, nor an active client of it", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/vacancies")]

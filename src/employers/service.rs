@@ -405,12 +405,25 @@ pub fn view(
         },
         created_at: member.then(|| row.created_at.and_utc()),
         updated_at: member.then(|| row.updated_at.and_utc()),
+        posted_by: None,
         id: row.id,
         title: row.title,
         description: row.description,
         occupation: row.occupation,
         place_name: row.place_name,
     }
+}
+
+/// Names the intermediary that posted a vacancy for its client (one query, only then).
+fn with_poster(
+    conn: &mut DbConn,
+    mut v: Vacancy,
+    row_poster: Option<&OrganisationId>,
+) -> Result<Vacancy, ApiError> {
+    if let Some(p) = row_poster {
+        v.posted_by = crate::clients::store::summaries(conn, std::slice::from_ref(p))?.pop();
+    }
+    Ok(v)
 }
 
 /// Every field of a vacancy, merged and ready to check.
@@ -601,14 +614,35 @@ fn serde_plain(s: ShownStatus) -> String {
         .unwrap_or_default()
 }
 
-/// The organisation an employer posts for.
-fn own_organisation(conn: &mut DbConn, user: &Principal) -> Result<OrganisationId, ApiError> {
-    Ok(crate::access::employer_member(
+/// Who posts, for which organisation: an employer for their own, a coach for an active
+/// client of their organisation (`for_org`).
+fn poster(
+    conn: &mut DbConn,
+    user: &Principal,
+    for_org: Option<&str>,
+) -> Result<crate::access::VacancyManager, ApiError> {
+    if user.role == Role::Intermediary {
+        let org = for_org.and_then(OrganisationId::parse).ok_or_else(|| {
+            ApiError::validation(vec![FieldError::new(
+                "organisation_id",
+                "required",
+                "a coach names the client organisation to post for",
+            )])
+        })?;
+        crate::access::coach_membership(conn, user)?;
+        return crate::access::client_coach(conn, user, &org)?
+            .map(crate::access::VacancyManager::Client)
+            .ok_or_else(org_not_found);
+    }
+    let member = crate::access::employer_member(
         conn,
         user,
         "Join or create an organisation before posting vacancies.",
-    )?
-    .organisation)
+    )?;
+    if for_org.is_some_and(|o| o != member.organisation.as_str()) {
+        return Err(org_not_found());
+    }
+    Ok(crate::access::VacancyManager::Member(member))
 }
 
 pub async fn create_vacancy(
@@ -620,7 +654,11 @@ pub async fn create_vacancy(
     let vacancy = state
         .db
         .write(move |conn| {
-            let org = own_organisation(conn, &user)?;
+            let manager = poster(conn, &user, v.organisation_id.as_deref())?;
+            let org = match &manager {
+                crate::access::VacancyManager::Member(m) => m.organisation.clone(),
+                crate::access::VacancyManager::Client(c) => c.employer.clone(),
+            };
             let draft = Draft {
                 title: v.title,
                 description: v.description,
@@ -665,15 +703,23 @@ pub async fn create_vacancy(
                 reminder_sent_at: None,
                 created_at: now,
                 updated_at: now,
+                posted_by_organisation: manager.posted_by().cloned(),
             };
             apply(&mut row, draft, title, place, &picked);
             if v.status == NewVacancyStatus::Open {
                 transition(&mut row, VacancyStatus::Open, now)?;
             }
             store::insert_vacancy(conn, &row)?;
+            manager.record(
+                conn,
+                now,
+                crate::clients::model::ClientAction::VacancyCreated,
+                Some(row.id.as_str()),
+            )?;
             let (row, name, city) =
                 store::find_vacancy(conn, &row.id)?.ok_or_else(vacancy_not_found)?;
-            Ok(view(row, name, city, true, now))
+            let poster = row.posted_by_organisation.clone();
+            with_poster(conn, view(row, name, city, true, now), poster.as_ref())
         })
         .await?;
     // Feeds rank from the in-process index: show the new vacancy there at once.
@@ -696,11 +742,12 @@ pub async fn get_vacancy(
         .run(move |conn| {
             let (row, name, city) =
                 store::find_vacancy(conn, &id)?.ok_or_else(vacancy_not_found)?;
-            let member = crate::access::is_member(conn, &user, &row.organisation_id)?;
+            let member = crate::access::manager_of(conn, &user, &row.organisation_id)?.is_some();
             if !member && !is_public(&row, now) {
                 return Err(vacancy_not_found());
             }
-            Ok(view(row, name, city, member, now))
+            let poster = row.posted_by_organisation.clone();
+            with_poster(conn, view(row, name, city, member, now), poster.as_ref())
         })
         .await
 }
@@ -712,16 +759,16 @@ fn load_for_change(
     user: &Principal,
     id: &VacancyId,
     now: NaiveDateTime,
-) -> Result<(VacancyRow, String, String), ApiError> {
+) -> Result<(VacancyRow, String, String, crate::access::VacancyManager), ApiError> {
     let (row, name, city) = store::find_vacancy(conn, id)?.ok_or_else(vacancy_not_found)?;
-    crate::access::vacancy_member(
+    let manager = crate::access::vacancy_manager(
         conn,
         user,
         &row.organisation_id,
         is_public(&row, now),
-        "Only members of the organisation can change this vacancy.",
+        "Only members of the organisation (or of an intermediary it is a client of) can change this vacancy.",
     )?;
-    Ok((row, name, city))
+    Ok((row, name, city, manager))
 }
 
 pub async fn patch_vacancy(
@@ -735,7 +782,7 @@ pub async fn patch_vacancy(
     let vacancy = state
         .db
         .write(move |conn| {
-            let (mut row, name, city) = load_for_change(conn, &user, &id, now)?;
+            let (mut row, name, city, manager) = load_for_change(conn, &user, &id, now)?;
             let current = view(row.clone(), name.clone(), city.clone(), true, now);
             let only_status = p.title.is_none()
                 && p.description.is_none()
@@ -793,7 +840,14 @@ pub async fn patch_vacancy(
             }
             row.updated_at = now;
             store::save_vacancy(conn, &row)?;
-            Ok(view(row, name, city, true, now))
+            manager.record(
+                conn,
+                now,
+                crate::clients::model::ClientAction::VacancyChanged,
+                Some(row.id.as_str()),
+            )?;
+            let poster = row.posted_by_organisation.clone();
+            with_poster(conn, view(row, name, city, true, now), poster.as_ref())
         })
         .await?;
     // Its candidates were ranked for the old vacancy, and its card shows the old text.
@@ -816,7 +870,7 @@ pub async fn delete_vacancy(
     state
         .db
         .write(move |conn| {
-            load_for_change(conn, &user, &id, now)?;
+            let (_, _, _, manager) = load_for_change(conn, &user, &id, now)?;
             if crate::matching::store::vacancy_has_matches(conn, &id)? {
                 return Err(ApiError::new(
                     ProblemCode::HasMatches,
@@ -824,6 +878,12 @@ pub async fn delete_vacancy(
                 ));
             }
             store::delete_vacancy(conn, &id)?;
+            manager.record(
+                conn,
+                now,
+                crate::clients::model::ClientAction::VacancyDeleted,
+                Some(id.as_str()),
+            )?;
             Ok(())
         })
         .await?;
@@ -843,7 +903,10 @@ pub async fn list_vacancies(
     state
         .db
         .run(move |conn| {
-            crate::access::member_of(conn, &user, &org)?;
+            // Members, and the coaches of an intermediary it is an active client of.
+            if crate::access::manager_of(conn, &user, &org)?.is_none() {
+                return Err(org_not_found());
+            }
             let organisation = store::find_organisation(conn, &org)?.ok_or_else(org_not_found)?;
             let filter = match status {
                 None => ListFilter::All,

@@ -280,6 +280,8 @@ pub struct VacancyRow {
     pub reminder_sent_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The intermediary that posted it for its client.
+    pub posted_by_organisation: Option<OrganisationId>,
 }
 
 pub fn insert_vacancy(conn: &mut DbConn, row: &VacancyRow) -> QueryResult<()> {

@@ -112,10 +112,21 @@ pub struct CandidateCard {
     /// cannot locate the youth more closely than that cell.
     pub distance_km: f64,
     pub why: Why,
+    /// Set when a coach introduced this youth for the vacancy and the youth said yes: these
+    /// cards come first.
+    pub introduced_by: Option<CandidateIntroduction>,
+}
+
+/// "Introduced by a coach of <organisation>", with the coach's note.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CandidateIntroduction {
+    pub organisation_name: String,
+    pub note: String,
 }
 
 crate::paging::page!(
-    /// One page of a vacancy's anonymous candidates, best first.
+    /// One page of a vacancy's anonymous candidates: those a coach introduced first, then the
+    /// best ranked.
     CandidatePage of CandidateCard
 );
 
@@ -191,12 +202,57 @@ pub struct Message {
     pub sender_name: Option<String>,
     /// Written by the youth's coach on the youth's behalf (`sender_name` is the coach's).
     pub on_behalf: bool,
+    /// Who wrote it: the youth, the employer, or a coach (on the youth's behalf, the
+    /// coach who introduced the youth, or a client's recruiter).
+    pub author: MessageAuthor,
     pub text: String,
     #[serde(serialize_with = "crate::json::timestamp")]
     pub created_at: DateTime<Utc>,
     /// When the other side read it.
     #[serde(serialize_with = "crate::json::opt_timestamp")]
     pub read_at: Option<DateTime<Utc>>,
+}
+
+/// Who wrote a message (a three-way thread after an introduction has all three).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageAuthor {
+    Youth,
+    Employer,
+    Coach,
+}
+
+impl MessageAuthor {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageAuthor::Youth => "youth",
+            MessageAuthor::Employer => "employer",
+            MessageAuthor::Coach => "coach",
+        }
+    }
+
+    /// A stored message's author; older messages tell by their side and sender.
+    pub fn of(row: &crate::matching::store::MessageRow, youth: &crate::db::ids::AccountId) -> Self {
+        match row.sender_role.as_deref() {
+            Some("youth") => MessageAuthor::Youth,
+            Some("employer") => MessageAuthor::Employer,
+            Some(_) => MessageAuthor::Coach,
+            None if !row.from_youth => MessageAuthor::Employer,
+            None if row.sender_id.as_ref() == Some(youth) => MessageAuthor::Youth,
+            None => MessageAuthor::Coach,
+        }
+    }
+
+    /// Whether a coach wrote it on the youth's behalf (with their delegated token).
+    pub fn on_behalf(
+        row: &crate::matching::store::MessageRow,
+        youth: &crate::db::ids::AccountId,
+    ) -> bool {
+        match row.sender_role.as_deref() {
+            Some(role) => role == "coach_on_behalf",
+            None => row.from_youth && row.sender_id.as_ref() != Some(youth),
+        }
+    }
 }
 
 crate::paging::page!(

@@ -123,7 +123,8 @@ pub async fn list_candidates(
     ))
 }
 
-/// Like or pass a candidate of your vacancy (same rules as a youth's swipe).
+/// Like or pass a candidate of your vacancy (same rules as a youth's swipe); a coach does so
+/// for a client that allows it.
 #[utoipa::path(
     tag = "matching",
     security(("bearer" = [])),
@@ -131,7 +132,7 @@ pub async fn list_candidates(
     request_body = SwipeBody,
     responses(
         (status = 200, description = "Saved", body = SwipeResult),
-        (status = 403, description = "`wrong_role`, `not_your_vacancy`, `not_on_behalf`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`wrong_role`, `not_your_vacancy`, `not_on_behalf`, `client_swipe_not_allowed`: a coach recruiting for a client that does not allow it", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`vacancy_not_found`, `candidate_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`already_matched`, `vacancy_closed`", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`", body = Problem, content_type = "application/problem+json",
@@ -165,6 +166,8 @@ pub async fn swipe_candidate(
     params(MatchFilter, PageQuery),
     responses(
         (status = 200, description = "A page of matches, newest first", body = MatchPage),
+        (status = 400, description = "`invalid_query`: a coach lists the matches of one client vacancy (`vacancy_id`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`vacancy_not_found`: coaches, no vacancy of an active client", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`wrong_role`, `no_organisation`, `not_on_behalf`; `scope_not_granted`: a coach needs `view_matches`", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -85,8 +85,19 @@ fn create_match(
         ended_by: None,
         youth_notified_at: None,
         employer_notified_at: None,
+        introduction_id: None,
     };
     store::insert_match(conn, &row)?;
+    // A match after a coach's introduction: the coach is told and may join the conversation.
+    if let Some(intro) = crate::clients::introductions::on_match(
+        conn,
+        &row.youth_id,
+        &vacancy.id,
+        &vacancy.title,
+        now,
+    )? {
+        store::set_introduction(conn, &row.id, &intro)?;
+    }
     let link = format!("{base_url}/matches/{}", row.id);
     if let Some(youth) = crate::auth::store::find_account(conn, &row.youth_id)? {
         let mail = templates::match_made(
@@ -176,6 +187,9 @@ fn decide(
             Some(member)
         }
     };
+    if decision == Decision::Pass && matches!(side, Side::Employer { .. }) {
+        crate::clients::introductions::on_pass(conn, youth, &vacancy.id, &vacancy.title, now)?;
+    }
     let match_id = match existing {
         None if completes => Some(create_match(
             conn,
@@ -189,6 +203,35 @@ fn decide(
         other => other,
     };
     Ok(SwipeResult { decision, match_id })
+}
+
+/// A youth's decision on an open vacancy inside the caller's write transaction (the answer
+/// to an introduction): the same rules as a swipe.
+pub(crate) fn youth_decides(
+    conn: &mut DbConn,
+    youth: &AccountId,
+    vacancy: &VacancyId,
+    decision: Decision,
+    now: NaiveDateTime,
+    base_url: &str,
+) -> Result<SwipeResult, ApiError> {
+    let (row, org, _) =
+        crate::employers::store::find_vacancy(conn, vacancy)?.ok_or_else(vacancy_not_found)?;
+    if !is_public(&row, now) {
+        return Err(vacancy_not_found());
+    }
+    let result = decide(
+        conn,
+        youth,
+        &row,
+        &org,
+        Side::Youth,
+        decision,
+        now,
+        base_url,
+    )?;
+    store::set_youth_decided_by(conn, youth, vacancy, None)?;
+    Ok(result)
 }
 
 /// A youth (or their coach with `swipe_on_behalf`) likes or passes a vacancy in their feed.
@@ -266,26 +309,29 @@ pub async fn employer_swipe(
     candidate: &str,
     decision: Decision,
 ) -> Result<SwipeResult, ApiError> {
-    user.require(&[Role::Employer])?;
+    user.require(&[Role::Employer, Role::Intermediary])?;
     count_swipe(state, &user.account_id).await?;
     let now = state.clock.now_naive();
     let base_url = state.settings.public_base_url.clone();
     let youth = state.candidate_ids.decode(&vacancy, candidate);
     let (caller, id) = (user.clone(), vacancy.clone());
     let swiped = youth.clone();
+    // The client's log names the candidate by their id for this vacancy, never by account.
+    let candidate_ref = format!("{vacancy}/{candidate}");
     let result = state
         .db
         .write(move |conn| {
             let (row, org, _) =
                 crate::employers::store::find_vacancy(conn, &id)?.ok_or_else(vacancy_not_found)?;
-            let member = crate::access::vacancy_member(
+            let manager = crate::access::vacancy_manager(
                 conn,
                 &caller,
                 &row.organisation_id,
                 is_public(&row, now),
-                "Only members of the organisation swipe its candidates.",
-            )?
-            .account;
+                "Only members of the organisation (or of an intermediary it is a client of) swipe its candidates.",
+            )?;
+            manager.may_swipe()?;
+            let member = manager.account().clone();
             let status = VacancyStatus::parse(&row.status).unwrap_or(VacancyStatus::Closed);
             if ShownStatus::of(status, false).is_final() {
                 return Err(ApiError::new(
@@ -297,7 +343,7 @@ pub async fn employer_swipe(
             if crate::youth::store::find_profile(conn, &youth)?.is_none() {
                 return Err(candidate_not_found());
             }
-            decide(
+            let result = decide(
                 conn,
                 &youth,
                 &row,
@@ -306,7 +352,13 @@ pub async fn employer_swipe(
                 decision,
                 now,
                 &base_url,
-            )
+            )?;
+            let action = match decision {
+                Decision::Like => crate::clients::model::ClientAction::CandidateLiked,
+                Decision::Pass => crate::clients::model::ClientAction::CandidatePassed,
+            };
+            manager.record(conn, now, action, Some(&candidate_ref))?;
+            Ok(result)
         })
         .await?;
     if let Some(youth) = swiped {
@@ -323,10 +375,24 @@ fn find_as_party(
     id: &MatchId,
     user: &Principal,
     scope: Scope,
+    now: NaiveDateTime,
 ) -> Result<(MatchRow, MatchParty), ApiError> {
     let m = store::find_match(conn, id)?.ok_or_else(match_not_found)?;
-    let party = access::match_party(conn, user, &m.youth_id, &m.organisation_id, scope)?
-        .ok_or_else(match_not_found)?;
+    let introduced_by = match &m.introduction_id {
+        Some(i) if user.role == Role::Intermediary => {
+            crate::clients::store::find_introduction(conn, i)?.map(|i| i.organisation_id)
+        }
+        _ => None,
+    };
+    let party = access::match_party(
+        conn,
+        user,
+        (&m.youth_id, &m.organisation_id),
+        introduced_by.as_ref(),
+        scope,
+        now,
+    )?
+    .ok_or_else(match_not_found)?;
     Ok((m, party))
 }
 
@@ -344,6 +410,25 @@ fn audit_view(
             member.audit_contact(conn, now, &m.youth_id, m.id.as_str())
         }
         MatchParty::Organisation(_) => Ok(()),
+        MatchParty::Client(c) if m.ended_at.is_none() => {
+            crate::audit::record(
+                conn,
+                crate::audit::Entry {
+                    at: now,
+                    actor: &c.coach.account,
+                    actor_role: "coach",
+                    organisation: Some((&c.coach.organisation, c.coach.kind)),
+                    subject: &m.youth_id,
+                    action: Action::ViewContact,
+                    object: Some(m.id.as_str()),
+                    purpose: crate::audit::Purpose::MatchContact,
+                    on_behalf: false,
+                },
+            )?;
+            Ok(())
+        }
+        MatchParty::Client(_) => Ok(()),
+        MatchParty::Introducer(a) => a.audit(conn, now, Action::ViewMatches, Some(m.id.as_str())),
     }
 }
 
@@ -474,6 +559,9 @@ pub async fn list_matches(
     cursor: Option<MatchId>,
     limit: u8,
 ) -> Result<MatchPage, ApiError> {
+    if user.role == Role::Intermediary {
+        return list_client_matches(state, user, vacancy, cursor, limit).await;
+    }
     let party = match user.role {
         Role::Youth => Some(user.youth(Scope::ViewMatches)?),
         _ => {
@@ -517,13 +605,62 @@ pub async fn list_matches(
         .await
 }
 
+/// A coach's view of the matches of a client's vacancy (`vacancy_id` is required: a coach has
+/// no organisation-wide list of someone else's matches).
+async fn list_client_matches(
+    state: &AppState,
+    user: Principal,
+    vacancy: Option<VacancyId>,
+    cursor: Option<MatchId>,
+    limit: u8,
+) -> Result<MatchPage, ApiError> {
+    let vacancy = vacancy.ok_or_else(|| {
+        ApiError::new(
+            ProblemCode::InvalidQuery,
+            "A coach lists the matches of one client vacancy: give vacancy_id.",
+        )
+    })?;
+    let ids = state.candidate_ids.clone();
+    let now = state.clock.now_naive();
+    state
+        .db
+        .write(move |conn| {
+            let (row, _, _) = crate::employers::store::find_vacancy(conn, &vacancy)?
+                .ok_or_else(vacancy_not_found)?;
+            let client = access::client_coach(conn, &user, &row.organisation_id)?
+                .ok_or_else(vacancy_not_found)?;
+            let rows = store::list_matches(
+                conn,
+                MatchOwner::Organisation(&row.organisation_id, Some(&vacancy)),
+                cursor.as_ref(),
+                i64::from(limit) + 1,
+            )?;
+            let (rows, next_cursor) = paging::split(rows, usize::from(limit), List::Matches, |r| {
+                r.id.to_string()
+            });
+            client.record(
+                conn,
+                now,
+                crate::clients::model::ClientAction::MatchesViewed,
+                Some(vacancy.as_str()),
+            )?;
+            let side = MatchParty::Client(client);
+            for m in &rows {
+                audit_view(conn, &side, m, now)?;
+            }
+            let items = views(conn, &ids, rows, false)?;
+            Ok(MatchPage { items, next_cursor })
+        })
+        .await
+}
+
 pub async fn get_match(state: &AppState, user: Principal, id: MatchId) -> Result<Match, ApiError> {
     let ids = state.candidate_ids.clone();
     let now = state.clock.now_naive();
     state
         .db
         .write(move |conn| {
-            let (m, party) = find_as_party(conn, &id, &user, Scope::ViewMatches)?;
+            let (m, party) = find_as_party(conn, &id, &user, Scope::ViewMatches, now)?;
             audit_view(conn, &party, &m, now)?;
             view(conn, &ids, m, party.youth_side())
         })
@@ -536,7 +673,11 @@ pub async fn end_match(state: &AppState, user: Principal, id: MatchId) -> Result
     state
         .db
         .write(move |conn| {
-            let (m, party) = find_as_party(conn, &id, &user, Scope::MessageOnBehalf)?;
+            let (m, party) = find_as_party(conn, &id, &user, Scope::MessageOnBehalf, now)?;
+            if let MatchParty::Introducer(_) = &party {
+                // The introducer talks along; ending is the youth's or the employer's call.
+                return Err(access::wrong_role());
+            }
             let youth_side = party.youth_side();
             if let MatchParty::Youth(a) = &party {
                 a.audit(conn, now, Action::EndMatchOnBehalf, Some(id.as_str()))?;
@@ -591,7 +732,7 @@ pub async fn mark_read(
     state
         .db
         .write(move |conn| {
-            let (_, party) = find_as_party(conn, &id, &user, Scope::ViewMatches)?;
+            let (_, party) = find_as_party(conn, &id, &user, Scope::ViewMatches, now)?;
             party.reading_for_themself()?;
             Ok(store::mark_read(
                 conn,
@@ -615,7 +756,7 @@ pub async fn messages(
     state
         .db
         .write(move |conn| {
-            let (m, party) = find_as_party(conn, &id, &user, Scope::ViewMatches)?;
+            let (m, party) = find_as_party(conn, &id, &user, Scope::ViewMatches, now)?;
             let youth_side = party.youth_side();
             let rows = store::list_messages(conn, &id, cursor.as_ref(), i64::from(limit) + 1)?;
             let (rows, next_cursor) =
@@ -623,11 +764,16 @@ pub async fn messages(
                     r.id.to_string()
                 });
             // Reading changes nothing (see `mark_read`); a coach's reading is logged.
-            if let MatchParty::Youth(a) = &party
-                && a.coach().is_some()
-            {
-                a.audit(conn, now, Action::ViewConversation, Some(id.as_str()))?;
+            match &party {
+                MatchParty::Youth(a) if a.coach().is_some() => {
+                    a.audit(conn, now, Action::ViewConversation, Some(id.as_str()))?
+                }
+                MatchParty::Introducer(a) => {
+                    a.audit(conn, now, Action::ViewConversation, Some(id.as_str()))?
+                }
+                _ => {}
             }
+            let me = party.coach().map(|c| c.account.clone());
             let mut names: Vec<(AccountId, String)> = Vec::new();
             let mut items = Vec::new();
             for r in rows {
@@ -645,10 +791,16 @@ pub async fn messages(
                     },
                     None => None,
                 };
+                let author = MessageAuthor::of(&r, &m.youth_id);
                 items.push(Message {
-                    on_behalf: r.from_youth && r.sender_id.as_ref() != Some(&m.youth_id),
+                    on_behalf: MessageAuthor::on_behalf(&r, &m.youth_id),
+                    author,
+                    // A coach in the thread writes their own messages, not their side's.
+                    mine: match &me {
+                        Some(me) => r.sender_id.as_ref() == Some(me),
+                        None => r.from_youth == youth_side,
+                    },
                     id: r.id,
-                    mine: r.from_youth == youth_side,
                     sender_name,
                     text: r.body,
                     created_at: r.created_at.and_utc(),
@@ -683,20 +835,31 @@ pub async fn send_message(
     state
         .db
         .write(move |conn| {
-            let (m, party) = find_as_party(conn, &id, &user, Scope::MessageOnBehalf)?;
+            let (m, party) = find_as_party(conn, &id, &user, Scope::MessageOnBehalf, now)?;
             let youth_side = party.youth_side();
             // A coach writes in their own name, and the message says it was on the youth's behalf.
-            let sender = match &party {
-                MatchParty::Youth(a) => a
-                    .coach()
-                    .map_or_else(|| a.youth().clone(), |c| c.coach.clone()),
-                MatchParty::Organisation(member) => member.account.clone(),
-            };
-            if let MatchParty::Youth(a) = &party {
-                a.audit(conn, now, Action::MessageOnBehalf, Some(id.as_str()))?;
-                if a.coach().is_none() {
-                    crate::youth::store::touch(conn, std::slice::from_ref(a.youth()), now)?;
+            let (sender, role) = match &party {
+                MatchParty::Youth(a) => match a.coach() {
+                    Some(c) => (c.coach.clone(), MessageAuthor::Coach),
+                    None => (a.youth().clone(), MessageAuthor::Youth),
+                },
+                MatchParty::Organisation(member) => {
+                    (member.account.clone(), MessageAuthor::Employer)
                 }
+                MatchParty::Client(c) => (c.coach.account.clone(), MessageAuthor::Coach),
+                MatchParty::Introducer(a) => (a.coach.account.clone(), MessageAuthor::Coach),
+            };
+            match &party {
+                MatchParty::Youth(a) => {
+                    a.audit(conn, now, Action::MessageOnBehalf, Some(id.as_str()))?;
+                    if a.coach().is_none() {
+                        crate::youth::store::touch(conn, std::slice::from_ref(a.youth()), now)?;
+                    }
+                }
+                MatchParty::Introducer(a) => {
+                    a.audit(conn, now, Action::ViewConversation, Some(id.as_str()))?
+                }
+                _ => {}
             }
             if m.ended_at.is_some() {
                 return Err(ApiError::new(
@@ -704,6 +867,7 @@ pub async fn send_message(
                     "This match has ended; the conversation is closed.",
                 ));
             }
+            let on_behalf = matches!(&party, MatchParty::Youth(a) if a.coach().is_some());
             let row = MessageRow {
                 id: MessageId::generate(),
                 match_id: id.clone(),
@@ -712,6 +876,14 @@ pub async fn send_message(
                 body: text.trim().to_owned(),
                 created_at: now,
                 read_at: None,
+                sender_role: Some(
+                    if on_behalf {
+                        "coach_on_behalf"
+                    } else {
+                        role.as_str()
+                    }
+                    .to_owned(),
+                ),
             };
             store::insert_message(conn, &row)?;
             // Mail the other side, at most once an hour per conversation.
@@ -742,10 +914,10 @@ pub async fn send_message(
                 )?;
                 store::set_notified(conn, &id, !youth_side, now)?;
             }
-            let on_behalf = youth_side && sender != m.youth_id;
             let sender = crate::auth::store::find_account(conn, &sender)?.map(|a| a.display_name);
             Ok(Message {
                 on_behalf,
+                author: role,
                 id: row.id,
                 mine: true,
                 sender_name: sender,

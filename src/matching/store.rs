@@ -387,6 +387,7 @@ pub struct MatchRow {
     pub ended_by: Option<String>,
     pub youth_notified_at: Option<NaiveDateTime>,
     pub employer_notified_at: Option<NaiveDateTime>,
+    pub introduction_id: Option<crate::db::ids::IntroductionId>,
 }
 
 pub fn insert_match(conn: &mut DbConn, row: &MatchRow) -> QueryResult<()> {
@@ -407,6 +408,18 @@ pub fn match_of_pair(
         .select(MatchRow::as_select())
         .first(conn)
         .optional()
+}
+
+/// Remembers the introduction a match followed.
+pub fn set_introduction(
+    conn: &mut DbConn,
+    id: &MatchId,
+    introduction: &crate::db::ids::IntroductionId,
+) -> QueryResult<()> {
+    diesel::update(matches::table.find(id))
+        .set(matches::introduction_id.eq(Some(introduction)))
+        .execute(conn)
+        .map(|_| ())
 }
 
 pub fn find_match(conn: &mut DbConn, id: &MatchId) -> QueryResult<Option<MatchRow>> {
@@ -505,6 +518,8 @@ pub struct MessageRow {
     pub body: String,
     pub created_at: NaiveDateTime,
     pub read_at: Option<NaiveDateTime>,
+    /// `youth`, `employer` or `coach`; NULL on messages from before it was kept.
+    pub sender_role: Option<String>,
 }
 
 pub fn insert_message(conn: &mut DbConn, row: &MessageRow) -> QueryResult<()> {

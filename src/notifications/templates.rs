@@ -461,6 +461,102 @@ pub fn coach_digest(
     )
 }
 
+/// An intermediary proposes to recruit for the employer; the owner answers in the app.
+pub fn client_proposed(lang: Language, name: &str, intermediary: &str, link: &str) -> Rendered {
+    let (subject, body, label) = match lang {
+        Language::Nl => (
+            format!("{intermediary} wil voor je werven"),
+            format!(
+                "{intermediary} biedt aan vacatures voor je organisatie te plaatsen en kandidaten voor je te zoeken. Je ziet altijd wat zij voor je doen, en je kunt het op elk moment stoppen."
+            ),
+            "Bekijk het voorstel",
+        ),
+        Language::En => (
+            format!("{intermediary} offers to recruit for you"),
+            format!(
+                "{intermediary} offers to post vacancies for your organisation and find candidates for you. You always see what they do for you, and you can stop it at any time."
+            ),
+            "See the proposal",
+        ),
+    };
+    layout(
+        "client_proposed",
+        subject,
+        greeting(lang, name),
+        &[body],
+        Some((label, link)),
+        closing(lang),
+    )
+}
+
+/// A coach proposes the youth for a vacancy.
+pub fn introduction_proposed(
+    lang: Language,
+    name: &str,
+    organisation: &str,
+    title: &str,
+    link: &str,
+) -> Rendered {
+    let (subject, body, label) = match lang {
+        Language::Nl => (
+            format!("Je coach stelt je voor: {title}"),
+            format!(
+                "Je coach bij {organisation} wil je voorstellen voor de vacature {title}. Zeg je ja, dan telt dat als je like en ziet de werkgever je anonieme kaart als eerste."
+            ),
+            "Bekijk het voorstel",
+        ),
+        Language::En => (
+            format!("Your coach proposes you: {title}"),
+            format!(
+                "Your coach at {organisation} would like to introduce you for the vacancy {title}. If you say yes, that is your like, and the employer sees your anonymous card first."
+            ),
+            "See the proposal",
+        ),
+    };
+    layout(
+        "introduction_proposed",
+        subject,
+        greeting(lang, name),
+        &[body],
+        Some((label, link)),
+        closing(lang),
+    )
+}
+
+/// The employer answered a coach's introduction.
+pub fn introduction_outcome(lang: Language, name: &str, title: &str, matched: bool) -> Rendered {
+    let (subject, body) = match (lang, matched) {
+        (Language::Nl, true) => (
+            format!("Match na je voorstel: {title}"),
+            format!(
+                "De werkgever van {title} wil kennismaken met de jongere die je voorstelde. Je kunt meepraten in hun gesprek."
+            ),
+        ),
+        (Language::Nl, false) => (
+            format!("Geen match na je voorstel: {title}"),
+            format!("De werkgever van {title} gaat niet verder met de jongere die je voorstelde."),
+        ),
+        (Language::En, true) => (
+            format!("A match after your introduction: {title}"),
+            format!(
+                "The employer of {title} wants to meet the youth you introduced. You can join their conversation."
+            ),
+        ),
+        (Language::En, false) => (
+            format!("No match after your introduction: {title}"),
+            format!("The employer of {title} will not go on with the youth you introduced."),
+        ),
+    };
+    layout(
+        "introduction_outcome",
+        subject,
+        greeting(lang, name),
+        &[body],
+        None,
+        closing(lang),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -46,6 +46,7 @@ are UTC with milliseconds (`2026-11-29T09:30:00.000Z`). An operation that will g
         (name = "matching", description = "Feeds, swipes, matches and the conversation after a match"),
         (name = "coaches", description = "A youth's coaches: answering an invitation, choosing what to share, revoking"),
         (name = "caseload", description = "The coach's portal: inviting youth, the caseload, notes and follow-ups, acting on a youth's behalf"),
+        (name = "clients", description = "Employers an intermediary recruits for: proposing, claiming, ending, and what was done for them"),
         (name = "audit", description = "Who accessed a youth's data, when and why"),
         (name = "admin", description = "Intermediary organisations, for werkmatch's administrators"),
         (name = "operations", description = "Health checks"),
@@ -102,6 +103,7 @@ where
                 .configure(crate::employers::configure)
                 .configure(crate::matching::configure)
                 .configure(crate::caseloads::configure)
+                .configure(crate::clients::configure)
                 .configure(crate::audit::configure),
         )
 }

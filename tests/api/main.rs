@@ -5,6 +5,7 @@ mod conformance;
 mod helpers;
 
 mod accounts;
+mod clients;
 mod competences;
 mod contract;
 mod errors;

@@ -15,7 +15,7 @@ async fn token_of(res: reqwest::Response, status: StatusCode) -> String {
         .to_owned()
 }
 
-async fn req(
+pub(crate) async fn req(
     app: &TestApp,
     method: reqwest::Method,
     path: &str,
@@ -32,7 +32,7 @@ async fn req(
     send(r).await
 }
 
-async fn admin(app: &TestApp) -> String {
+pub(crate) async fn admin(app: &TestApp) -> String {
     werkmatch::auth::service::create_user(
         &app.state,
         "admin@werkmatch.nl",
@@ -51,7 +51,7 @@ async fn admin(app: &TestApp) -> String {
 }
 
 /// Registers through the invitation mailed to `email`.
-async fn join(app: &TestApp, email: &str, name: &str) -> Value {
+pub(crate) async fn join(app: &TestApp, email: &str, name: &str) -> Value {
     let token = app.token_from_mail(email, "").await;
     expect_json(
         app.post(
@@ -65,17 +65,17 @@ async fn join(app: &TestApp, email: &str, name: &str) -> Value {
     .await
 }
 
-struct Org {
-    id: String,
-    coordinator: String,
-    coach: String,
-    coach_id: String,
-    colleague: String,
-    colleague_id: String,
+pub(crate) struct Org {
+    pub(crate) id: String,
+    pub(crate) coordinator: String,
+    pub(crate) coach: String,
+    pub(crate) coach_id: String,
+    pub(crate) colleague: String,
+    pub(crate) colleague_id: String,
 }
 
 /// An intermediary organisation with a coordinator, a coach and a colleague.
-async fn organisation(app: &TestApp, admin: &str, kind: &str, tag: &str) -> Org {
+pub(crate) async fn organisation(app: &TestApp, admin: &str, kind: &str, tag: &str) -> Org {
     let org = expect_json(
         app.post(
             "/v1/admin/organisations",
@@ -126,9 +126,9 @@ async fn organisation(app: &TestApp, admin: &str, kind: &str, tag: &str) -> Org 
     }
 }
 
-struct Youth {
-    token: String,
-    id: String,
+pub(crate) struct Youth {
+    pub(crate) token: String,
+    pub(crate) id: String,
 }
 
 async fn youth(app: &TestApp, email: &str, birth_date: &str) -> Youth {
@@ -153,7 +153,7 @@ async fn youth(app: &TestApp, email: &str, birth_date: &str) -> Youth {
 }
 
 /// The coach invites by code; the youth claims it and accepts `scopes`. Returns the consent id.
-async fn consent(app: &TestApp, coach: &str, youth: &Youth, scopes: &[&str]) -> String {
+pub(crate) async fn consent(app: &TestApp, coach: &str, youth: &Youth, scopes: &[&str]) -> String {
     let inv = expect_json(
         app.post("/v1/caseload/invitations", &json!({}), Some(coach))
             .await,
@@ -204,7 +204,7 @@ async fn exchange(app: &TestApp, coach: &str, youth: &str) -> reqwest::Response 
     .await
 }
 
-async fn delegated(app: &TestApp, coach: &str, youth: &str) -> String {
+pub(crate) async fn delegated(app: &TestApp, coach: &str, youth: &str) -> String {
     token_of(exchange(app, coach, youth).await, StatusCode::OK).await
 }
 
@@ -766,7 +766,8 @@ api_test!(
             (M::GET, "/v1/me/profile".into(), None,                                 [401, 200, 200, 403, 200, 200, 401, 403, 403, 403, 403, 403, 401, 403, 403]),
             (M::PATCH, "/v1/me/profile".into(), Some(json!({"pitch": "Hoi"})),      [401, 200, 200, 403, 200, 403, 401, 403, 403, 403, 403, 403, 401, 403, 403]),
             (M::GET, "/v1/me/sensitive".into(), None,                               [401, 200, 200, 403, 403, 403, 401, 403, 403, 403, 403, 403, 401, 403, 403]),
-            (M::GET, "/v1/matches".into(), None,                                    [401, 200, 200, 403, 200, 403, 401, 403, 403, 403, 403, 403, 401, 200, 403]),
+            // A coach lists the matches of one client vacancy: without `vacancy_id`, 400.
+            (M::GET, "/v1/matches".into(), None,                                    [401, 200, 200, 400, 200, 403, 401, 400, 400, 400, 400, 400, 401, 200, 403]),
             (M::GET, "/v1/me/feed".into(), None,                                    [401, 409, 409, 403, 409, 409, 401, 403, 403, 403, 403, 403, 401, 403, 403]),
             (M::GET, "/v1/me".into(), None,                                         [401, 200, 200, 200, 403, 403, 401, 200, 200, 200, 200, 200, 401, 200, 200]),
             // Last, as they change who belongs where.

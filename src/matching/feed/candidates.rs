@@ -1,11 +1,13 @@
 //! A page of anonymous candidate cards for a vacancy, for members of its organisation.
 
-use crate::db::ids::{AccountId, VacancyId};
+use std::collections::{HashMap, HashSet};
+
+use crate::db::ids::{AccountId, IntroductionId, VacancyId};
 use crate::employers::model::ShownStatus;
 use crate::employers::service::is_public;
 use crate::error::{ApiError, ProblemCode};
 use crate::matching::index;
-use crate::matching::model::{CandidateCard, CandidatePage};
+use crate::matching::model::{CandidateCard, CandidateIntroduction, CandidatePage};
 use crate::matching::score::Reason;
 use crate::matching::store;
 use crate::paging::{self, List, Page};
@@ -15,7 +17,16 @@ use super::entry::*;
 use super::rank::*;
 use super::*;
 
-/// A page of anonymous candidate cards for a vacancy (members of its organisation only).
+/// Where a page of candidates starts: among the introduced cards (after the one with this
+/// introduction id), or in the ranked list after a place.
+enum At {
+    Introduced(Option<IntroductionId>),
+    Ranked(Place),
+}
+
+/// A page of anonymous candidate cards for a vacancy, for members of its organisation and
+/// the coaches of an intermediary it is an active client of: first the youth a coach
+/// introduced (who said yes and whom the employer has not answered), then the ranked list.
 pub async fn candidates(
     state: &AppState,
     user: &crate::access::Principal,
@@ -25,7 +36,7 @@ pub async fn candidates(
     let limit = page.limit();
     let now = state.clock.now_naive();
     let (id, caller) = (vacancy.clone(), user.clone());
-    let row = state
+    let (row, introduced) = state
         .db
         .run(move |conn| {
             let (row, _, _) =
@@ -35,14 +46,15 @@ pub async fn candidates(
                         "There is no vacancy with this id that you can see.",
                     )
                 })?;
-            crate::access::vacancy_member(
+            crate::access::vacancy_manager(
                 conn,
                 &caller,
                 &row.organisation_id,
                 is_public(&row, now),
-                "Only members of the organisation see its candidates.",
+                "Only members of the organisation (or of an intermediary it is a client of) see its candidates.",
             )?;
-            Ok(row)
+            let introduced = introduced_cards(conn, &row, now.date())?;
+            Ok((row, introduced))
         })
         .await?;
     let status = crate::employers::model::VacancyStatus::parse(&row.status);
@@ -53,32 +65,187 @@ pub async fn candidates(
         ));
     }
     // The cursor, judged only for a member: it names its vacancy, and the candidate by their
-    // id for this vacancy, never by account (`vacancy.rank.candidate`).
-    let after = page.after(|p| {
-        let mut parts = p.splitn(3, '.');
-        (parts.next()? == vacancy.as_str()).then_some(())?;
-        let rank = parts.next()?.parse().ok()?;
-        let youth = state.candidate_ids.decode(&vacancy, parts.next()?)?;
-        Some((rank, index::key_of(youth.as_str())))
-    })?;
-    let key = candidates_key(&vacancy);
+    // id for this vacancy, never by account (`vacancy.rank.candidate`), or the introduction
+    // (`vacancy.i.introduction`).
+    let at = page
+        .after(|p| {
+            let mut parts = p.splitn(3, '.');
+            (parts.next()? == vacancy.as_str()).then_some(())?;
+            let second = parts.next()?;
+            if second == "i" {
+                return Some(At::Introduced(Some(IntroductionId::parse(parts.next()?)?)));
+            }
+            let rank = second.parse().ok()?;
+            let youth = state.candidate_ids.decode(&vacancy, parts.next()?)?;
+            Some(At::Ranked((rank, index::key_of(youth.as_str()))))
+        })?
+        .unwrap_or(At::Introduced(None));
+    let exclude: HashSet<u128> = introduced
+        .iter()
+        .map(|i| index::key_of(i.youth.as_str()))
+        .collect();
+    let mut items: Vec<CandidateCard> = Vec::new();
+    let mut shown: Vec<AccountId> = Vec::new();
+    let ranked_after = match at {
+        At::Ranked(place) => Some(place),
+        At::Introduced(after) => {
+            let mut rest = introduced
+                .into_iter()
+                .filter(|i| after.as_ref().is_none_or(|a| &i.id > a))
+                .peekable();
+            let mut last = None;
+            while items.len() < limit {
+                let Some(mut i) = rest.next() else {
+                    break;
+                };
+                i.card.candidate_id = state.candidate_ids.encode(&vacancy, &i.youth);
+                items.push(i.card);
+                shown.push(i.youth);
+                last = Some(i.id);
+            }
+            if rest.peek().is_some() || items.len() == limit {
+                // A page full of introduced cards: the next starts after its last one.
+                state.card_views.shown(shown);
+                return Ok(CandidatePage {
+                    items,
+                    next_cursor: last
+                        .map(|i| paging::cursor(List::Candidates, &format!("{vacancy}.i.{i}"))),
+                });
+            }
+            None
+        }
+    };
+    state.card_views.shown(shown);
+    let (cards, next) = ranked(
+        state,
+        &row,
+        &vacancy,
+        ranked_after,
+        limit - items.len(),
+        &exclude,
+    )
+    .await?;
+    count_shown(state, &cards);
+    items.extend(cards.into_iter().map(|(card, _)| card));
+    Ok(CandidatePage {
+        items,
+        next_cursor: next,
+    })
+}
+
+/// At most this many introduced cards are shown first (oldest introduction first).
+const INTRODUCED_MAX: i64 = 200;
+
+/// An introduced card, with its introduction and youth (its candidate id is set per page).
+struct Introduced {
+    id: IntroductionId,
+    youth: AccountId,
+    card: CandidateCard,
+}
+
+/// The introduced cards of a vacancy, oldest introduction first.
+fn introduced_cards(
+    conn: &mut crate::db::DbConn,
+    row: &crate::employers::store::VacancyRow,
+    today: chrono::NaiveDate,
+) -> Result<Vec<Introduced>, ApiError> {
+    let intros = crate::clients::store::waiting_for_employer(conn, &row.id, None, INTRODUCED_MAX)?;
+    if intros.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<AccountId> = intros.iter().map(|i| i.youth_id.clone()).collect();
+    // The same truth filter as every card: active, and not answered by the employer.
+    let profiles: HashMap<AccountId, crate::youth::store::ProfileRow> =
+        store::candidate_rows(conn, &row.id, &ids)?
+            .into_iter()
+            .map(|p| (p.account_id.clone(), p))
+            .collect();
+    let orgs: Vec<crate::db::ids::OrganisationId> =
+        intros.iter().map(|i| i.organisation_id.clone()).collect();
+    let names: HashMap<_, _> = crate::clients::store::summaries(conn, &orgs)?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect();
+    let required =
+        Required::of(&serde_json::from_str::<Vec<String>>(&row.competences).unwrap_or_default());
+    let mut cards = Vec::new();
+    for intro in intros {
+        let Some(profile) = profiles.get(&intro.youth_id) else {
+            continue;
+        };
+        let km = match (profile.latitude, profile.longitude) {
+            (Some(lat), Some(lon)) => {
+                let (lat, lon) = crate::matching::score::youth_position(lat, lon);
+                crate::matching::score::Origin::new(row.latitude, row.longitude).km(lat, lon)
+            }
+            _ => 0.0,
+        };
+        let p = crate::youth::service::view(profile.clone(), today);
+        let card = CandidateCard {
+            candidate_id: String::new(),
+            competences: p.competences,
+            profile_text: p.profile_text,
+            pitch: p.pitch,
+            education_level: p.education_level,
+            has_start_qualification: p.has_start_qualification,
+            hours_min: p.hours_min,
+            hours_max: p.hours_max,
+            available_from: p.available_from,
+            driving_licence: p.driving_licence,
+            languages: p.languages,
+            distance_km: round_km(crate::matching::score::shown_km(km)),
+            why: required.why(profile.competence_mask & row.competence_mask, Vec::new()),
+            introduced_by: Some(CandidateIntroduction {
+                organisation_name: names
+                    .get(&intro.organisation_id)
+                    .cloned()
+                    .unwrap_or_default(),
+                note: intro.note.clone(),
+            }),
+        };
+        cards.push(Introduced {
+            id: intro.id,
+            youth: intro.youth_id,
+            card,
+        });
+    }
+    Ok(cards)
+}
+
+/// A page of the ranked list after `after` (`limit` cards at most, none of `exclude`), with
+/// the cursor of the page after it.
+async fn ranked(
+    state: &AppState,
+    row: &crate::employers::store::VacancyRow,
+    vacancy: &VacancyId,
+    after: Option<Place>,
+    limit: usize,
+    exclude: &HashSet<u128>,
+) -> Result<(Vec<(CandidateCard, Item)>, Option<String>), ApiError> {
+    let mut cards: Vec<(CandidateCard, Item)> = Vec::new();
+    if limit == 0 {
+        // The page is full of introduced cards; the ranked list starts on the next one.
+        return Ok((cards, None));
+    }
+    let now = state.clock.now_naive();
+    let key = candidates_key(vacancy);
     let required =
         Required::of(&serde_json::from_str::<Vec<String>>(&row.competences).unwrap_or_default());
     let today = now.date();
     let n = if after.is_some() {
         FEED_SIZE
     } else {
-        limit * 2
+        limit * 2 + exclude.len()
     };
-    let mut cards: Vec<(CandidateCard, Item)> = Vec::new();
     let mut next = None;
     for _ in 0..2 {
-        let items = candidate_entries(state, &row, n).await?;
+        let items = candidate_entries(state, row, n).await?;
         let read_all = items.len() < n;
-        let window: Vec<Item> = match &after {
-            Some(place) => items.into_iter().filter(|i| i.comes_after(place)).collect(),
-            None => items,
-        };
+        let window: Vec<Item> = items
+            .into_iter()
+            .filter(|i| after.as_ref().is_none_or(|place| i.comes_after(place)))
+            .filter(|i| !exclude.contains(&i.key))
+            .collect();
         if window.is_empty() {
             break;
         }
@@ -102,7 +269,7 @@ pub async fn candidates(
                 Some(profile) if cards.len() < limit => {
                     let p = crate::youth::service::view(profile.clone(), today);
                     let card = CandidateCard {
-                        candidate_id: state.candidate_ids.encode(&vacancy, &profile.account_id),
+                        candidate_id: state.candidate_ids.encode(vacancy, &profile.account_id),
                         competences: p.competences,
                         profile_text: p.profile_text,
                         pitch: p.pitch,
@@ -115,6 +282,7 @@ pub async fn candidates(
                         languages: p.languages,
                         distance_km: round_km(item.distance_km),
                         why: required.why(item.matched, Reason::from_bits(item.reasons)),
+                        introduced_by: None,
                     };
                     cards.push((card, item.clone()));
                 }
@@ -129,7 +297,7 @@ pub async fn candidates(
         next = next_place(last, cards.len() == limit, &window, read_all).map(|i| {
             // The place of the last card's candidate, by their id for this vacancy.
             let candidate = AccountId::parse(&i.id())
-                .map(|youth| state.candidate_ids.encode(&vacancy, &youth))
+                .map(|youth| state.candidate_ids.encode(vacancy, &youth))
                 .unwrap_or_default();
             paging::cursor(
                 List::Candidates,
@@ -140,11 +308,7 @@ pub async fn candidates(
             break;
         }
     }
-    count_shown(state, &cards);
-    Ok(CandidatePage {
-        items: cards.into_iter().map(|(card, _)| card).collect(),
-        next_cursor: next,
-    })
+    Ok((cards, next))
 }
 
 /// Counts each card shown for its youth (their log shows how often employers saw their

@@ -78,6 +78,7 @@ mod tests {
             published_at: None,
             created_at: None,
             updated_at: None,
+            posted_by: None,
         }
     }
 

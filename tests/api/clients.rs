@@ -1,0 +1,282 @@
+//! Employer clients of intermediaries and introductions: a coach recruits for a client until
+//! the relation ends; an employer without an account is created and later claimed; a coach
+//! introduces a youth, who says yes, the employer sees the card first and likes, and the coach
+//! talks along in the match.
+
+use reqwest::Method as M;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::api_test;
+use crate::helpers::*;
+use crate::matching::{employer, swipe, vacancy, youth_with_profile};
+use crate::portal::{Org, Youth, admin, consent, organisation, req};
+
+/// A vacancy body posted by a coach for `client`.
+fn for_client(client: &str) -> Value {
+    json!({"organisation_id": client})
+}
+
+async fn organisation_of(app: &TestApp, employer: &str) -> String {
+    // An employer's own first vacancy names its organisation.
+    let v = vacancy(app, employer, json!({"status": "draft", "title": "Eerste"})).await;
+    expect_json(
+        app.get(&format!("/v1/vacancies/{v}"), Some(employer)).await,
+        StatusCode::OK,
+    )
+    .await["organisation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn client_of(app: &TestApp, org: &Org, employer: &str, may_swipe: bool) -> (String, String) {
+    let employer_org = organisation_of(app, employer).await;
+    let proposed = expect_json(
+        app.post(
+            "/v1/clients",
+            &json!({"organisation_id": employer_org, "may_swipe": may_swipe}),
+            Some(&org.coach),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(proposed["status"], "proposed");
+    assert_eq!(proposed["claimed"], true);
+    let id = proposed["id"].as_str().unwrap().to_owned();
+    let accepted = expect_json(
+        app.post(
+            &format!("/v1/clients/{id}/accept"),
+            &json!({}),
+            Some(employer),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(accepted["status"], "active");
+    (id, employer_org)
+}
+
+api_test!(
+    async fn a_coach_recruits_for_a_client_until_the_relation_ends(app) {
+        let admin = admin(&app).await;
+        let org = organisation(&app, &admin, "municipality", "cl").await;
+        let boss = employer(&app, "baas@bakkerij.nl").await;
+        let employer_org = organisation_of(&app, &boss).await;
+
+        // Before the employer accepts, the coach cannot post for it.
+        let proposed = expect_json(
+            app.post("/v1/clients", &json!({"organisation_id": employer_org, "may_swipe": true}), Some(&org.coach)).await,
+            StatusCode::CREATED,
+        )
+        .await;
+        let client = proposed["id"].as_str().unwrap().to_owned();
+        expect_problem(
+            app.post("/v1/clients", &json!({"organisation_id": employer_org}), Some(&org.colleague)).await,
+            StatusCode::CONFLICT,
+            "already_a_client",
+        )
+        .await;
+        let body = json!({"title": "Bakker (BBL)", "description": "Je leert het vak in onze bakkerij, vier dagen per week.",
+            "occupation": "shop_assistant", "kind": "job", "hours_min": 24, "hours_max": 32, "place_name": "Eindhoven",
+            "location": {"lat": 51.4416, "lon": 5.4697}, "status": "open", "organisation_id": employer_org});
+        expect_problem(app.post("/v1/vacancies", &body, Some(&org.coach)).await, StatusCode::NOT_FOUND, "organisation_not_found").await;
+        app.deliver_mail().await;
+        assert!(app.mails_to("baas@bakkerij.nl").iter().any(|m| m.subject.contains("Team cl")), "the owner is told of the proposal");
+        // Only the owner answers; a coach cannot.
+        expect_problem(app.post(&format!("/v1/clients/{client}/accept"), &json!({}), Some(&org.coach)).await, StatusCode::FORBIDDEN, "wrong_role").await;
+        expect_json(app.post(&format!("/v1/clients/{client}/accept"), &json!({}), Some(&boss)).await, StatusCode::OK).await;
+
+        // The coach posts for the client; everyone sees who posted it for whom.
+        let posted = expect_json(app.post("/v1/vacancies", &body, Some(&org.coach)).await, StatusCode::CREATED).await;
+        let v = posted["id"].as_str().unwrap().to_owned();
+        assert_eq!(posted["organisation"]["id"], employer_org.as_str());
+        assert_eq!(posted["posted_by"]["name"], "Team cl");
+        let y = youth_with_profile(&app, "sanne@voorbeeld.nl", &["teamwork", "reliability", "customer_focus"]).await;
+        let seen = expect_json(app.get(&format!("/v1/vacancies/{v}"), Some(&y.token)).await, StatusCode::OK).await;
+        assert_eq!(seen["posted_by"]["name"], "Team cl");
+        assert_eq!(seen["status"], Value::Null, "members-only fields stay hidden from youth");
+        let listed = expect_json(app.get(&format!("/v1/organisations/{employer_org}/vacancies"), Some(&org.coach)).await, StatusCode::OK).await;
+        assert_eq!(listed["items"].as_array().unwrap().len(), 2);
+
+        // Two youth like; the coach sees the candidates and likes one for the client: a match.
+        let y2 = youth_with_profile(&app, "joris@voorbeeld.nl", &["teamwork", "reliability", "customer_focus"]).await;
+        for youth in [&y, &y2] {
+            assert_eq!(swipe(&app, &youth.token, &format!("/v1/me/swipes/{v}"), "like").await.status(), StatusCode::OK);
+        }
+        let cards = expect_json(app.get(&format!("/v1/vacancies/{v}/candidates"), Some(&org.coach)).await, StatusCode::OK).await;
+        let candidate = cards["items"][0]["candidate_id"].as_str().unwrap().to_owned();
+        let liked = expect_json(swipe(&app, &org.coach, &format!("/v1/vacancies/{v}/swipes/{candidate}"), "like").await, StatusCode::OK).await;
+        assert!(liked["match_id"].is_string());
+        let matches = expect_json(app.get(&format!("/v1/matches?vacancy_id={v}"), Some(&org.coach)).await, StatusCode::OK).await;
+        assert_eq!(matches["items"].as_array().unwrap().len(), 1);
+        expect_problem(app.get("/v1/matches", Some(&org.coach)).await, StatusCode::BAD_REQUEST, "invalid_query").await;
+
+        // The employer reads what was done for them.
+        let activity = app.all_pages(&format!("/v1/clients/{client}/activity"), Some(&boss)).await;
+        let actions: Vec<&str> = activity.iter().map(|a| a["action"].as_str().unwrap()).collect();
+        for expected in ["proposed", "accepted", "vacancy_created", "candidate_liked", "matches_viewed"] {
+            assert!(actions.contains(&expected), "{expected} missing from {actions:?}");
+        }
+        assert!(activity.iter().all(|a| !a.to_string().contains(&y.id) && !a.to_string().contains(&y2.id)), "the log never names the youth");
+
+        // The owner withdraws the right to swipe.
+        let changed = expect_json(req(&app, M::PATCH, &format!("/v1/clients/{client}"), Some(&boss), Some(json!({"may_swipe": false}))).await, StatusCode::OK).await;
+        assert_eq!(changed["may_swipe"], false);
+        let cards = expect_json(app.get(&format!("/v1/vacancies/{v}/candidates"), Some(&org.coach)).await, StatusCode::OK).await;
+        let c2 = cards["items"][0]["candidate_id"].as_str().unwrap().to_owned();
+        expect_problem(swipe(&app, &org.coach, &format!("/v1/vacancies/{v}/swipes/{c2}"), "like").await, StatusCode::FORBIDDEN, "client_swipe_not_allowed").await;
+        expect_problem(req(&app, M::PATCH, &format!("/v1/clients/{client}"), Some(&org.coach), Some(json!({"may_swipe": true}))).await, StatusCode::FORBIDDEN, "wrong_role").await;
+
+        // Ending: only a coordinator on the intermediary's side; then everything stops at once.
+        expect_problem(req(&app, M::DELETE, &format!("/v1/clients/{client}"), Some(&org.coach), None).await, StatusCode::FORBIDDEN, "not_a_coordinator").await;
+        assert_eq!(req(&app, M::DELETE, &format!("/v1/clients/{client}"), Some(&org.coordinator), None).await.status(), StatusCode::NO_CONTENT);
+        expect_problem(app.get(&format!("/v1/vacancies/{v}/candidates"), Some(&org.coach)).await, StatusCode::FORBIDDEN, "not_your_vacancy").await;
+        expect_problem(req(&app, M::PATCH, &format!("/v1/vacancies/{v}"), Some(&org.coach), Some(json!({"title": "Bakker"}))).await, StatusCode::FORBIDDEN, "not_your_vacancy").await;
+        expect_problem(app.get(&format!("/v1/organisations/{employer_org}/vacancies"), Some(&org.coach)).await, StatusCode::NOT_FOUND, "organisation_not_found").await;
+        expect_problem(app.get(&format!("/v1/matches?vacancy_id={v}"), Some(&org.coach)).await, StatusCode::NOT_FOUND, "vacancy_not_found").await;
+        let m = matches["items"][0]["id"].as_str().unwrap();
+        expect_problem(app.get(&format!("/v1/matches/{m}"), Some(&org.coach)).await, StatusCode::NOT_FOUND, "match_not_found").await;
+        expect_problem(app.post("/v1/vacancies", &body, Some(&org.coach)).await, StatusCode::NOT_FOUND, "organisation_not_found").await;
+        let ended = expect_json(app.get(&format!("/v1/clients/{client}"), Some(&boss)).await, StatusCode::OK).await;
+        assert_eq!(ended["status"], "ended");
+        // The employer's own work goes on.
+        assert_eq!(swipe(&app, &boss, &format!("/v1/vacancies/{v}/swipes/{c2}"), "like").await.status(), StatusCode::OK);
+    }
+);
+
+api_test!(
+    async fn an_employer_created_by_a_coach_is_claimed_by_its_owner(app) {
+        let admin = admin(&app).await;
+        let org = organisation(&app, &admin, "uwv", "nw").await;
+        let created = expect_json(
+            app.post("/v1/clients", &json!({"new_organisation": {"name": "Garage Snel", "city": "Helmond", "owner_email": "eigenaar@garage.nl"}}), Some(&org.coach)).await,
+            StatusCode::CREATED,
+        )
+        .await;
+        assert_eq!((created["status"].as_str(), created["claimed"].as_bool()), (Some("active"), Some(false)));
+        let client = created["id"].as_str().unwrap().to_owned();
+        let employer_org = created["employer"]["id"].as_str().unwrap().to_owned();
+        // Nobody to ask yet: the intermediary decides what it may do.
+        expect_json(req(&app, M::PATCH, &format!("/v1/clients/{client}"), Some(&org.coach), Some(json!({"may_swipe": true}))).await, StatusCode::OK).await;
+        let v = vacancy(&app, &org.coach, for_client(&employer_org)).await;
+        // Neither field, or both: 422.
+        expect_problem(app.post("/v1/clients", &json!({}), Some(&org.coach)).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        expect_problem(app.post("/v1/clients", &json!({"organisation_id": employer_org, "new_organisation": {"name": "X", "city": "Y"}}), Some(&org.coach)).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        // An intermediary is not an employer to recruit for.
+        let other = organisation(&app, &admin, "school", "sc").await;
+        expect_problem(app.post("/v1/clients", &json!({"organisation_id": other.id}), Some(&org.coach)).await, StatusCode::NOT_FOUND, "organisation_not_found").await;
+
+        // The owner claims it through the mailed link, and from then on decides.
+        let token = app.token_from_mail("eigenaar@garage.nl", "").await;
+        let owner = expect_json(
+            app.post("/v1/auth/register/invited", &json!({"token": token, "password": PASSWORD, "contact_name": "Eva Eigenaar"}), None).await,
+            StatusCode::CREATED,
+        )
+        .await["access_token"].as_str().unwrap().to_owned();
+        let mine = expect_json(app.get("/v1/clients", Some(&owner)).await, StatusCode::OK).await;
+        assert_eq!(mine["items"][0]["claimed"], true);
+        assert_eq!(mine["items"][0]["intermediary"]["name"], "Team nw");
+        expect_problem(req(&app, M::PATCH, &format!("/v1/clients/{client}"), Some(&org.coach), Some(json!({"may_swipe": false}))).await, StatusCode::FORBIDDEN, "wrong_role").await;
+        let own = expect_json(app.get(&format!("/v1/vacancies/{v}"), Some(&owner)).await, StatusCode::OK).await;
+        assert_eq!(own["status"], "open", "the owner manages the vacancy the coach posted");
+        assert_eq!(own["posted_by"]["name"], "Team nw");
+        // Another employer sees nothing of the relation.
+        let stranger = employer(&app, "ander@bedrijf.nl").await;
+        expect_problem(app.get(&format!("/v1/clients/{client}"), Some(&stranger)).await, StatusCode::NOT_FOUND, "client_not_found").await;
+        // The owner ends it: the coaches' access ends, the claimed client's vacancies stay up.
+        assert_eq!(req(&app, M::DELETE, &format!("/v1/clients/{client}"), Some(&owner), None).await.status(), StatusCode::NO_CONTENT);
+        expect_problem(req(&app, M::DELETE, &format!("/v1/clients/{client}"), Some(&owner), None).await, StatusCode::CONFLICT, "client_relation_closed").await;
+        let own = expect_json(app.get(&format!("/v1/vacancies/{v}"), Some(&owner)).await, StatusCode::OK).await;
+        assert_eq!(own["status"], "open");
+    }
+);
+
+api_test!(
+    async fn an_introduced_youth_comes_first_and_the_coach_talks_along_after_the_match(app) {
+        let admin = admin(&app).await;
+        let org = organisation(&app, &admin, "municipality", "in").await;
+        let boss = employer(&app, "baas@winkel.nl").await;
+        let (_, employer_org) = client_of(&app, &org, &boss, false).await;
+        let v = vacancy(&app, &org.coach, for_client(&employer_org)).await;
+        // Three ranked candidates, and the youth the coach will introduce.
+        for i in 0..3 {
+            let other = youth_with_profile(&app, &format!("y{i}@voorbeeld.nl"), &["teamwork", "reliability", "customer_focus"]).await;
+            swipe(&app, &other.token, &format!("/v1/me/swipes/{v}"), "like").await;
+        }
+        let y = youth_with_profile(&app, "kim@voorbeeld.nl", &["teamwork", "reliability", "flexibility"]).await;
+        let youth = Youth { token: y.token.clone(), id: y.id.clone() };
+        consent(&app, &org.coach, &youth, &["view_profile"]).await;
+        let path = format!("/v1/caseload/youth/{}/introductions", y.id);
+        let body = json!({"vacancy_id": v, "note": "Kim is betrouwbaar en leert snel."});
+        expect_problem(app.post(&path, &body, Some(&org.coach)).await, StatusCode::FORBIDDEN, "scope_not_granted").await;
+        let y2 = youth_with_profile(&app, "lot@voorbeeld.nl", &["teamwork", "reliability", "flexibility"]).await;
+        consent(&app, &org.coach, &Youth { token: y2.token.clone(), id: y2.id.clone() }, &["message_on_behalf"]).await;
+        // Lot granted `message_on_behalf`: the coach may introduce her.
+        let intro = expect_json(
+            app.post(&format!("/v1/caseload/youth/{}/introductions", y2.id), &body, Some(&org.coach)).await,
+            StatusCode::CREATED,
+        )
+        .await;
+        assert_eq!(intro["status"], "proposed");
+        expect_problem(app.post(&format!("/v1/caseload/youth/{}/introductions", y2.id), &body, Some(&org.coach)).await, StatusCode::CONFLICT, "already_introduced").await;
+        expect_problem(app.post(&format!("/v1/caseload/youth/{}/introductions", y2.id), &body, Some(&org.colleague)).await, StatusCode::NOT_FOUND, "youth_not_in_caseload").await;
+
+        // The youth sees it and says yes (never a coach for them).
+        app.deliver_mail().await;
+        assert!(app.mails_to("lot@voorbeeld.nl").iter().any(|m| m.subject.contains("Medewerker winkel")));
+        let mine = expect_json(app.get("/v1/me/introductions", Some(&y2.token)).await, StatusCode::OK).await;
+        assert_eq!(mine["items"][0]["introduced_by"]["organisation_name"], "Team in");
+        assert_eq!(mine["items"][0]["youth_id"], Value::Null);
+        let id = mine["items"][0]["id"].as_str().unwrap().to_owned();
+        expect_problem(app.post(&format!("/v1/me/introductions/{id}/accept"), &json!({}), Some(&y.token)).await, StatusCode::NOT_FOUND, "introduction_not_found").await;
+        let accepted = expect_json(app.post(&format!("/v1/me/introductions/{id}/accept"), &json!({}), Some(&y2.token)).await, StatusCode::OK).await;
+        assert_eq!(accepted["decision"], "like");
+        expect_problem(app.post(&format!("/v1/me/introductions/{id}/decline"), &json!({}), Some(&y2.token)).await, StatusCode::CONFLICT, "introduction_answered").await;
+
+        // The employer sees the introduced card first, still anonymous, then the ranked ones;
+        // paging one at a time gives each card once.
+        let cards = expect_json(app.get(&format!("/v1/vacancies/{v}/candidates"), Some(&boss)).await, StatusCode::OK).await;
+        let items = cards["items"].as_array().unwrap();
+        assert_eq!(items.len(), 5, "the introduced card and the four ranked youth (Kim too)");
+        assert_eq!(items[0]["introduced_by"]["organisation_name"], "Team in");
+        assert_eq!(items[0]["introduced_by"]["note"], "Kim is betrouwbaar en leert snel.");
+        assert!(items[1..].iter().all(|c| c["introduced_by"].is_null()));
+        assert!(!cards.to_string().contains("Sanne") && !cards.to_string().contains(&y2.id));
+        let one_by_one = app.all_pages(&format!("/v1/vacancies/{v}/candidates?limit=1"), Some(&boss)).await;
+        let ids: Vec<&str> = one_by_one.iter().map(|c| c["candidate_id"].as_str().unwrap()).collect();
+        let all: Vec<&str> = items.iter().map(|c| c["candidate_id"].as_str().unwrap()).collect();
+        assert_eq!(ids, all);
+
+        // A like makes the match; the coach is told and joins the conversation.
+        let introduced = items[0]["candidate_id"].as_str().unwrap();
+        let liked = expect_json(swipe(&app, &boss, &format!("/v1/vacancies/{v}/swipes/{introduced}"), "like").await, StatusCode::OK).await;
+        let m = liked["match_id"].as_str().unwrap().to_owned();
+        app.deliver_mail().await;
+        assert!(app.mails_to("coach.in@org.nl").iter().any(|m| m.subject.contains("Match")));
+        let listed = expect_json(app.get("/v1/caseload/introductions", Some(&org.coach)).await, StatusCode::OK).await;
+        assert_eq!(listed["items"][0]["outcome"], "matched");
+        assert_eq!(listed["items"][0]["youth_id"], y2.id.as_str());
+        let sent = expect_json(app.post(&format!("/v1/matches/{m}/messages"), &json!({"text": "Ik help Lot met het eerste gesprek."}), Some(&org.coach)).await, StatusCode::CREATED).await;
+        assert_eq!((sent["author"].as_str(), sent["on_behalf"].as_bool()), (Some("coach"), Some(false)));
+        app.post(&format!("/v1/matches/{m}/messages"), &json!({"text": "Welkom!"}), Some(&boss)).await;
+        app.post(&format!("/v1/matches/{m}/messages"), &json!({"text": "Dank je."}), Some(&y2.token)).await;
+        let thread = expect_json(app.get(&format!("/v1/matches/{m}/messages"), Some(&y2.token)).await, StatusCode::OK).await;
+        let authors: Vec<&str> = thread["items"].as_array().unwrap().iter().map(|i| i["author"].as_str().unwrap()).collect();
+        assert_eq!(authors, ["youth", "employer", "coach"]);
+        let coach_view = expect_json(app.get(&format!("/v1/matches/{m}/messages"), Some(&org.coach)).await, StatusCode::OK).await;
+        let mine: Vec<bool> = coach_view["items"].as_array().unwrap().iter().map(|i| i["mine"].as_bool().unwrap()).collect();
+        assert_eq!(mine, [false, false, true]);
+        // A coach of another organisation is not in it; one of the client's recruiters reads
+        // along on the employer's side.
+        let other = organisation(&app, &admin, "youth_work", "ot").await;
+        expect_problem(app.get(&format!("/v1/matches/{m}/messages"), Some(&other.coach)).await, StatusCode::NOT_FOUND, "match_not_found").await;
+        let recruiter = expect_json(app.get(&format!("/v1/matches/{m}/messages"), Some(&org.colleague)).await, StatusCode::OK).await;
+        assert!(recruiter["items"].as_array().unwrap().iter().all(|i| i["mine"] == false));
+        // The youth's log shows the introduction.
+        let log = app.all_pages("/v1/me/audit", Some(&y2.token)).await;
+        assert!(log.iter().any(|l| l["action"] == "introduce"));
+    }
+);
