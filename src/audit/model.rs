@@ -32,10 +32,12 @@ pub enum Action {
     Introduce,
     /// A coach's search by benefit, work limitation or participation step found the youth.
     SelectedByCharacteristic,
+    /// A coach searched the caseload (the object holds the filters; the subject is the coach).
+    SearchCaseload,
 }
 
 impl Action {
-    const ALL: [Action; 16] = [
+    const ALL: [Action; 17] = [
         Action::ViewProfile,
         Action::EditProfile,
         Action::ViewSensitive,
@@ -52,6 +54,7 @@ impl Action {
         Action::StartDelegation,
         Action::Introduce,
         Action::SelectedByCharacteristic,
+        Action::SearchCaseload,
     ];
 
     pub fn parse(s: &str) -> Option<Action> {
@@ -89,6 +92,7 @@ impl Action {
             Action::StartDelegation => "start_delegation",
             Action::Introduce => "introduce",
             Action::SelectedByCharacteristic => "selected_by_characteristic",
+            Action::SearchCaseload => "search_caseload",
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod jobs;
 pub mod model;
 pub mod page_cache;
 pub mod routes;
+pub mod search;
 pub mod service;
 pub mod store;
 
@@ -21,6 +22,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(routes::decline_handover)
         .service(routes::list_caseload)
         .service(routes::list_follow_ups)
+        .service(routes::search_caseload)
         .service(routes::get_caseload_entry)
         .service(routes::update_caseload_entry)
         .service(routes::list_notes)

@@ -440,3 +440,143 @@ crate::paging::page!(
     /// A page of handovers waiting for the caller's answer, oldest first.
     HandoverPage of Handover
 );
+
+// ---- Selection by characteristics -------------------------------------------------------
+
+/// Select youth of the caseload by characteristics. Every filter is optional; all given must
+/// hold. `benefit`, `work_limitation` and `participation_step_*` are for `uwv` and
+/// `municipality` organisations only, and select only among youth who granted
+/// `view_sensitive`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchFilter {
+    /// Age in whole years today, at least.
+    #[param(nullable = false, minimum = 15, maximum = 30)]
+    pub age_min: Option<u8>,
+    /// Age in whole years today, at most.
+    #[param(nullable = false, minimum = 15, maximum = 30)]
+    pub age_max: Option<u8>,
+    #[param(nullable = false, inline)]
+    pub education_level: Option<crate::work::EducationLevel>,
+    /// With (true) or without (false) a start qualification (havo, vwo, or mbo level 2 and up).
+    #[param(nullable = false)]
+    pub start_qualification: Option<bool>,
+    /// Youth who want this kind of work.
+    #[param(nullable = false, inline)]
+    pub kind: Option<crate::work::WorkKind>,
+    /// Youth whose hours overlap `hours_min`..`hours_max`.
+    #[param(nullable = false, minimum = 1, maximum = 40)]
+    pub hours_min: Option<u8>,
+    #[param(nullable = false, minimum = 1, maximum = 40)]
+    pub hours_max: Option<u8>,
+    /// With `lon` and `radius_km`: youth within the radius of this place.
+    #[param(nullable = false, minimum = -90.0, maximum = 90.0)]
+    pub lat: Option<f64>,
+    #[param(nullable = false, minimum = -180.0, maximum = 180.0)]
+    pub lon: Option<f64>,
+    #[param(nullable = false, minimum = 1, maximum = 200)]
+    pub radius_km: Option<u16>,
+    /// Competence codes separated by commas: youth who have all of them.
+    #[param(nullable = false, max_length = 600, pattern = "^[a-z_]+(,[a-z_]+)*$")]
+    pub competences: Option<String>,
+    /// Youth available from this date or earlier (or from now).
+    #[param(nullable = false)]
+    pub available_by: Option<NaiveDate>,
+    /// Youth active (signed in, swiped or wrote) in the last this many days.
+    #[param(nullable = false, minimum = 1, maximum = 365)]
+    pub active_within_days: Option<u16>,
+    /// `uwv` and `municipality` only.
+    #[param(nullable = false, inline)]
+    pub benefit: Option<crate::youth::model::Benefit>,
+    /// `uwv` and `municipality` only.
+    #[param(nullable = false)]
+    pub work_limitation: Option<bool>,
+    /// `uwv` and `municipality` only: step on the participation ladder, at least.
+    #[param(nullable = false, minimum = 1, maximum = 6)]
+    pub participation_step_min: Option<u8>,
+    /// `uwv` and `municipality` only: step on the participation ladder, at most.
+    #[param(nullable = false, minimum = 1, maximum = 6)]
+    pub participation_step_max: Option<u8>,
+}
+
+impl SearchFilter {
+    /// Whether a filter on sensitive characteristics is asked.
+    pub fn is_sensitive(&self) -> bool {
+        self.benefit.is_some()
+            || self.work_limitation.is_some()
+            || self.participation_step_min.is_some()
+            || self.participation_step_max.is_some()
+    }
+
+    /// The filters given, as `name=value` pairs in a fixed order (for the audit line).
+    pub fn describe(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        let mut add = |name: &str, value: Option<String>| {
+            if let Some(v) = value {
+                parts.push(format!("{name}={v}"));
+            }
+        };
+        add("age_min", self.age_min.map(|v| v.to_string()));
+        add("age_max", self.age_max.map(|v| v.to_string()));
+        add(
+            "education_level",
+            self.education_level.map(|v| v.as_str().to_owned()),
+        );
+        add(
+            "start_qualification",
+            self.start_qualification.map(|v| v.to_string()),
+        );
+        add("kind", self.kind.map(|v| plain(&v)));
+        add("hours_min", self.hours_min.map(|v| v.to_string()));
+        add("hours_max", self.hours_max.map(|v| v.to_string()));
+        add("lat", self.lat.map(|v| format!("{v:.3}")));
+        add("lon", self.lon.map(|v| format!("{v:.3}")));
+        add("radius_km", self.radius_km.map(|v| v.to_string()));
+        add("competences", self.competences.clone());
+        add("available_by", self.available_by.map(|v| v.to_string()));
+        add(
+            "active_within_days",
+            self.active_within_days.map(|v| v.to_string()),
+        );
+        add("benefit", self.benefit.map(|v| v.as_str().to_owned()));
+        add(
+            "work_limitation",
+            self.work_limitation.map(|v| v.to_string()),
+        );
+        add(
+            "participation_step_min",
+            self.participation_step_min.map(|v| v.to_string()),
+        );
+        add(
+            "participation_step_max",
+            self.participation_step_max.map(|v| v.to_string()),
+        );
+        parts.join("&")
+    }
+
+    /// The names of the sensitive filters given (what the youth's log says they were
+    /// selected by, without the values).
+    pub fn sensitive_names(&self) -> String {
+        [
+            ("benefit", self.benefit.is_some()),
+            ("work_limitation", self.work_limitation.is_some()),
+            (
+                "participation_step",
+                self.participation_step_min.is_some() || self.participation_step_max.is_some(),
+            ),
+        ]
+        .into_iter()
+        .filter(|(_, on)| *on)
+        .map(|(n, _)| n)
+        .collect::<Vec<_>>()
+        .join(",")
+    }
+}
+
+/// An enum's wire name.
+fn plain(v: &impl Serialize) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}

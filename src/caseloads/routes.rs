@@ -183,6 +183,35 @@ pub async fn list_caseload(
         .body(body))
 }
 
+/// Select youth of your caseload by characteristics: age, education, start qualification,
+/// kind of work, hours, place and radius, competences, availability, last activity; and, for
+/// UWV and municipalities only, benefit, work limitation and participation step (among youth
+/// who granted `view_sensitive`). Every search is audited with its filters.
+#[utoipa::path(
+    tag = "caseload",
+    security(("bearer" = [])),
+    params(SearchFilter, PageQuery),
+    responses(
+        (status = 200, description = "A page of the youth found, by id", body = CaseloadPage),
+        (status = 400, description = "`invalid_query`: a filter out of range, a place without all of lat, lon and radius_km, an unknown competence", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`wrong_role`, `no_organisation`, `not_on_behalf`, `sensitive_selection_not_allowed`: a sensitive filter by an organisation that is not `uwv` or `municipality`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/caseload/search")]
+pub async fn search_caseload(
+    state: Data<AppState>,
+    user: Principal,
+    filter: Query<SearchFilter>,
+    page: Query<PageQuery>,
+) -> Result<Json<CaseloadPage>, ApiError> {
+    let page = page.parse(List::Search)?;
+    let cursor = page.after(AccountId::parse)?;
+    Ok(Json(
+        crate::caseloads::search::search(&state, user, filter.into_inner(), cursor, page.limit)
+            .await?,
+    ))
+}
+
 /// Your youth with a follow-up that is overdue or due this week (to Sunday), soonest first.
 #[utoipa::path(
     tag = "caseload",

@@ -784,7 +784,7 @@ pub async fn exchange(
 // ---- The caseload ---------------------------------------------------------------------------
 
 /// The figures of a set of consents' youth, a few grouped queries for all of them.
-fn entries(
+pub(super) fn entries(
     conn: &mut DbConn,
     rows: Vec<ConsentRow>,
     now: NaiveDateTime,

@@ -10,7 +10,7 @@ use crate::db::DbConn;
 use crate::db::ids::{AccountId, ConsentId, NoteId, OrganisationId};
 use crate::db::schema::{
     accounts, coach_notes, consent_events, consents, matches, messages, organisation_members,
-    organisations, swipes,
+    organisations, swipes, youth_profiles, youth_sensitive,
 };
 
 /// An account's place in an intermediary organisation.
@@ -557,6 +557,139 @@ pub fn handovers_to(
         .into_boxed();
     if let Some(c) = cursor {
         q = q.filter(handovers::id.gt(c));
+    }
+    q.load(conn)
+}
+
+// ---- Selection by characteristics -------------------------------------------------------
+
+/// A caseload search, resolved to what SQL compares (see `caseloads::search`).
+#[derive(Debug, Default, Clone)]
+pub struct Search {
+    /// The coach sees only their own youth and those shared with colleagues (`None`: a
+    /// coordinator, who sees the whole organisation).
+    pub only_for: Option<AccountId>,
+    /// Born on or before this day (the minimum age).
+    pub born_by: Option<NaiveDate>,
+    /// Born after this day (the maximum age).
+    pub born_after: Option<NaiveDate>,
+    pub education: Option<Vec<String>>,
+    pub kind_bit: Option<i32>,
+    pub hours: Option<(i32, i32)>,
+    pub bbox: Option<(f64, f64, f64, f64)>,
+    pub competence_mask: Option<i64>,
+    pub available_by: Option<NaiveDate>,
+    pub active_since: Option<NaiveDateTime>,
+    /// Only consents that grant `view_sensitive` (any sensitive filter sets it).
+    pub sensitive_scope: Option<i32>,
+    pub benefit: Option<String>,
+    pub work_limitation: Option<bool>,
+    pub step: Option<(i32, i32)>,
+}
+
+/// One batch of the caseload's consents matching `s`, by youth id after `after`.
+pub fn search(
+    conn: &mut DbConn,
+    org: &OrganisationId,
+    s: &Search,
+    share_bit: i32,
+    after: Option<&AccountId>,
+    limit: i64,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<(ConsentRow, Option<f64>, Option<f64>)>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{BigInt, Bool, Integer, Nullable};
+    let mut q = consents::table
+        .inner_join(
+            youth_profiles::table.on(youth_profiles::account_id.nullable().eq(consents::youth_id)),
+        )
+        .left_join(
+            youth_sensitive::table.on(youth_sensitive::account_id
+                .nullable()
+                .eq(consents::youth_id)),
+        )
+        .filter(consents::organisation_id.eq(org.clone()))
+        .filter(consents::status.eq("active"))
+        .filter(consents::expires_at.gt(now))
+        .select((
+            ConsentRow::as_select(),
+            youth_profiles::latitude,
+            youth_profiles::longitude,
+        ))
+        .order(consents::youth_id.asc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(me) = &s.only_for {
+        q = q.filter(
+            consents::coach_id
+                .eq(me.clone())
+                .or(sql::<Nullable<Bool>>("(consents.scopes & ")
+                    .bind::<Integer, _>(share_bit)
+                    .sql(") <> 0")),
+        );
+    }
+    if let Some(a) = after {
+        q = q.filter(consents::youth_id.gt(a.clone()));
+    }
+    if let Some(d) = s.born_by {
+        q = q.filter(youth_profiles::birth_date.le(d));
+    }
+    if let Some(d) = s.born_after {
+        q = q.filter(youth_profiles::birth_date.gt(d));
+    }
+    if let Some(levels) = &s.education {
+        q = q.filter(youth_profiles::education_level.eq_any(levels.clone()));
+    }
+    if let Some(bit) = s.kind_bit {
+        q = q.filter(
+            sql::<Bool>("(youth_profiles.kinds & ")
+                .bind::<Integer, _>(bit)
+                .sql(") <> 0"),
+        );
+    }
+    if let Some((lo, hi)) = s.hours {
+        q = q
+            .filter(youth_profiles::hours_min.le(hi))
+            .filter(youth_profiles::hours_max.ge(lo));
+    }
+    if let Some((lat0, lat1, lon0, lon1)) = s.bbox {
+        q = q
+            .filter(youth_profiles::latitude.between(lat0, lat1))
+            .filter(youth_profiles::longitude.between(lon0, lon1));
+    }
+    if let Some(m) = s.competence_mask {
+        q = q.filter(
+            sql::<Bool>("(youth_profiles.competence_mask & ")
+                .bind::<BigInt, _>(m)
+                .sql(") = ")
+                .bind::<BigInt, _>(m),
+        );
+    }
+    if let Some(d) = s.available_by {
+        q = q.filter(
+            youth_profiles::available_from
+                .is_null()
+                .or(youth_profiles::available_from.le(d)),
+        );
+    }
+    if let Some(t) = s.active_since {
+        q = q.filter(youth_profiles::last_active_at.ge(t));
+    }
+    if let Some(bit) = s.sensitive_scope {
+        q = q.filter(
+            sql::<Bool>("(consents.scopes & ")
+                .bind::<Integer, _>(bit)
+                .sql(") <> 0"),
+        );
+    }
+    if let Some(b) = &s.benefit {
+        q = q.filter(youth_sensitive::benefit.eq(b.clone()));
+    }
+    if let Some(w) = s.work_limitation {
+        q = q.filter(youth_sensitive::work_limitation.eq(w));
+    }
+    if let Some((lo, hi)) = s.step {
+        q = q.filter(youth_sensitive::participation_step.between(lo, hi));
     }
     q.load(conn)
 }

@@ -280,3 +280,122 @@ api_test!(
         assert!(log.iter().any(|l| l["action"] == "introduce"));
     }
 );
+
+/// A youth with a full profile (born `birth`, at `at`) who consents to `org`'s coach with
+/// `scopes` and shares `sensitive`.
+async fn caseload_youth(
+    app: &TestApp,
+    org: &Org,
+    email: &str,
+    (birth, at, competences): (&str, (f64, f64), &[&str]),
+    scopes: &[&str],
+    sensitive: Value,
+) -> Youth {
+    let y = youth_with_profile(app, email, competences).await;
+    let patch = json!({"birth_date": birth, "location": {"lat": at.0, "lon": at.1}});
+    expect_json(
+        req(app, M::PATCH, "/v1/me/profile", Some(&y.token), Some(patch)).await,
+        StatusCode::OK,
+    )
+    .await;
+    expect_json(
+        req(
+            app,
+            M::PUT,
+            "/v1/me/sensitive",
+            Some(&y.token),
+            Some(sensitive),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let youth = Youth {
+        token: y.token,
+        id: y.id,
+    };
+    consent(app, &org.coach, &youth, scopes).await;
+    youth
+}
+
+fn ids(page: &Value) -> Vec<String> {
+    let mut v: Vec<String> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["youth_id"].as_str().unwrap().to_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+api_test!(
+    async fn a_caseload_search_selects_by_characteristics_and_sensitive_ones_only_where_allowed(app) {
+        let admin = admin(&app).await;
+        let gemeente = organisation(&app, &admin, "municipality", "gm").await;
+        const ZWOLLE: (f64, f64) = (52.5168, 6.0830);
+        const DEVENTER: (f64, f64) = (52.2550, 6.1639); // about 29 km south
+        let bijstand = json!({"benefit": "bijstand", "work_limitation": false, "participation_ladder_step": 3});
+        let shares = caseload_youth(&app, &gemeente, "a@voorbeeld.nl", ("2005-01-10", ZWOLLE, &["teamwork", "reliability", "flexibility"]), &["view_profile", "view_sensitive"], bijstand.clone()).await;
+        let keeps = caseload_youth(&app, &gemeente, "b@voorbeeld.nl", ("2005-01-10", ZWOLLE, &["teamwork", "reliability", "flexibility"]), &["view_profile"], bijstand.clone()).await;
+        let far = caseload_youth(&app, &gemeente, "c@voorbeeld.nl", ("2000-01-10", DEVENTER, &["teamwork", "reliability", "customer_focus"]), &["view_profile", "view_sensitive"], json!({"benefit": "ww", "work_limitation": true, "participation_ladder_step": 5})).await;
+        let search = |q: &str| format!("/v1/caseload/search?{q}");
+
+        // Characteristics anyone may select by.
+        let all = expect_json(app.get(&search(""), Some(&gemeente.coach)).await, StatusCode::OK).await;
+        assert_eq!(ids(&all).len(), 3);
+        let young = expect_json(app.get(&search("age_min=18&age_max=24"), Some(&gemeente.coach)).await, StatusCode::OK).await;
+        let mut expected = vec![shares.id.clone(), keeps.id.clone()];
+        expected.sort();
+        assert_eq!(ids(&young), expected);
+        let near = expect_json(app.get(&search(&format!("lat={}&lon={}&radius_km=10", ZWOLLE.0, ZWOLLE.1)), Some(&gemeente.coach)).await, StatusCode::OK).await;
+        assert_eq!(ids(&near), expected);
+        let skilled = expect_json(app.get(&search("competences=customer_focus,teamwork"), Some(&gemeente.coach)).await, StatusCode::OK).await;
+        assert_eq!(ids(&skilled), vec![far.id.clone()]);
+        let none = expect_json(app.get(&search("kind=bbl"), Some(&gemeente.coach)).await, StatusCode::OK).await;
+        assert!(ids(&none).is_empty());
+        expect_problem(app.get(&search("lat=52"), Some(&gemeente.coach)).await, StatusCode::BAD_REQUEST, "invalid_query").await;
+        expect_problem(app.get(&search("competences=flying"), Some(&gemeente.coach)).await, StatusCode::BAD_REQUEST, "invalid_query").await;
+
+        // Sensitive ones: only over youth who share them, so the one who does not is never
+        // found, counted or hinted at.
+        let by_benefit = expect_json(app.get(&search("benefit=bijstand"), Some(&gemeente.coach)).await, StatusCode::OK).await;
+        assert_eq!(ids(&by_benefit), vec![shares.id.clone()]);
+        let limited = expect_json(app.get(&search("work_limitation=true&participation_step_min=4"), Some(&gemeente.coach)).await, StatusCode::OK).await;
+        assert_eq!(ids(&limited), vec![far.id.clone()]);
+        let nobody = expect_json(app.get(&search("benefit=wajong"), Some(&gemeente.coach)).await, StatusCode::OK).await;
+        assert!(ids(&nobody).is_empty());
+
+        // Audited: the search with its filters; the youth found by benefit sees it, the other not.
+        let log = app.all_pages(&format!("/v1/organisations/{}/audit", gemeente.id), Some(&gemeente.coordinator)).await;
+        assert!(log.iter().any(|l| l["action"] == "search_caseload" && l["object"] == "benefit=bijstand"));
+        let seen = app.all_pages("/v1/me/audit", Some(&shares.token)).await;
+        assert!(seen.iter().any(|l| l["action"] == "selected_by_characteristic" && l["object"] == "benefit"));
+        let unseen = app.all_pages("/v1/me/audit", Some(&keeps.token)).await;
+        assert!(!unseen.iter().any(|l| l["action"] == "selected_by_characteristic"));
+
+        // Every other kind of organisation: 403 with its own code, for every sensitive filter;
+        // its ordinary searches work.
+        for kind in ["youth_work", "school", "agency", "uwv"] {
+            let other = organisation(&app, &admin, kind, &format!("k{kind}")).await;
+            for q in ["benefit=ww", "work_limitation=true", "participation_step_min=2", "participation_step_max=5"] {
+                let res = app.get(&search(q), Some(&other.coach)).await;
+                if kind == "uwv" {
+                    assert_eq!(res.status(), StatusCode::OK, "{kind} {q}");
+                } else {
+                    expect_problem(res, StatusCode::FORBIDDEN, "sensitive_selection_not_allowed").await;
+                }
+            }
+            expect_json(app.get(&search("age_min=16"), Some(&other.coach)).await, StatusCode::OK).await;
+        }
+        // Youth and employers cannot search at all.
+        expect_problem(app.get(&search(""), Some(&shares.token)).await, StatusCode::FORBIDDEN, "wrong_role").await;
+        let boss = employer(&app, "baas@zoek.nl").await;
+        expect_problem(app.get(&search("benefit=ww"), Some(&boss)).await, StatusCode::FORBIDDEN, "wrong_role").await;
+        // A colleague sees only what is shared with colleagues (here: nothing).
+        let theirs = expect_json(app.get(&search(""), Some(&gemeente.colleague)).await, StatusCode::OK).await;
+        assert!(ids(&theirs).is_empty());
+        let coordinator = expect_json(app.get(&search(""), Some(&gemeente.coordinator)).await, StatusCode::OK).await;
+        assert_eq!(ids(&coordinator).len(), 3);
+    }
+);
