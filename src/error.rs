@@ -154,6 +154,10 @@ problem_codes! {
     ClientNotFound = ("client_not_found", 404),
     /// No such introduction you can see.
     IntroductionNotFound = ("introduction_not_found", 404),
+    /// No such placement you are a party to.
+    PlacementNotFound = ("placement_not_found", 404),
+    /// No follow-up for this week of the placement.
+    FollowUpNotFound = ("follow_up_not_found", 404),
     /// The path exists with other methods (see `Allow`).
     MethodNotAllowed = ("method_not_allowed", 405),
     /// The request body did not arrive in time; the connection is closed.
@@ -200,6 +204,14 @@ problem_codes! {
     AlreadyIntroduced = ("already_introduced", 409),
     /// The introduction was already answered.
     IntroductionAnswered = ("introduction_answered", 409),
+    /// This match already has a placement.
+    AlreadyPlaced = ("already_placed", 409),
+    /// This follow-up was already answered.
+    FollowUpAnswered = ("follow_up_answered", 409),
+    /// The placement has ended.
+    PlacementEnded = ("placement_ended", 409),
+    /// Only a placement that ended can be reopened as a search.
+    PlacementNotEnded = ("placement_not_ended", 409),
     /// The body is larger than the server accepts.
     PayloadTooLarge = ("payload_too_large", 413),
     /// The body is not sent as `application/json`.

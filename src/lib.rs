@@ -23,6 +23,7 @@ pub mod json;
 pub mod matching;
 pub mod notifications;
 pub mod openapi;
+pub mod outcomes;
 pub mod paging;
 pub mod ratelimit;
 pub mod retention;

@@ -51,6 +51,8 @@ pub enum List {
     ClientActivity,
     Introductions,
     Search,
+    Placements,
+    PlacementFollowUps,
 }
 
 impl List {
@@ -74,6 +76,8 @@ impl List {
             List::ClientActivity => "cact",
             List::Introductions => "intro",
             List::Search => "search",
+            List::Placements => "place",
+            List::PlacementFollowUps => "pfup",
         }
     }
 }

@@ -77,21 +77,21 @@ impl EducationLevel {
         }
     }
 
+    pub const ALL: [EducationLevel; 10] = [
+        EducationLevel::None,
+        EducationLevel::Vmbo,
+        EducationLevel::Mbo1,
+        EducationLevel::Mbo2,
+        EducationLevel::Mbo3,
+        EducationLevel::Mbo4,
+        EducationLevel::Havo,
+        EducationLevel::Vwo,
+        EducationLevel::Hbo,
+        EducationLevel::Wo,
+    ];
+
     pub fn parse(s: &str) -> Option<EducationLevel> {
-        [
-            EducationLevel::None,
-            EducationLevel::Vmbo,
-            EducationLevel::Mbo1,
-            EducationLevel::Mbo2,
-            EducationLevel::Mbo3,
-            EducationLevel::Mbo4,
-            EducationLevel::Havo,
-            EducationLevel::Vwo,
-            EducationLevel::Hbo,
-            EducationLevel::Wo,
-        ]
-        .into_iter()
-        .find(|l| l.as_str() == s)
+        EducationLevel::ALL.into_iter().find(|l| l.as_str() == s)
     }
 
     /// A start qualification (startkwalificatie) is at least a havo or vwo diploma or mbo

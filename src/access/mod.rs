@@ -9,11 +9,13 @@
 
 mod clients;
 mod guards;
+mod placements;
 mod principal;
 pub mod revocation;
 mod scope;
 
 pub use clients::*;
 pub use guards::*;
+pub use placements::*;
 pub use principal::{Delegation, Principal, UncheckedPrincipal};
 pub use scope::{OrganisationKind, Scope, Scopes};

@@ -34,10 +34,14 @@ pub enum Action {
     SelectedByCharacteristic,
     /// A coach searched the caseload (the object holds the filters; the subject is the coach).
     SearchCaseload,
+    /// A placement of the youth was recorded, confirmed, followed up or reopened.
+    RecordPlacement,
+    /// A placement of the youth was read.
+    ViewPlacement,
 }
 
 impl Action {
-    const ALL: [Action; 17] = [
+    const ALL: [Action; 19] = [
         Action::ViewProfile,
         Action::EditProfile,
         Action::ViewSensitive,
@@ -55,6 +59,8 @@ impl Action {
         Action::Introduce,
         Action::SelectedByCharacteristic,
         Action::SearchCaseload,
+        Action::RecordPlacement,
+        Action::ViewPlacement,
     ];
 
     pub fn parse(s: &str) -> Option<Action> {
@@ -93,6 +99,8 @@ impl Action {
             Action::Introduce => "introduce",
             Action::SelectedByCharacteristic => "selected_by_characteristic",
             Action::SearchCaseload => "search_caseload",
+            Action::RecordPlacement => "record_placement",
+            Action::ViewPlacement => "view_placement",
         }
     }
 }

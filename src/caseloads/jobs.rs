@@ -152,7 +152,8 @@ pub async fn send_weekly_digests(state: &AppState) -> Result<usize, ApiError> {
                     continue;
                 }
                 let (overdue, quiet) = digest_of(conn, &coach, &org, now)?;
-                if overdue.is_empty() && quiet.is_empty() {
+                let aftercare = crate::outcomes::placements::digest_lines(conn, &coach, now)?;
+                if overdue.is_empty() && quiet.is_empty() && aftercare.is_empty() {
                     continue;
                 }
                 let Some(account) = crate::auth::store::find_account(conn, &coach)? else {
@@ -163,6 +164,7 @@ pub async fn send_weekly_digests(state: &AppState) -> Result<usize, ApiError> {
                     &account.display_name,
                     &overdue,
                     &quiet,
+                    &aftercare,
                     &format!("{base_url}/caseload"),
                 );
                 Outbox::enqueue(conn, now, &account.email, mail)?;

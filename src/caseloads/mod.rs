@@ -22,7 +22,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(routes::decline_handover)
         .service(routes::list_caseload)
         .service(routes::list_follow_ups)
-        .service(routes::search_caseload)
+        .service(routes::list_selected_youth)
         .service(routes::get_caseload_entry)
         .service(routes::update_caseload_entry)
         .service(routes::list_notes)

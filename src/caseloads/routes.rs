@@ -198,7 +198,7 @@ pub async fn list_caseload(
     )
 )]
 #[get("/caseload/search")]
-pub async fn search_caseload(
+pub async fn list_selected_youth(
     state: Data<AppState>,
     user: Principal,
     filter: Query<SearchFilter>,

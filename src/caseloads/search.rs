@@ -52,25 +52,14 @@ fn resolve(
     }
     s.born_by = f.age_min.map(|a| years_before(today, a));
     s.born_after = f.age_max.map(|a| years_before(today, a.saturating_add(1)));
-    let levels: Vec<EducationLevel> = [
-        EducationLevel::None,
-        EducationLevel::Vmbo,
-        EducationLevel::Mbo1,
-        EducationLevel::Mbo2,
-        EducationLevel::Mbo3,
-        EducationLevel::Mbo4,
-        EducationLevel::Havo,
-        EducationLevel::Vwo,
-        EducationLevel::Hbo,
-        EducationLevel::Wo,
-    ]
-    .into_iter()
-    .filter(|l| f.education_level.is_none_or(|e| e == *l))
-    .filter(|l| {
-        f.start_qualification
-            .is_none_or(|q| l.is_start_qualification() == q)
-    })
-    .collect();
+    let levels: Vec<EducationLevel> = EducationLevel::ALL
+        .into_iter()
+        .filter(|l| f.education_level.is_none_or(|e| e == *l))
+        .filter(|l| {
+            f.start_qualification
+                .is_none_or(|q| l.is_start_qualification() == q)
+        })
+        .collect();
     if f.education_level.is_some() || f.start_qualification.is_some() {
         s.education = Some(levels.iter().map(|l| l.as_str().to_owned()).collect());
     }

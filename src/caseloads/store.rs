@@ -587,6 +587,9 @@ pub struct Search {
     pub step: Option<(i32, i32)>,
 }
 
+/// A consent found by a search, with its youth's position (for the exact radius).
+pub type Found = (ConsentRow, Option<f64>, Option<f64>);
+
 /// One batch of the caseload's consents matching `s`, by youth id after `after`.
 pub fn search(
     conn: &mut DbConn,
@@ -596,7 +599,7 @@ pub fn search(
     after: Option<&AccountId>,
     limit: i64,
     now: NaiveDateTime,
-) -> QueryResult<Vec<(ConsentRow, Option<f64>, Option<f64>)>> {
+) -> QueryResult<Vec<Found>> {
     use diesel::dsl::sql;
     use diesel::sql_types::{BigInt, Bool, Integer, Nullable};
     let mut q = consents::table

@@ -117,3 +117,7 @@ typed_id!(
     /// A coach's proposal of a youth for a vacancy.
     IntroductionId
 );
+typed_id!(
+    /// A youth's placement: a job, internship, BBL job, side job or a return to school.
+    PlacementId
+);

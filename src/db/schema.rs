@@ -375,10 +375,56 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    placements (id) {
+        id -> Text,
+        youth_id -> Text,
+        kind -> Text,
+        organisation_name -> Text,
+        employer_id -> Nullable<Text>,
+        intermediary_id -> Nullable<Text>,
+        coach_id -> Nullable<Text>,
+        match_id -> Nullable<Text>,
+        introduction_id -> Nullable<Text>,
+        start_date -> Date,
+        end_date -> Nullable<Date>,
+        hours_per_week -> Nullable<Integer>,
+        contract -> Nullable<Text>,
+        recorded_by -> Nullable<Text>,
+        recorded_as -> Text,
+        youth_confirmed_at -> Nullable<Timestamp>,
+        employer_confirmed_at -> Nullable<Timestamp>,
+        coach_confirmed_at -> Nullable<Timestamp>,
+        status -> Text,
+        ended_on -> Nullable<Date>,
+        end_reason -> Nullable<Text>,
+        reopened_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    placement_follow_ups (placement_id, week) {
+        placement_id -> Text,
+        week -> Integer,
+        due_on -> Date,
+        coach_id -> Nullable<Text>,
+        answered_at -> Nullable<Timestamp>,
+        answered_by -> Nullable<Text>,
+        progress -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(placement_follow_ups -> placements (placement_id));
 diesel::joinable!(client_activity -> client_relations (relation_id));
 diesel::joinable!(introductions -> vacancies (vacancy_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    placements,
+    placement_follow_ups,
     client_relations,
     client_activity,
     introductions,

@@ -413,12 +413,14 @@ pub fn consent_expiring(
     )
 }
 
-/// A coach's Monday mail: follow-ups that are overdue and youth who went quiet.
+/// A coach's Monday mail: follow-ups that are overdue, youth who went quiet, and the
+/// placements whose aftercare is due this week.
 pub fn coach_digest(
     lang: Language,
     name: &str,
     overdue: &[String],
     quiet: &[String],
+    aftercare: &[String],
     link: &str,
 ) -> Rendered {
     let list = |items: &[String]| {
@@ -428,12 +430,13 @@ pub fn coach_digest(
             .collect::<Vec<_>>()
             .join("\n")
     };
-    let (subject, intro, overdue_head, quiet_head, label) = match lang {
+    let (subject, intro, overdue_head, quiet_head, aftercare_head, label) = match lang {
         Language::Nl => (
             "Je week in werkmatch: opvolgen".to_owned(),
             "Dit staat deze week voor je klaar.",
             "Opvolgen is over tijd:",
             "Al twee weken niets van gehoord:",
+            "Nazorg bij een plaatsing deze week:",
             "Naar je caseload",
         ),
         Language::En => (
@@ -441,6 +444,7 @@ pub fn coach_digest(
             "This is waiting for you this week.",
             "Follow-ups overdue:",
             "Nothing heard for two weeks:",
+            "Aftercare of a placement due this week:",
             "Open your caseload",
         ),
     };
@@ -450,6 +454,9 @@ pub fn coach_digest(
     }
     if !quiet.is_empty() {
         paragraphs.push(format!("{quiet_head}\n{}", list(quiet)));
+    }
+    if !aftercare.is_empty() {
+        paragraphs.push(format!("{aftercare_head}\n{}", list(aftercare)));
     }
     layout(
         "coach_digest",

@@ -29,6 +29,7 @@ pub const VERBS: &[&str] = &[
     "preview",
     "refresh",
     "renew",
+    "reopen",
     "request",
     "resend",
     "revoke",

@@ -47,6 +47,8 @@ are UTC with milliseconds (`2026-11-29T09:30:00.000Z`). An operation that will g
         (name = "coaches", description = "A youth's coaches: answering an invitation, choosing what to share, revoking"),
         (name = "caseload", description = "The coach's portal: inviting youth, the caseload, notes and follow-ups, acting on a youth's behalf"),
         (name = "clients", description = "Employers an intermediary recruits for: proposing, claiming, ending, and what was done for them"),
+        (name = "placements", description = "Placements and their aftercare: recorded, confirmed, followed up at 2, 6 and 13 weeks, reopened as a search"),
+        (name = "reports", description = "Output monitoring with small-cell suppression"),
         (name = "audit", description = "Who accessed a youth's data, when and why"),
         (name = "admin", description = "Intermediary organisations, for werkmatch's administrators"),
         (name = "operations", description = "Health checks"),
@@ -104,6 +106,7 @@ where
                 .configure(crate::matching::configure)
                 .configure(crate::caseloads::configure)
                 .configure(crate::clients::configure)
+                .configure(crate::outcomes::configure)
                 .configure(crate::audit::configure),
         )
 }

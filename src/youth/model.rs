@@ -509,6 +509,14 @@ pub enum Benefit {
 }
 
 impl Benefit {
+    pub const ALL: [Benefit; 5] = [
+        Benefit::None,
+        Benefit::Ww,
+        Benefit::Bijstand,
+        Benefit::Wajong,
+        Benefit::Other,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Benefit::None => "none",
@@ -519,15 +527,7 @@ impl Benefit {
         }
     }
     pub fn parse(s: &str) -> Option<Benefit> {
-        [
-            Benefit::None,
-            Benefit::Ww,
-            Benefit::Bijstand,
-            Benefit::Wajong,
-            Benefit::Other,
-        ]
-        .into_iter()
-        .find(|b| b.as_str() == s)
+        Benefit::ALL.into_iter().find(|b| b.as_str() == s)
     }
 }
 

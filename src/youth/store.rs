@@ -103,6 +103,26 @@ pub fn create_profile(
         .map(|_| ())
 }
 
+/// Pauses or resumes a youth's search (a placement started, or was reopened as a search).
+pub fn set_status(
+    conn: &mut DbConn,
+    youth: &AccountId,
+    status: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        youth_profiles::table
+            .filter(youth_profiles::account_id.eq(youth))
+            .filter(youth_profiles::status.ne(status)),
+    )
+    .set((
+        youth_profiles::status.eq(status),
+        youth_profiles::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
 /// Marks youth as active now (sign-in, refresh, swipe, message), for the coach's caseload.
 pub fn touch(conn: &mut DbConn, youth: &[AccountId], now: NaiveDateTime) -> QueryResult<()> {
     diesel::update(

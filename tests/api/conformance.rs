@@ -149,6 +149,16 @@ impl Contract {
                 "content type {content_type:?} is not one of {declared:?}"
             ));
         };
+        // A text body (CSV) is checked for its media type and text; JSON for its schema.
+        if content_type.starts_with("text/") {
+            return match std::str::from_utf8(answer.body) {
+                Ok(_) if media["schema"]["type"] == "string" => Ok(()),
+                Ok(_) => fail(format!(
+                    "{content_type} is declared without a string schema"
+                )),
+                Err(e) => fail(format!("the {content_type} body is not UTF-8: {e}")),
+            };
+        }
         let body: Value = match serde_json::from_slice(answer.body) {
             Ok(v) => v,
             Err(e) => {

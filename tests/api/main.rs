@@ -11,6 +11,7 @@ mod contract;
 mod errors;
 mod matching;
 mod operations;
+mod outcomes;
 mod portal;
 mod profiles;
 mod sessions;

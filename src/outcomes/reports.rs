@@ -1,0 +1,648 @@
+//! Output monitoring: registrations, profiles, activity, likes, matches, conversations,
+//! introductions and placements of an intermediary's caseload (or, for admins, of everyone),
+//! by month or by a characteristic of the youth, over one calendar year.
+//!
+//! Every figure is counted in the database (one grouped query per figure, no loop over
+//! youth here). No youth may be singled out: a figure of fewer than [`MIN_CELL`] youth is
+//! suppressed, and so are as many other figures of its column as it takes for the suppressed
+//! ones together to cover at least [`MIN_CELL`] youth, so that subtracting the shown figures
+//! from the total leaves nothing smaller. Reports cover whole calendar years only, so two
+//! reports of overlapping periods cannot be subtracted either.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{Datelike, NaiveDate, TimeDelta};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+
+use crate::access::{OrganisationKind, Principal, Scope, Scopes};
+use crate::auth::model::Role;
+use crate::db::DbConn;
+use crate::db::ids::OrganisationId;
+use crate::error::{ApiError, ProblemCode};
+use crate::outcomes::model::*;
+use crate::state::AppState;
+
+/// The smallest number of youth a shown figure may stand for.
+pub const MIN_CELL: u64 = 10;
+
+/// The counted figures, in the order of [`ReportRow`].
+const COUNTS: usize = 9;
+
+/// One count: its value and how many different youth it stands for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Count {
+    pub value: u64,
+    pub youth: u64,
+}
+
+/// The figures of one group before suppression.
+#[derive(Debug, Clone, Default)]
+struct Figures {
+    counts: [Count; COUNTS],
+    /// Days from registration to the first match / placement → youth.
+    to_match: BTreeMap<i64, u64>,
+    to_placement: BTreeMap<i64, u64>,
+}
+
+/// Which figures of a column to suppress: the groups' (value, youth) and the total's. A
+/// figure of 1 to 9 youth is suppressed; while the suppressed ones together stand for fewer
+/// than [`MIN_CELL`] youth (so the total minus the shown ones would single them out), the
+/// smallest other non-zero figure is suppressed too; when none is left, the total is.
+pub fn suppress_column(cells: &[Count], total: Count) -> (Vec<bool>, bool) {
+    let small = |c: &Count| c.youth > 0 && c.youth < MIN_CELL;
+    let mut hidden: Vec<bool> = cells.iter().map(small).collect();
+    let mut total_hidden = small(&total);
+    if !total_hidden {
+        loop {
+            let covered: u64 = cells
+                .iter()
+                .zip(&hidden)
+                .filter(|(_, h)| **h)
+                .map(|(c, _)| c.youth)
+                .sum();
+            if !hidden.iter().any(|h| *h) || covered >= MIN_CELL {
+                break;
+            }
+            let next = cells
+                .iter()
+                .enumerate()
+                .filter(|(i, c)| !hidden[*i] && c.youth > 0)
+                .min_by_key(|(i, c)| (c.youth, *i))
+                .map(|(i, _)| i);
+            match next {
+                Some(i) => hidden[i] = true,
+                None => {
+                    total_hidden = true;
+                    break;
+                }
+            }
+        }
+    }
+    (hidden, total_hidden)
+}
+
+fn cell(value: u64, hidden: bool) -> ReportCell {
+    ReportCell {
+        value: (!hidden).then_some(value),
+        suppressed: hidden,
+    }
+}
+
+/// The median of a histogram of days (the lower middle for an even number), suppressed when
+/// it stands for fewer than [`MIN_CELL`] youth.
+fn median(hist: &BTreeMap<i64, u64>) -> ReportCell {
+    let n: u64 = hist.values().sum();
+    if n == 0 {
+        // A median of nobody: no figure, and nothing to hide.
+        return ReportCell {
+            value: None,
+            suppressed: false,
+        };
+    }
+    if n < MIN_CELL {
+        return cell(0, true);
+    }
+    let middle = n.div_ceil(2);
+    let mut seen = 0;
+    for (days, count) in hist {
+        seen += count;
+        if seen >= middle {
+            return cell((*days).max(0) as u64, false);
+        }
+    }
+    cell(0, true)
+}
+
+// ---- SQL ----------------------------------------------------------------------------------
+
+/// Whose youth a report covers. The organisation id is a parsed UUID, so it is written into
+/// the SQL text as a literal safely (as are the dates, which chrono formats); the queries are
+/// built per request with a varying shape, which binds would not make simpler.
+struct Covered {
+    org: Option<String>,
+}
+
+#[derive(QueryableByName)]
+struct Counted {
+    #[diesel(sql_type = Text)]
+    k: String,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+    #[diesel(sql_type = BigInt)]
+    y: i64,
+}
+
+#[derive(QueryableByName)]
+struct Histogram {
+    #[diesel(sql_type = Text)]
+    k: String,
+    #[diesel(sql_type = BigInt)]
+    d: i64,
+    #[diesel(sql_type = BigInt)]
+    c: i64,
+}
+
+/// What each dialect writes differently: whole days between two times, a date plus days.
+struct Dialect {
+    pg: bool,
+}
+
+impl Dialect {
+    fn days(&self, later: &str, earlier: &str) -> String {
+        if self.pg {
+            format!("CAST((CAST({later} AS DATE) - CAST({earlier} AS DATE)) AS BIGINT)")
+        } else {
+            format!("CAST(julianday(date({later})) - julianday(date({earlier})) AS INTEGER)")
+        }
+    }
+
+    fn plus_days(&self, date: &str, days: i64) -> String {
+        if self.pg {
+            format!("({date} + {days})")
+        } else {
+            format!("date({date}, '+{days} days')")
+        }
+    }
+}
+
+/// The youth's group, in SQL over `a` (account), `p` (profile) and `s` (sensitive).
+fn group_expr(grouping: ReportGrouping, today: NaiveDate, scope: &Covered) -> String {
+    let years = |n: i32| {
+        today
+            .with_year(today.year() - n)
+            .or_else(|| NaiveDate::from_ymd_opt(today.year() - n, today.month(), 28))
+            .unwrap_or(today)
+    };
+    let shared = match &scope.org {
+        Some(org) => format!(
+            "EXISTS (SELECT 1 FROM consents c2 WHERE c2.youth_id = a.id AND c2.organisation_id = '{org}' \
+             AND c2.status = 'active' AND (c2.scopes & {}) <> 0)",
+            [Scope::ViewSensitive]
+                .into_iter()
+                .collect::<Scopes>()
+                .mask()
+        ),
+        None => "1 = 0".to_owned(),
+    };
+    match grouping {
+        ReportGrouping::Month => "''".to_owned(),
+        ReportGrouping::AgeBand => format!(
+            "CASE WHEN p.birth_date IS NULL THEN 'unknown' WHEN p.birth_date > '{}' THEN '15-17' \
+             WHEN p.birth_date > '{}' THEN '18-20' WHEN p.birth_date > '{}' THEN '21-23' ELSE '24-27' END",
+            years(18),
+            years(21),
+            years(24)
+        ),
+        ReportGrouping::StartQualification => {
+            let levels: Vec<String> = crate::work::EducationLevel::ALL
+                .iter()
+                .filter(|l| l.is_start_qualification())
+                .map(|l| format!("'{}'", l.as_str()))
+                .collect();
+            format!(
+                "CASE WHEN p.education_level IS NULL THEN 'unknown' WHEN p.education_level IN ({}) THEN 'yes' ELSE 'no' END",
+                levels.join(", ")
+            )
+        }
+        ReportGrouping::Kind => "CASE WHEN (p.kinds & 1) <> 0 THEN 'job' WHEN (p.kinds & 4) <> 0 THEN 'bbl' \
+             WHEN (p.kinds & 2) <> 0 THEN 'internship' WHEN (p.kinds & 8) <> 0 THEN 'side_job' ELSE 'unknown' END"
+            .to_owned(),
+        ReportGrouping::Region => "COALESCE(p.place_name, 'unknown')".to_owned(),
+        ReportGrouping::Benefit => format!(
+            "CASE WHEN NOT ({shared}) THEN 'not_shared' ELSE COALESCE(s.benefit, 'unknown') END"
+        ),
+        ReportGrouping::WorkLimitation => format!(
+            "CASE WHEN NOT ({shared}) THEN 'not_shared' WHEN s.work_limitation IS NULL THEN 'unknown' \
+             WHEN s.work_limitation THEN 'yes' ELSE 'no' END"
+        ),
+    }
+}
+
+/// The youth a report covers, with their group and whether their profile is complete.
+fn population(grouping: ReportGrouping, today: NaiveDate, scope: &Covered) -> String {
+    let caseload = match &scope.org {
+        Some(org) => format!(
+            "AND EXISTS (SELECT 1 FROM consents c WHERE c.youth_id = a.id AND c.organisation_id = '{org}' \
+             AND c.given_at IS NOT NULL AND c.status IN ('active', 'expired'))"
+        ),
+        None => String::new(),
+    };
+    format!(
+        "WITH pop AS (SELECT a.id AS youth_id, a.created_at AS registered_at, {} AS g, \
+         CASE WHEN p.birth_date IS NOT NULL AND p.latitude IS NOT NULL AND p.hours_min IS NOT NULL \
+         AND p.kinds <> 0 AND p.competence_mask <> 0 THEN 1 ELSE 0 END AS complete \
+         FROM accounts a JOIN youth_profiles p ON p.account_id = a.id \
+         LEFT JOIN youth_sensitive s ON s.account_id = a.id \
+         WHERE a.role = 'youth' {caseload}) ",
+        group_expr(grouping, today, scope)
+    )
+}
+
+/// How a figure's rows are keyed: by the month of `time`, by the youth's group, or as one
+/// total.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keyed {
+    Month,
+    Group,
+    Total,
+}
+
+fn key(keyed: Keyed, time: &str, group: &str) -> String {
+    match keyed {
+        Keyed::Month => format!("substr(CAST({time} AS TEXT), 1, 7)"),
+        Keyed::Group => group.to_owned(),
+        Keyed::Total => "'total'".to_owned(),
+    }
+}
+
+/// Reads every figure, keyed as asked.
+fn read(
+    conn: &mut DbConn,
+    pop: &str,
+    keyed: Keyed,
+    year: i32,
+    today: NaiveDate,
+    scope: &Covered,
+) -> Result<BTreeMap<String, Figures>, ApiError> {
+    let d = Dialect {
+        pg: crate::db::is_postgres(conn),
+    };
+    let (from, to) = (format!("{year}-01-01"), format!("{}-01-01", year + 1));
+    let (t0, t1) = (format!("'{from} 00:00:00'"), format!("'{to} 00:00:00'"));
+    let thirteen_weeks_ago = today - TimeDelta::weeks(13);
+    let intro_org = match &scope.org {
+        Some(org) => format!("AND i.organisation_id = '{org}'"),
+        None => String::new(),
+    };
+    let k = |time: &str, g: &str| key(keyed, time, g);
+    let counts: [String; COUNTS] = [
+        format!(
+            "SELECT {} AS k, COUNT(*) AS n, COUNT(*) AS y FROM pop \
+             WHERE pop.registered_at >= {t0} AND pop.registered_at < {t1} GROUP BY k",
+            k("pop.registered_at", "pop.g")
+        ),
+        format!(
+            "SELECT {} AS k, COUNT(*) AS n, COUNT(*) AS y FROM pop \
+             WHERE pop.registered_at >= {t0} AND pop.registered_at < {t1} AND pop.complete = 1 GROUP BY k",
+            k("pop.registered_at", "pop.g")
+        ),
+        format!(
+            "SELECT {} AS k, COUNT(DISTINCT sw.youth_id) AS n, COUNT(DISTINCT sw.youth_id) AS y \
+             FROM swipes sw JOIN pop ON pop.youth_id = sw.youth_id \
+             WHERE sw.youth_decided_at >= {t0} AND sw.youth_decided_at < {t1} GROUP BY k",
+            k("sw.youth_decided_at", "pop.g")
+        ),
+        format!(
+            "SELECT {} AS k, COUNT(*) AS n, COUNT(DISTINCT sw.youth_id) AS y \
+             FROM swipes sw JOIN pop ON pop.youth_id = sw.youth_id \
+             WHERE sw.youth_decided_at >= {t0} AND sw.youth_decided_at < {t1} AND sw.youth_decision = 'like' GROUP BY k",
+            k("sw.youth_decided_at", "pop.g")
+        ),
+        format!(
+            "SELECT {} AS k, COUNT(*) AS n, COUNT(DISTINCT m.youth_id) AS y \
+             FROM matches m JOIN pop ON pop.youth_id = m.youth_id \
+             WHERE m.created_at >= {t0} AND m.created_at < {t1} GROUP BY k",
+            k("m.created_at", "pop.g")
+        ),
+        format!(
+            "SELECT {} AS k, COUNT(*) AS n, COUNT(DISTINCT m.youth_id) AS y \
+             FROM matches m JOIN pop ON pop.youth_id = m.youth_id \
+             WHERE m.created_at >= {t0} AND m.created_at < {t1} \
+             AND EXISTS (SELECT 1 FROM messages ms WHERE ms.match_id = m.id) GROUP BY k",
+            k("m.created_at", "pop.g")
+        ),
+        format!(
+            "SELECT {} AS k, COUNT(*) AS n, COUNT(DISTINCT i.youth_id) AS y \
+             FROM introductions i JOIN pop ON pop.youth_id = i.youth_id \
+             WHERE i.created_at >= {t0} AND i.created_at < {t1} {intro_org} GROUP BY k",
+            k("i.created_at", "pop.g")
+        ),
+        format!(
+            "SELECT {} AS k, COUNT(*) AS n, COUNT(DISTINCT pl.youth_id) AS y \
+             FROM placements pl JOIN pop ON pop.youth_id = pl.youth_id \
+             WHERE pl.start_date >= '{from}' AND pl.start_date < '{to}' GROUP BY k",
+            k("pl.start_date", "pop.g")
+        ),
+        format!(
+            "SELECT {} AS k, COUNT(*) AS n, COUNT(DISTINCT pl.youth_id) AS y \
+             FROM placements pl JOIN pop ON pop.youth_id = pl.youth_id \
+             WHERE pl.start_date >= '{from}' AND pl.start_date < '{to}' AND pl.start_date <= '{thirteen_weeks_ago}' \
+             AND (pl.status = 'active' OR pl.ended_on >= {}) GROUP BY k",
+            k("pl.start_date", "pop.g"),
+            d.plus_days("pl.start_date", 91)
+        ),
+    ];
+    let mut out: BTreeMap<String, Figures> = BTreeMap::new();
+    for (i, q) in counts.iter().enumerate() {
+        let rows: Vec<Counted> = diesel::sql_query(format!("{pop}{q}")).load(conn)?;
+        for r in rows {
+            out.entry(r.k).or_default().counts[i] = Count {
+                value: r.n.max(0) as u64,
+                youth: r.y.max(0) as u64,
+            };
+        }
+    }
+    let first = |what: &str, join: &str| {
+        format!(
+            "SELECT {} AS k, {} AS d, COUNT(*) AS c FROM (SELECT pop.youth_id, pop.registered_at, pop.g, \
+             MIN({what}) AS first_at FROM pop {join} \
+             WHERE pop.registered_at >= {t0} AND pop.registered_at < {t1} \
+             GROUP BY pop.youth_id, pop.registered_at, pop.g) f GROUP BY k, d",
+            k("f.registered_at", "f.g"),
+            d.days("f.first_at", "f.registered_at")
+        )
+    };
+    let to_match = first(
+        "m.created_at",
+        "JOIN matches m ON m.youth_id = pop.youth_id",
+    );
+    let to_placement = first(
+        "pl.start_date",
+        "JOIN placements pl ON pl.youth_id = pop.youth_id",
+    );
+    for (q, placement) in [(to_match, false), (to_placement, true)] {
+        let rows: Vec<Histogram> = diesel::sql_query(format!("{pop}{q}")).load(conn)?;
+        for r in rows {
+            let f = out.entry(r.k).or_default();
+            let hist = if placement {
+                &mut f.to_placement
+            } else {
+                &mut f.to_match
+            };
+            *hist.entry(r.d).or_default() += r.c.max(0) as u64;
+        }
+    }
+    Ok(out)
+}
+
+/// The groups a report always lists (with zeros), besides those found.
+fn known_groups(grouping: ReportGrouping, year: i32, today: NaiveDate) -> Vec<String> {
+    match grouping {
+        ReportGrouping::Month => {
+            let last = if year == today.year() {
+                today.month()
+            } else {
+                12
+            };
+            (1..=last).map(|m| format!("{year}-{m:02}")).collect()
+        }
+        ReportGrouping::AgeBand => ["15-17", "18-20", "21-23", "24-27", "unknown"]
+            .map(str::to_owned)
+            .to_vec(),
+        ReportGrouping::StartQualification => ["yes", "no", "unknown"].map(str::to_owned).to_vec(),
+        ReportGrouping::Kind => ["job", "bbl", "internship", "side_job", "unknown"]
+            .map(str::to_owned)
+            .to_vec(),
+        ReportGrouping::Region => Vec::new(),
+        ReportGrouping::Benefit => crate::youth::model::Benefit::ALL
+            .iter()
+            .map(|b| b.as_str().to_owned())
+            .chain(["unknown", "not_shared"].map(str::to_owned))
+            .collect(),
+        ReportGrouping::WorkLimitation => ["yes", "no", "unknown", "not_shared"]
+            .map(str::to_owned)
+            .to_vec(),
+    }
+}
+
+/// Builds the suppressed table from the figures per group and the total's.
+fn table(groups: Vec<(String, Figures)>, total: Figures) -> (Vec<ReportRow>, ReportRow) {
+    let mut hidden = vec![[false; COUNTS]; groups.len()];
+    let mut total_hidden = [false; COUNTS];
+    for col in 0..COUNTS {
+        let cells: Vec<Count> = groups.iter().map(|(_, f)| f.counts[col]).collect();
+        let (h, t) = suppress_column(&cells, total.counts[col]);
+        for (row, flag) in h.into_iter().enumerate() {
+            hidden[row][col] = flag;
+        }
+        total_hidden[col] = t;
+    }
+    let row = |group: String, f: &Figures, h: &[bool; COUNTS]| {
+        let c = &f.counts;
+        ReportRow {
+            group,
+            registrations: cell(c[0].value, h[0]),
+            profiles_complete: cell(c[1].value, h[1]),
+            active_youth: cell(c[2].value, h[2]),
+            likes: cell(c[3].value, h[3]),
+            matches: cell(c[4].value, h[4]),
+            conversations: cell(c[5].value, h[5]),
+            introductions: cell(c[6].value, h[6]),
+            placements_started: cell(c[7].value, h[7]),
+            placements_running_13_weeks: cell(c[8].value, h[8]),
+            median_days_to_first_match: median(&f.to_match),
+            median_days_to_placement: median(&f.to_placement),
+        }
+    };
+    let rows = groups
+        .iter()
+        .zip(&hidden)
+        .map(|((g, f), h)| row(g.clone(), f, h))
+        .collect();
+    (rows, row("total".to_owned(), &total, &total_hidden))
+}
+
+/// The report of the caller's caseload (a coach or coordinator of an intermediary) or of
+/// everyone (an admin).
+pub async fn outcomes(
+    state: &AppState,
+    user: Principal,
+    query: ReportQuery,
+) -> Result<OutcomeReport, ApiError> {
+    let today = state.clock.now_naive().date();
+    let year = query.year.unwrap_or(today.year());
+    if !(2016..=today.year()).contains(&year) {
+        return Err(ApiError::new(
+            ProblemCode::InvalidQuery,
+            "year is from 2016 (when output was first tracked) to this year.",
+        ));
+    }
+    let grouping = query.group_by.unwrap_or(ReportGrouping::Month);
+    let sensitive = matches!(
+        grouping,
+        ReportGrouping::Benefit | ReportGrouping::WorkLimitation
+    );
+    user.require(&[Role::Intermediary, Role::Admin])?;
+    state
+        .db
+        .run(move |conn| {
+            let (org, kind): (Option<OrganisationId>, Option<OrganisationKind>) =
+                if user.role == Role::Admin {
+                    (None, None)
+                } else {
+                    let coach = crate::access::coach_membership(conn, &user)?;
+                    (Some(coach.organisation), Some(coach.kind))
+                };
+            if sensitive && !kind.is_some_and(|k| k.may_see_sensitive()) {
+                return Err(ApiError::new(
+                    ProblemCode::SensitiveSelectionNotAllowed,
+                    "Grouping by benefit or work limitation is only for UWV and municipalities.",
+                ));
+            }
+            let scope = Covered {
+                org: org
+                    .as_ref()
+                    .map(|o| uuid::Uuid::parse_str(o.as_str()).map(|u| u.to_string()))
+                    .transpose()
+                    .map_err(|_| ApiError::internal("organisation id is not a UUID"))?,
+            };
+            let pop = population(grouping, today, &scope);
+            let keyed = if grouping == ReportGrouping::Month {
+                Keyed::Month
+            } else {
+                Keyed::Group
+            };
+            let mut by_group = read(conn, &pop, keyed, year, today, &scope)?;
+            let mut totals = read(conn, &pop, Keyed::Total, year, today, &scope)?;
+            let total = totals.remove("total").unwrap_or_default();
+            let names: BTreeSet<String> = known_groups(grouping, year, today)
+                .into_iter()
+                .chain(by_group.keys().cloned())
+                .collect();
+            let mut ordered: Vec<String> = known_groups(grouping, year, today);
+            let found: Vec<String> = names.into_iter().filter(|n| !ordered.contains(n)).collect();
+            ordered.extend(found);
+            let groups = ordered
+                .into_iter()
+                .map(|g| {
+                    let f = by_group.remove(&g).unwrap_or_default();
+                    (g, f)
+                })
+                .collect();
+            let (rows, total) = table(groups, total);
+            Ok(OutcomeReport {
+                year,
+                group_by: grouping,
+                organisation_id: org,
+                min_cell: MIN_CELL as u32,
+                rows,
+                total,
+            })
+        })
+        .await
+}
+
+/// The report as CSV for a spreadsheet: UTF-8, a header row, one row per group and the total;
+/// a suppressed figure is `x`, a median of nobody is empty.
+pub fn to_csv(report: &OutcomeReport) -> String {
+    let header = "group,registrations,profiles_complete,active_youth,likes,matches,conversations,\
+                  introductions,placements_started,placements_running_13_weeks,\
+                  median_days_to_first_match,median_days_to_placement";
+    let mut out = String::from(header);
+    out.push_str("\r\n");
+    for r in report.rows.iter().chain(std::iter::once(&report.total)) {
+        let cells = [
+            r.registrations,
+            r.profiles_complete,
+            r.active_youth,
+            r.likes,
+            r.matches,
+            r.conversations,
+            r.introductions,
+            r.placements_started,
+            r.placements_running_13_weeks,
+            r.median_days_to_first_match,
+            r.median_days_to_placement,
+        ];
+        let mut line = csv_field(&r.group);
+        for c in cells {
+            line.push(',');
+            match (c.suppressed, c.value) {
+                (true, _) => line.push('x'),
+                (false, Some(v)) => line.push_str(&v.to_string()),
+                (false, None) => {}
+            }
+        }
+        out.push_str(&line);
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// A CSV field, quoted when it must be; a leading `=`, `+`, `-` or `@` is prefixed with `'`
+/// so a spreadsheet never runs a place name as a formula.
+fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(v: u64) -> Count {
+        Count { value: v, youth: v }
+    }
+
+    #[test]
+    fn a_small_cell_cannot_be_recovered_from_the_total() {
+        // Four groups of 40, 25, 3 and 30 youth: 3 is suppressed. Were nothing else, the total
+        // (98) minus the shown 40 + 25 + 30 would give it back; so the next smallest (25)
+        // goes too, and the difference is 28: two groups, neither known.
+        let cells = [c(40), c(25), c(3), c(30)];
+        let (hidden, total_hidden) = suppress_column(&cells, c(98));
+        assert_eq!(hidden, vec![false, true, true, false]);
+        assert!(!total_hidden);
+        // What an analyst can compute from what is shown: never a single small group.
+        let shown: u64 = cells
+            .iter()
+            .zip(&hidden)
+            .filter(|(_, h)| !**h)
+            .map(|(c, _)| c.value)
+            .sum();
+        let rest = 98 - shown;
+        assert!(
+            rest >= MIN_CELL,
+            "the hidden ones together cover {rest} youth"
+        );
+    }
+
+    #[test]
+    fn two_small_cells_that_together_stay_small_take_a_third() {
+        let (hidden, _) = suppress_column(&[c(2), c(3), c(50), c(12)], c(67));
+        assert_eq!(hidden, vec![true, true, false, true]);
+    }
+
+    #[test]
+    fn a_small_total_is_suppressed_with_its_cells_and_zeros_stay() {
+        let (hidden, total) = suppress_column(&[c(0), c(4), c(3)], c(7));
+        assert_eq!(hidden, vec![false, true, true]);
+        assert!(total);
+        let (hidden, total) = suppress_column(&[c(0), c(12), c(30)], c(42));
+        assert_eq!(hidden, vec![false, false, false]);
+        assert!(!total);
+    }
+
+    #[test]
+    fn when_nothing_else_can_hide_it_the_total_goes() {
+        // One small group next to zeros: nothing can be suppressed with it but the total.
+        let (hidden, total) = suppress_column(&[c(4), c(0)], c(14));
+        assert_eq!(hidden, vec![true, false]);
+        assert!(total);
+    }
+
+    #[test]
+    fn medians_of_few_youth_are_suppressed() {
+        let few: BTreeMap<i64, u64> = [(3, 2), (9, 3)].into_iter().collect();
+        assert!(median(&few).suppressed);
+        let many: BTreeMap<i64, u64> = [(3, 5), (9, 5), (20, 1)].into_iter().collect();
+        assert_eq!(median(&many).value, Some(9));
+        assert_eq!(median(&BTreeMap::new()).value, None);
+    }
+
+    #[test]
+    fn csv_quotes_and_defuses_formulas() {
+        assert_eq!(csv_field("Den Haag"), "Den Haag");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("=1+1"), "'=1+1");
+    }
+}
