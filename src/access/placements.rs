@@ -88,7 +88,18 @@ pub fn placement_recorder(
     now: NaiveDateTime,
 ) -> Result<PlacementParty, ApiError> {
     match principal.role {
-        Role::Youth => Ok(PlacementParty::Youth(principal.youth_self()?)),
+        Role::Youth => {
+            let me = principal.youth_self()?;
+            // A youth records only their own placement; naming someone else is a mistake.
+            if youth.is_some_and(|y| y != &me) {
+                return Err(ApiError::validation(vec![crate::error::FieldError::new(
+                    "youth_id",
+                    "not_yours",
+                    "a youth records their own placements (leave youth_id out)",
+                )]));
+            }
+            Ok(PlacementParty::Youth(me))
+        }
         Role::Employer => Ok(PlacementParty::Employer(crate::access::employer_member(
             conn,
             principal,

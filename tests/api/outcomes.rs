@@ -165,3 +165,132 @@ api_test!(
         assert_eq!(listed["items"].as_array().unwrap().len(), 12);
     }
 );
+
+const CALLERS: [&str; 14] = [
+    "anonymous",
+    "the youth",
+    "another youth",
+    "the responsible coach",
+    "the coach's delegated token",
+    "a colleague, not shared",
+    "the coordinator",
+    "a coach of youth work (no sensitive selection)",
+    "the client employer's owner",
+    "a member of the client employer",
+    "the owner of an employer whose client relation ended",
+    "an unrelated employer",
+    "an admin",
+    "a coach of another municipality",
+];
+
+/// Registers an employer and returns (token, organisation id).
+async fn employer_with_org(app: &TestApp, email: &str) -> (String, String) {
+    let token = employer(app, email).await;
+    let v = vacancy(app, &token, json!({"status": "draft"})).await;
+    let org = expect_json(
+        app.get(&format!("/v1/vacancies/{v}"), Some(&token)).await,
+        StatusCode::OK,
+    )
+    .await["organisation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (token, org)
+}
+
+api_test!(
+    settings [("RATE_LIMIT_REGISTRATIONS_PER_HOUR", "100")]
+    async fn every_client_and_outcome_operation_answers_each_kind_of_caller_as_it_should(app) {
+        let admin = admin(&app).await;
+        let org = organisation(&app, &admin, "municipality", "az").await;
+        let yw = organisation(&app, &admin, "youth_work", "ay").await;
+        let elsewhere = organisation(&app, &admin, "municipality", "ax").await;
+        // The client (active, may swipe), with a member; a second employer whose relation ended.
+        let (owner, client_org) = employer_with_org(&app, "owner@client.nl").await;
+        let inv = app.post(&format!("/v1/organisations/{client_org}/invitations"), &json!({"email": "member@client.nl"}), Some(&owner)).await;
+        assert!(inv.status().is_success());
+        let member = crate::portal::join(&app, "member@client.nl", "Mia Member").await["access_token"].as_str().unwrap().to_owned();
+        let client = expect_json(app.post("/v1/clients", &json!({"organisation_id": client_org, "may_swipe": true}), Some(&org.coach)).await, StatusCode::CREATED).await["id"].as_str().unwrap().to_owned();
+        expect_json(app.post(&format!("/v1/clients/{client}/accept"), &json!({}), Some(&owner)).await, StatusCode::OK).await;
+        let (ended_owner, ended_org) = employer_with_org(&app, "owner@ended.nl").await;
+        let ended = expect_json(app.post("/v1/clients", &json!({"organisation_id": ended_org}), Some(&org.coach)).await, StatusCode::CREATED).await["id"].as_str().unwrap().to_owned();
+        expect_json(app.post(&format!("/v1/clients/{ended}/accept"), &json!({}), Some(&ended_owner)).await, StatusCode::OK).await;
+        let ended_vacancy = vacancy(&app, &org.coach, json!({"organisation_id": ended_org})).await;
+        assert_eq!(req(&app, M::DELETE, &format!("/v1/clients/{ended}"), Some(&ended_owner), None).await.status(), StatusCode::NO_CONTENT);
+        // A spare relation for the coordinator to end.
+        let spare = expect_json(app.post("/v1/clients", &json!({"new_organisation": {"name": "Reserve", "city": "Ede"}}), Some(&org.coach)).await, StatusCode::CREATED).await["id"].as_str().unwrap().to_owned();
+        let unrelated = employer(&app, "baas@elders.nl").await;
+        // The client's vacancy, the youth in the caseload (sharing sensitive data), an introduction.
+        let v = vacancy(&app, &org.coach, json!({"organisation_id": client_org})).await;
+        let y = caseload_youth(&app, &org.coach, "sam@voorbeeld.nl", &["view_profile", "view_matches", "message_on_behalf", "view_sensitive"]).await;
+        expect_json(req(&app, M::PUT, "/v1/me/sensitive", Some(&y.token), Some(json!({"benefit": "bijstand"}))).await, StatusCode::OK).await;
+        let other = youth_with_profile(&app, "ander@voorbeeld.nl", &["teamwork", "reliability", "customer_focus"]).await;
+        let intro = expect_json(app.post(&format!("/v1/caseload/youth/{}/introductions", y.id), &json!({"vacancy_id": v, "note": "Past goed."}), Some(&org.coach)).await, StatusCode::CREATED).await["id"].as_str().unwrap().to_owned();
+        let delegated = crate::portal::delegated(&app, &org.coach, &y.id).await;
+        // A placement with follow-ups, and one that ended.
+        let start = today(&app);
+        let p = expect_json(app.post("/v1/placements", &json!({"youth_id": y.id, "kind": "side_job", "organisation_name": "Snackbar", "start_date": start}), Some(&org.coach)).await, StatusCode::CREATED).await["id"].as_str().unwrap().to_owned();
+
+        let callers: [Option<&str>; 14] = [
+            None, Some(&y.token), Some(&other.token), Some(&org.coach), Some(&delegated), Some(&org.colleague),
+            Some(&org.coordinator), Some(&yw.coach), Some(&owner), Some(&member), Some(&ended_owner), Some(&unrelated),
+            Some(&admin), Some(&elsewhere.coach),
+        ];
+        let year = start.year();
+        let new_client = json!({"new_organisation": {"name": "Nieuw", "city": "Ede"}});
+        let intro_body = json!({"vacancy_id": v, "note": "Nog een."});
+        let own_placement = json!({"youth_id": y.id, "kind": "job", "organisation_name": "Winkel", "start_date": start});
+        let for_client = json!({"title": "Verkoper", "description": "Je helpt klanten in onze winkel, drie dagen per week.",
+            "occupation": "shop_assistant", "kind": "job", "hours_min": 20, "hours_max": 24, "place_name": "Eindhoven",
+            "location": {"lat": 51.4416, "lon": 5.4697}, "organisation_id": client_org});
+        #[rustfmt::skip]
+        let table: Vec<(M, String, Option<Value>, [u16; 14])> = vec![
+            //                                                                             anon youth othr coach dlg colg coord yw  ownr mmbr endd unrl admn else
+            (M::POST, "/v1/clients".into(), Some(new_client),                            [401, 403, 403, 201, 403, 201, 201, 201, 403, 403, 403, 403, 403, 201]),
+            (M::GET, "/v1/clients".into(), None,                                         [401, 403, 403, 200, 403, 200, 200, 200, 200, 200, 200, 200, 403, 200]),
+            (M::GET, format!("/v1/clients/{client}"), None,                              [401, 403, 403, 200, 404, 200, 200, 404, 200, 200, 404, 404, 403, 404]),
+            (M::PATCH, format!("/v1/clients/{client}"), Some(json!({"may_swipe": true})), [401, 403, 403, 403, 404, 403, 403, 404, 200, 403, 404, 404, 403, 404]),
+            (M::POST, format!("/v1/clients/{client}/accept"), None,                      [401, 403, 403, 403, 404, 403, 403, 404, 409, 403, 404, 404, 403, 404]),
+            (M::POST, format!("/v1/clients/{client}/decline"), None,                     [401, 403, 403, 403, 404, 403, 403, 404, 409, 403, 404, 404, 403, 404]),
+            (M::GET, format!("/v1/clients/{client}/activity"), None,                     [401, 403, 403, 200, 404, 200, 200, 404, 200, 200, 404, 404, 403, 404]),
+            (M::GET, format!("/v1/clients/{ended}"), None,                               [401, 403, 403, 200, 404, 200, 200, 404, 404, 404, 200, 404, 403, 404]),
+            (M::POST, "/v1/vacancies".into(), Some(for_client),                         [401, 403, 403, 201, 403, 201, 201, 404, 201, 201, 404, 404, 403, 404]),
+            (M::GET, format!("/v1/vacancies/{v}/candidates"), None,                      [401, 403, 403, 200, 403, 200, 200, 403, 200, 200, 403, 403, 403, 403]),
+            (M::GET, format!("/v1/vacancies/{ended_vacancy}/candidates"), None,          [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403]),
+            (M::PATCH, format!("/v1/vacancies/{ended_vacancy}"), Some(json!({"positions": 2})), [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403]),
+            (M::GET, format!("/v1/organisations/{client_org}/vacancies"), None,          [401, 404, 404, 200, 404, 200, 200, 404, 200, 200, 404, 404, 404, 404]),
+            (M::GET, format!("/v1/matches?vacancy_id={v}"), None,                        [401, 200, 200, 200, 200, 200, 200, 404, 200, 200, 200, 200, 403, 404]),
+            (M::GET, "/v1/me/introductions".into(), None,                                [401, 200, 200, 403, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403]),
+            (M::GET, "/v1/caseload/introductions".into(), None,                          [401, 403, 403, 200, 403, 200, 200, 200, 403, 403, 403, 403, 403, 200]),
+            (M::POST, format!("/v1/caseload/youth/{}/introductions", y.id), Some(intro_body), [401, 403, 403, 409, 403, 404, 404, 404, 403, 403, 403, 403, 403, 404]),
+            (M::POST, format!("/v1/me/introductions/{intro}/accept"), None,              [401, 200, 404, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403]),
+            (M::POST, format!("/v1/me/introductions/{intro}/decline"), None,             [401, 409, 404, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403]),
+            (M::GET, "/v1/caseload/search?age_min=16".into(), None,                      [401, 403, 403, 200, 403, 200, 200, 200, 403, 403, 403, 403, 403, 200]),
+            (M::GET, "/v1/caseload/search?benefit=bijstand".into(), None,                [401, 403, 403, 200, 403, 200, 200, 403, 403, 403, 403, 403, 403, 200]),
+            (M::GET, "/v1/caseload/search?work_limitation=false".into(), None,           [401, 403, 403, 200, 403, 200, 200, 403, 403, 403, 403, 403, 403, 200]),
+            (M::GET, "/v1/caseload/search?participation_step_max=4".into(), None,        [401, 403, 403, 200, 403, 200, 200, 403, 403, 403, 403, 403, 403, 200]),
+            (M::POST, "/v1/placements".into(), Some(own_placement),                      [401, 201, 422, 201, 403, 404, 404, 404, 422, 422, 422, 422, 403, 404]),
+            (M::GET, "/v1/placements".into(), None,                                      [401, 200, 200, 200, 403, 200, 200, 200, 200, 200, 200, 200, 403, 200]),
+            (M::GET, format!("/v1/placements/{p}"), None,                                [401, 200, 404, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404]),
+            (M::POST, format!("/v1/placements/{p}/confirm"), None,                       [401, 200, 404, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404]),
+            (M::GET, "/v1/placements/follow-ups?due=open".into(), None,                  [401, 403, 403, 200, 403, 200, 200, 200, 403, 403, 403, 403, 403, 200]),
+            (M::POST, format!("/v1/placements/{p}/follow-ups"), Some(json!({"week": 2, "progress": "at_risk"})), [401, 403, 404, 201, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404]),
+            (M::POST, format!("/v1/placements/{p}/reopen"), None,                        [401, 409, 404, 409, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404]),
+            (M::GET, format!("/v1/reports/outcomes?year={year}"), None,                  [401, 403, 403, 200, 403, 200, 200, 200, 403, 403, 403, 403, 200, 200]),
+            (M::GET, format!("/v1/reports/outcomes?year={year}&group_by=benefit"), None, [401, 403, 403, 200, 403, 200, 200, 403, 403, 403, 403, 403, 403, 200]),
+            (M::GET, format!("/v1/reports/outcomes?year={year}&group_by=work_limitation"), None, [401, 403, 403, 200, 403, 200, 200, 403, 403, 403, 403, 403, 403, 200]),
+            // Last: ending a relation is the coordinator's (or the owner's), once.
+            (M::DELETE, format!("/v1/clients/{spare}"), None,                            [401, 403, 403, 403, 404, 403, 204, 404, 404, 404, 404, 404, 403, 404]),
+        ];
+        let mut wrong = Vec::new();
+        for (method, path, body, expected) in &table {
+            for (i, token) in callers.iter().enumerate() {
+                let got = req(&app, method.clone(), path, *token, body.clone()).await.status().as_u16();
+                if got != expected[i] {
+                    wrong.push(format!("{method} {path} by {}: {got}, expected {}", CALLERS[i], expected[i]));
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{} wrong answers:\n{}", wrong.len(), wrong.join("\n"));
+    }
+);
