@@ -486,6 +486,8 @@ pub fn seed(
 
     let coach_login = seed_portal(conn, &opts, base_ms, &account, now)?;
     progress("intermediaries", 3, 3);
+    let outcomes = seed_outcomes(conn, &opts, base_ms, now)?;
+    progress("clients, introductions, placements", outcomes, outcomes);
 
     Ok(Report {
         youth: youth_inserted,
@@ -609,4 +611,235 @@ fn seed_portal(
     insert_all!(conn, organisation_members::table, members.as_slice());
     insert_all!(conn, consents::table, rows.as_slice());
     Ok(format!("coach.gemeente.s{}@demo.werkmatch.nl", opts.seed))
+}
+
+/// The municipality's work with employers and its results, so reports show real numbers:
+/// its first coach recruits for three employer clients; its caseload registered over the
+/// past year, liked vacancies and matched; a tenth was introduced for a client's vacancy and a
+/// fifth placed, with the aftercare that is due answered. Returns the rows written.
+fn seed_outcomes(
+    conn: &mut DbConn,
+    opts: &Options,
+    base_ms: u64,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    use crate::db::ids::{ClientId, IntroductionId, MatchId, MessageId, PlacementId};
+    use crate::db::schema::{
+        client_relations, consents, introductions, matches, messages, placement_follow_ups,
+        placements, swipes,
+    };
+    let mut rng = StdRng::seed_from_u64(opts.seed ^ 0x7c0_0e5);
+    let municipality = OrganisationId::parse(&id(opts.seed, 20, 0, base_ms))
+        .unwrap_or_else(OrganisationId::generate);
+    let coach: Option<AccountId> = organisation_members::table
+        .filter(organisation_members::organisation_id.eq(&municipality))
+        .filter(organisation_members::role.eq("coach"))
+        .select(organisation_members::account_id)
+        .order(organisation_members::account_id)
+        .first(conn)
+        .optional()?;
+    let youth: Vec<AccountId> = consents::table
+        .filter(consents::organisation_id.eq(&municipality))
+        .filter(consents::youth_id.is_not_null())
+        .select(consents::youth_id.assume_not_null())
+        .order(consents::youth_id)
+        .load(conn)?;
+    let open: Vec<(VacancyId, OrganisationId)> = vacancies::table
+        .filter(vacancies::status.eq("open"))
+        .select((vacancies::id, vacancies::organisation_id))
+        .order(vacancies::id)
+        .limit(300)
+        .load(conn)?;
+    let (Some(coach), false) = (coach, open.is_empty()) else {
+        return Ok(0);
+    };
+    let mut written = 0;
+    // Three employers become clients of the municipality.
+    let clients: Vec<OrganisationId> = {
+        let mut seen: Vec<OrganisationId> = Vec::new();
+        for (_, org) in &open {
+            if !seen.contains(org) {
+                seen.push(org.clone());
+            }
+            if seen.len() == 3 {
+                break;
+            }
+        }
+        seen
+    };
+    let relations: Vec<_> = clients
+        .iter()
+        .enumerate()
+        .map(|(n, org)| {
+            (
+                client_relations::id.eq(ClientId::parse(&id(opts.seed, 40, n, base_ms))
+                    .unwrap_or_else(ClientId::generate)),
+                client_relations::intermediary_id.eq(municipality.clone()),
+                client_relations::employer_id.eq(org.clone()),
+                client_relations::status.eq("active"),
+                client_relations::may_swipe.eq(n != 2),
+                client_relations::proposed_by.eq(Some(coach.clone())),
+                client_relations::created_at.eq(now - TimeDelta::days(200)),
+                client_relations::decided_at.eq(Some(now - TimeDelta::days(199))),
+                client_relations::updated_at.eq(now - TimeDelta::days(199)),
+            )
+        })
+        .collect();
+    written += insert_all!(conn, client_relations::table, relations.as_slice());
+    let client_vacancies: Vec<&VacancyId> = open
+        .iter()
+        .filter(|(_, org)| clients.contains(org))
+        .map(|(v, _)| v)
+        .collect();
+
+    let (mut likes, mut matched, mut talk, mut intros, mut placed, mut follow_ups) = (
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    );
+    for (n, y) in youth.iter().enumerate() {
+        // Registered some time in the past year; active a while after.
+        let registered = now - TimeDelta::days(rng.random_range(20..330));
+        diesel::update(accounts::table.find(y))
+            .set(accounts::created_at.eq(registered))
+            .execute(conn)?;
+        for k in 0..4 {
+            let (v, org) = &open[(n * 7 + k * 13) % open.len()];
+            let at = registered + TimeDelta::days(rng.random_range(1..15));
+            let employer_likes = k == 0 && n % 3 == 0;
+            likes.push((
+                swipes::youth_id.eq(y.clone()),
+                swipes::vacancy_id.eq(v.clone()),
+                swipes::youth_decision.eq(Some(if k == 3 { "pass" } else { "like" })),
+                swipes::youth_decided_at.eq(Some(at)),
+                swipes::employer_decision.eq(employer_likes.then_some("like")),
+                swipes::employer_decided_at.eq(employer_likes.then_some(at + TimeDelta::days(2))),
+                swipes::created_at.eq(at),
+            ));
+            if employer_likes {
+                let m = MatchId::parse(&id(opts.seed, 41, n, base_ms))
+                    .unwrap_or_else(MatchId::generate);
+                let made = at + TimeDelta::days(2);
+                matched.push((
+                    matches::id.eq(m.clone()),
+                    matches::youth_id.eq(y.clone()),
+                    matches::vacancy_id.eq(v.clone()),
+                    matches::organisation_id.eq(org.clone()),
+                    matches::created_at.eq(made),
+                ));
+                if n % 2 == 0 {
+                    talk.push((
+                        messages::id.eq(MessageId::parse(&id(opts.seed, 42, n, base_ms))
+                            .unwrap_or_else(MessageId::generate)),
+                        messages::match_id.eq(m),
+                        messages::sender_id.eq(Some(y.clone())),
+                        messages::from_youth.eq(true),
+                        messages::body.eq("Hallo! Wanneer kan ik langskomen?"),
+                        messages::created_at.eq(made + TimeDelta::hours(3)),
+                        messages::sender_role.eq(Some("youth")),
+                    ));
+                }
+            }
+        }
+        if n % 10 == 0 && !client_vacancies.is_empty() {
+            let v = client_vacancies[n / 10 % client_vacancies.len()];
+            let at = (registered + TimeDelta::days(rng.random_range(3..30))).min(now);
+            let accepted = n % 20 == 0;
+            intros.push((
+                introductions::id.eq(IntroductionId::parse(&id(opts.seed, 43, n, base_ms))
+                    .unwrap_or_else(IntroductionId::generate)),
+                introductions::vacancy_id.eq(v.clone()),
+                introductions::youth_id.eq(y.clone()),
+                introductions::organisation_id.eq(municipality.clone()),
+                introductions::coach_id.eq(Some(coach.clone())),
+                introductions::note.eq("Betrouwbaar en leergierig; past goed bij jullie team."),
+                introductions::status.eq(if accepted { "accepted" } else { "proposed" }),
+                introductions::created_at.eq(at),
+                introductions::answered_at.eq(accepted.then_some(at + TimeDelta::days(1))),
+            ));
+        }
+        if n % 5 == 0 {
+            let start = (registered + TimeDelta::days(rng.random_range(20..90))).date();
+            if start > now.date() {
+                continue;
+            }
+            let kind = ["job", "bbl", "internship", "side_job", "back_to_school"][n / 5 % 5];
+            let p = PlacementId::parse(&id(opts.seed, 44, n, base_ms))
+                .unwrap_or_else(PlacementId::generate);
+            let early_end = n % 25 == 0;
+            let ended_on = start + TimeDelta::days(30);
+            let ended = early_end && ended_on <= now.date();
+            placed.push((
+                (
+                    placements::id.eq(p.clone()),
+                    placements::youth_id.eq(y.clone()),
+                    placements::kind.eq(kind),
+                    placements::organisation_name.eq([
+                        "Bakkerij De Korenschoof",
+                        "Bouwbedrijf Sterk",
+                        "Zorggroep Samen",
+                        "Garage Snel",
+                        "ROC Midden",
+                    ][n % 5]),
+                    placements::intermediary_id.eq(Some(municipality.clone())),
+                    placements::coach_id.eq(Some(coach.clone())),
+                    placements::start_date.eq(start),
+                    placements::hours_per_week.eq(Some(rng.random_range(12..=38))),
+                    placements::contract.eq(Some(
+                        [
+                            "fixed_term",
+                            "apprenticeship",
+                            "fixed_term",
+                            "on_call",
+                            "fixed_term",
+                        ][n / 5 % 5],
+                    )),
+                    placements::recorded_by.eq(Some(coach.clone())),
+                    placements::recorded_as.eq("coach"),
+                ),
+                (
+                    placements::youth_confirmed_at.eq(Some(start.and_time(chrono::NaiveTime::MIN))),
+                    placements::coach_confirmed_at.eq(Some(start.and_time(chrono::NaiveTime::MIN))),
+                    placements::status.eq(if ended { "ended" } else { "active" }),
+                    placements::ended_on.eq(ended.then_some(ended_on)),
+                    placements::end_reason.eq(ended.then_some("left")),
+                    placements::created_at.eq(start.and_time(chrono::NaiveTime::MIN)),
+                    placements::updated_at.eq(start.and_time(chrono::NaiveTime::MIN)),
+                ),
+            ));
+            for week in [2i32, 6, 13] {
+                let due = start + TimeDelta::weeks(i64::from(week));
+                let answered = due <= now.date() && !(ended && week > 6);
+                let progress = if ended && week == 6 {
+                    "ended"
+                } else if n % 15 == 0 {
+                    "at_risk"
+                } else {
+                    "on_track"
+                };
+                follow_ups.push((
+                    placement_follow_ups::placement_id.eq(p.clone()),
+                    placement_follow_ups::week.eq(week),
+                    placement_follow_ups::due_on.eq(due),
+                    placement_follow_ups::coach_id.eq(Some(coach.clone())),
+                    placement_follow_ups::answered_at
+                        .eq(answered.then(|| due.and_time(chrono::NaiveTime::MIN))),
+                    placement_follow_ups::answered_by.eq(answered.then(|| coach.clone())),
+                    placement_follow_ups::progress.eq(answered.then_some(progress)),
+                    placement_follow_ups::reason
+                        .eq((answered && progress == "ended").then_some("left")),
+                ));
+            }
+        }
+    }
+    written += insert_all!(conn, swipes::table, likes.as_slice());
+    written += insert_all!(conn, matches::table, matched.as_slice());
+    written += insert_all!(conn, messages::table, talk.as_slice());
+    written += insert_all!(conn, introductions::table, intros.as_slice());
+    written += insert_all!(conn, placements::table, placed.as_slice());
+    written += insert_all!(conn, placement_follow_ups::table, follow_ups.as_slice());
+    Ok(written)
 }
