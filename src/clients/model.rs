@@ -57,12 +57,12 @@ pub struct NewClientOrganisation {
     )]
     pub city: String,
     /// Eight digits (KvK number), optional.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::present")]
     #[schema(pattern = "^[0-9]{8}$", nullable = false)]
     pub kvk_number: Option<String>,
     /// The employer's owner gets a link by mail to claim the organisation; left out, the
     /// intermediary manages the client alone.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::present")]
     #[schema(format = Email, max_length = 254, nullable = false)]
     pub owner_email: Option<String>,
 }
@@ -72,10 +72,10 @@ pub struct NewClientOrganisation {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewClient {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::present")]
     #[schema(nullable = false, value_type = Option<uuid::Uuid>)]
     pub organisation_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::present")]
     #[schema(nullable = false)]
     pub new_organisation: Option<NewClientOrganisation>,
     /// Whether the intermediary's coaches may like and pass candidates for the client; the

@@ -309,7 +309,7 @@ pub struct NewVacancy {
     pub status: NewVacancyStatus,
     /// Coaches: the employer client to post for (an active client of your organisation).
     /// Employers leave it out (or give their own organisation).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::present")]
     #[schema(nullable = false, value_type = Option<uuid::Uuid>)]
     pub organisation_id: Option<String>,
 }

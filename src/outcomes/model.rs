@@ -100,31 +100,31 @@ wire_enum!(
 #[serde(deny_unknown_fields)]
 pub struct NewPlacement {
     /// Coaches: the youth placed.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::present")]
     #[schema(nullable = false)]
     pub youth_id: Option<AccountId>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::present")]
     #[schema(nullable = false)]
     pub match_id: Option<MatchId>,
     /// Coaches: an introduction of their organisation.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::present")]
     #[schema(nullable = false)]
     pub introduction_id: Option<IntroductionId>,
     pub kind: PlacementKind,
     /// The employer or school, when there is no match or introduction to take it from.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::present")]
     #[schema(nullable = false, min_length = 1, max_length = 120)]
     pub organisation_name: Option<String>,
     /// Within a year before or after today.
     pub start_date: NaiveDate,
     /// When known (a fixed term, an internship).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::present")]
     #[schema(nullable = false)]
     pub end_date: Option<NaiveDate>,
-    #[serde(default, deserialize_with = "crate::json::opt_u8_int")]
+    #[serde(default, deserialize_with = "crate::json::present_u8_int")]
     #[schema(minimum = 1, maximum = 40, nullable = false)]
     pub hours_per_week: Option<u8>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::present")]
     #[schema(nullable = false)]
     pub contract: Option<ContractType>,
 }
@@ -201,14 +201,14 @@ pub struct FollowUpAnswer {
     pub week: u8,
     pub progress: Progress,
     /// Required when `progress` is `ended`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::present")]
     #[schema(nullable = false)]
     pub reason: Option<EndReason>,
     /// The last day, when `ended`; today when left out.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::present")]
     #[schema(nullable = false)]
     pub ended_on: Option<NaiveDate>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::present")]
     #[schema(nullable = false, max_length = 2000)]
     pub note: Option<String>,
 }

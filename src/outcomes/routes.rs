@@ -205,7 +205,7 @@ pub async fn reopen_placement(
             (OutcomeReport = "application/json"),
             (String = "text/csv"),
         )),
-        (status = 400, description = "`invalid_query`: a year before 2016 or after this one", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`invalid_query`: a year before 2016 or after 2100", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`wrong_role`, `no_organisation`, `not_on_behalf`, `sensitive_selection_not_allowed`: grouping by benefit or work limitation outside UWV and municipalities", body = Problem, content_type = "application/problem+json"),
     )
 )]
