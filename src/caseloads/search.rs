@@ -153,9 +153,11 @@ pub async fn search(
         }
         _ => None,
     };
-    state
+    // A read: its audit lines go through the group-commit writer (one WAL flush for many
+    // requests), and the answer waits until they have committed.
+    let (page, lines) = state
         .db
-        .write(move |conn| {
+        .run(move |conn| {
             let coach = access::coach_membership(conn, &user)?;
             if filter.is_sensitive() && !coach.kind.may_see_sensitive() {
                 return Err(ApiError::new(
@@ -194,8 +196,7 @@ pub async fn search(
                 c.youth_id.as_ref().map(|y| y.to_string()).unwrap_or_default()
             });
             // The search itself, with its filters, in the organisation's log.
-            audit::record(
-                conn,
+            let mut lines = vec![
                 audit::Entry {
                     at: now,
                     actor: &coach.account,
@@ -206,11 +207,12 @@ pub async fn search(
                     object: Some(&filter.describe()),
                     purpose: Purpose::Coaching,
                     on_behalf: false,
-                },
-            )?;
+                }
+                .line(),
+            ];
             if filter.is_sensitive() {
                 let names = filter.sensitive_names();
-                let lines: Vec<audit::Line> = rows
+                lines.extend(rows
                     .iter()
                     .filter_map(|c| c.youth_id.as_ref())
                     .map(|y| {
@@ -226,16 +228,17 @@ pub async fn search(
                             on_behalf: false,
                         }
                         .line()
-                    })
-                    .collect();
-                audit::store::insert_lines(conn, &lines)?;
+                    }));
             }
-            Ok(CaseloadPage {
+            let page = CaseloadPage {
                 items: super::service::entries(conn, rows, now)?,
                 next_cursor,
-            })
+            };
+            Ok((page, lines))
         })
-        .await
+        .await?;
+    state.audit.log(lines).await?;
+    Ok(page)
 }
 
 #[cfg(test)]

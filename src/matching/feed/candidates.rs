@@ -180,29 +180,19 @@ fn introduced_cards(
             }
             _ => 0.0,
         };
-        let p = crate::youth::service::view(profile.clone(), today);
-        let card = CandidateCard {
-            candidate_id: String::new(),
-            competences: p.competences,
-            profile_text: p.profile_text,
-            pitch: p.pitch,
-            education_level: p.education_level,
-            has_start_qualification: p.has_start_qualification,
-            hours_min: p.hours_min,
-            hours_max: p.hours_max,
-            available_from: p.available_from,
-            driving_licence: p.driving_licence,
-            languages: p.languages,
-            distance_km: round_km(crate::matching::score::shown_km(km)),
-            why: required.why(profile.competence_mask & row.competence_mask, Vec::new()),
-            introduced_by: Some(CandidateIntroduction {
+        let card = card(
+            crate::youth::service::view(profile.clone(), today),
+            String::new(),
+            round_km(crate::matching::score::shown_km(km)),
+            required.why(profile.competence_mask & row.competence_mask, Vec::new()),
+            Some(CandidateIntroduction {
                 organisation_name: names
                     .get(&intro.organisation_id)
                     .cloned()
                     .unwrap_or_default(),
                 note: intro.note.clone(),
             }),
-        };
+        );
         cards.push(Introduced {
             id: intro.id,
             youth: intro.youth_id,
@@ -267,23 +257,13 @@ async fn ranked(
         for item in &window {
             match rows.get(&item.key) {
                 Some(profile) if cards.len() < limit => {
-                    let p = crate::youth::service::view(profile.clone(), today);
-                    let card = CandidateCard {
-                        candidate_id: state.candidate_ids.encode(vacancy, &profile.account_id),
-                        competences: p.competences,
-                        profile_text: p.profile_text,
-                        pitch: p.pitch,
-                        education_level: p.education_level,
-                        has_start_qualification: p.has_start_qualification,
-                        hours_min: p.hours_min,
-                        hours_max: p.hours_max,
-                        available_from: p.available_from,
-                        driving_licence: p.driving_licence,
-                        languages: p.languages,
-                        distance_km: round_km(item.distance_km),
-                        why: required.why(item.matched, Reason::from_bits(item.reasons)),
-                        introduced_by: None,
-                    };
+                    let card = card(
+                        crate::youth::service::view(profile.clone(), today),
+                        state.candidate_ids.encode(vacancy, &profile.account_id),
+                        round_km(item.distance_km),
+                        required.why(item.matched, Reason::from_bits(item.reasons)),
+                        None,
+                    );
                     cards.push((card, item.clone()));
                 }
                 Some(_) => {}
@@ -309,6 +289,32 @@ async fn ranked(
         }
     }
     Ok((cards, next))
+}
+
+/// An anonymous card of a profile: what an employer may see before a match, nothing more.
+fn card(
+    p: crate::youth::model::Profile,
+    candidate_id: String,
+    distance_km: f64,
+    why: crate::matching::model::Why,
+    introduced_by: Option<CandidateIntroduction>,
+) -> CandidateCard {
+    CandidateCard {
+        candidate_id,
+        competences: p.competences,
+        profile_text: p.profile_text,
+        pitch: p.pitch,
+        education_level: p.education_level,
+        has_start_qualification: p.has_start_qualification,
+        hours_min: p.hours_min,
+        hours_max: p.hours_max,
+        available_from: p.available_from,
+        driving_licence: p.driving_licence,
+        languages: p.languages,
+        distance_km,
+        why,
+        introduced_by,
+    }
 }
 
 /// Counts each card shown for its youth (their log shows how often employers saw their
