@@ -135,8 +135,10 @@ fn resolve(
     Ok(s)
 }
 
-/// Rows read per round while filling a page (the radius is checked exactly after SQL's box).
-const BATCH: i64 = 500;
+/// Rows read per round while filling a page with a place filter (the radius is checked
+/// exactly after SQL's box, so a round may keep fewer than it read); without one, a page
+/// reads its own size plus one.
+const PLACE_BATCH: i64 = 500;
 
 pub async fn search(
     state: &AppState,
@@ -168,12 +170,17 @@ pub async fn search(
             s.only_for = (!coach.coordinator).then(|| coach.account.clone());
             let share = [Scope::ShareWithColleagues].into_iter().collect::<Scopes>().mask();
             let want = usize::from(limit) + 1;
+            let batch_size = if place.is_some() {
+                PLACE_BATCH
+            } else {
+                want as i64
+            };
             let mut found = Vec::new();
             let mut after = cursor.clone();
             loop {
                 let batch =
-                    store::search(conn, &coach.organisation, &s, share, after.as_ref(), BATCH, now)?;
-                let done = (batch.len() as i64) < BATCH;
+                    store::search(conn, &coach.organisation, &s, share, after.as_ref(), batch_size, now)?;
+                let done = (batch.len() as i64) < batch_size;
                 after = batch.last().and_then(|(c, _, _)| c.youth_id.clone());
                 for (consent, lat, lon) in batch {
                     let inside = match (&place, lat, lon) {

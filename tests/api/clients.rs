@@ -344,6 +344,10 @@ api_test!(
         // Characteristics anyone may select by.
         let all = expect_json(app.get(&search(""), Some(&gemeente.coach)).await, StatusCode::OK).await;
         assert_eq!(ids(&all).len(), 3);
+        // Page by page, with and without a place: each youth once.
+        assert_eq!(app.all_pages(&search("limit=1"), Some(&gemeente.coach)).await.len(), 3);
+        let places = app.all_pages(&search(&format!("limit=1&lat={}&lon={}&radius_km=50", ZWOLLE.0, ZWOLLE.1)), Some(&gemeente.coach)).await;
+        assert_eq!(places.len(), 3);
         let young = expect_json(app.get(&search("age_min=18&age_max=24"), Some(&gemeente.coach)).await, StatusCode::OK).await;
         let mut expected = vec![shares.id.clone(), keeps.id.clone()];
         expected.sort();
