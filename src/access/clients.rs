@@ -195,6 +195,15 @@ impl ClientParty {
         }
     }
 
+    /// Who sets what the intermediary may do (`may_swipe`): the employer's owner; while
+    /// nobody has claimed the employer (`claimed` false), its intermediary's coaches.
+    pub fn may_change_settings(&self, claimed: bool) -> Result<(), ApiError> {
+        match self {
+            ClientParty::Intermediary(_) if !claimed => Ok(()),
+            _ => self.owner(),
+        }
+    }
+
     /// Who may end the relation: the employer's owner, or the intermediary's coordinator.
     pub fn may_end(&self) -> Result<(), ApiError> {
         match self {
@@ -251,4 +260,17 @@ pub fn find_client(
     let relation = store::find_relation(conn, id)?.ok_or_else(client_not_found)?;
     let party = client_party(conn, principal, &relation)?;
     Ok((relation, party))
+}
+
+/// The youth's own introduction, or 404 (another youth's does not exist for them).
+pub fn own_introduction(
+    youth: &AccountId,
+    row: Option<crate::clients::store::IntroductionRow>,
+) -> Result<crate::clients::store::IntroductionRow, ApiError> {
+    row.filter(|i| &i.youth_id == youth).ok_or_else(|| {
+        ApiError::new(
+            ProblemCode::IntroductionNotFound,
+            "There is no introduction with this id that you can see.",
+        )
+    })
 }

@@ -221,6 +221,20 @@ pub fn employer_member(
 
 // ---- Coaches ----------------------------------------------------------------------------------
 
+/// 403 unless `kind` may select and group youth by benefit, work limitation and participation
+/// step (the caseload search, the output report): `uwv` and `municipality` only, and admins
+/// (`None`) never, as for seeing them.
+pub fn sensitive_selection(kind: Option<OrganisationKind>) -> Result<(), ApiError> {
+    if kind.is_some_and(OrganisationKind::may_see_sensitive) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            ProblemCode::SensitiveSelectionNotAllowed,
+            "Selecting or grouping by benefit, work limitation or participation step is only for UWV and municipalities.",
+        ))
+    }
+}
+
 /// Proof that the caller is an active coach or coordinator of an intermediary organisation.
 #[derive(Debug, Clone)]
 pub struct Coach {

@@ -46,6 +46,39 @@ impl PlacementParty {
         }
     }
 
+    /// Whether a placement may be recorded from this match by this recorder: the match's
+    /// youth, a member of its organisation, or a coach for the match's youth.
+    pub fn party_to_match(&self, m: &crate::matching::store::MatchRow) -> bool {
+        match self {
+            PlacementParty::Youth(y) => &m.youth_id == y,
+            PlacementParty::Employer(member) => m.organisation_id == member.organisation,
+            PlacementParty::Coach(c) => m.youth_id == c.youth,
+        }
+    }
+
+    /// Whether a coach may record a placement from this introduction: one of their
+    /// organisation, for the youth they act for.
+    pub fn introduced(&self, i: &crate::clients::store::IntroductionRow) -> bool {
+        matches!(self, PlacementParty::Coach(c)
+            if i.organisation_id == c.coach.organisation && i.youth_id == c.youth)
+    }
+
+    /// Only the placing organisation's coach answers a follow-up (aftercare is theirs).
+    pub fn follows_up(&self) -> Result<(), ApiError> {
+        match self {
+            PlacementParty::Coach(_) => Ok(()),
+            _ => Err(crate::access::wrong_role()),
+        }
+    }
+
+    /// The youth or their placing coach reopens the youth's search; the employer does not.
+    pub fn may_reopen(&self) -> Result<(), ApiError> {
+        match self {
+            PlacementParty::Employer(_) => Err(crate::access::wrong_role()),
+            _ => Ok(()),
+        }
+    }
+
     /// Logs an access to the youth's placement by someone other than the youth.
     pub fn audit(
         &self,

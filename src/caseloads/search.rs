@@ -161,14 +161,14 @@ pub async fn search(
         .db
         .run(move |conn| {
             let coach = access::coach_membership(conn, &user)?;
-            if filter.is_sensitive() && !coach.kind.may_see_sensitive() {
-                return Err(ApiError::new(
-                    ProblemCode::SensitiveSelectionNotAllowed,
-                    "Selecting by benefit, work limitation or participation step is only for UWV and municipalities.",
-                ));
+            if filter.is_sensitive() {
+                access::sensitive_selection(Some(coach.kind))?;
             }
             s.only_for = (!coach.coordinator).then(|| coach.account.clone());
-            let share = [Scope::ShareWithColleagues].into_iter().collect::<Scopes>().mask();
+            let share = [Scope::ShareWithColleagues]
+                .into_iter()
+                .collect::<Scopes>()
+                .mask();
             let want = usize::from(limit) + 1;
             let batch_size = if place.is_some() {
                 PLACE_BATCH
@@ -178,8 +178,15 @@ pub async fn search(
             let mut found = Vec::new();
             let mut after = cursor.clone();
             loop {
-                let batch =
-                    store::search(conn, &coach.organisation, &s, share, after.as_ref(), batch_size, now)?;
+                let batch = store::search(
+                    conn,
+                    &coach.organisation,
+                    &s,
+                    share,
+                    after.as_ref(),
+                    batch_size,
+                    now,
+                )?;
                 let done = (batch.len() as i64) < batch_size;
                 after = batch.last().and_then(|(c, _, _)| c.youth_id.clone());
                 for (consent, lat, lon) in batch {
@@ -200,14 +207,21 @@ pub async fn search(
                 }
             }
             let (rows, next_cursor) = paging::split(found, usize::from(limit), List::Search, |c| {
-                c.youth_id.as_ref().map(|y| y.to_string()).unwrap_or_default()
+                c.youth_id
+                    .as_ref()
+                    .map(|y| y.to_string())
+                    .unwrap_or_default()
             });
             // The search itself, with its filters, in the organisation's log.
             let mut lines = vec![
                 audit::Entry {
                     at: now,
                     actor: &coach.account,
-                    actor_role: if coach.coordinator { "coordinator" } else { "coach" },
+                    actor_role: if coach.coordinator {
+                        "coordinator"
+                    } else {
+                        "coach"
+                    },
                     organisation: Some((&coach.organisation, coach.kind)),
                     subject: &coach.account,
                     action: Action::SearchCaseload,
@@ -219,23 +233,24 @@ pub async fn search(
             ];
             if filter.is_sensitive() {
                 let names = filter.sensitive_names();
-                lines.extend(rows
-                    .iter()
-                    .filter_map(|c| c.youth_id.as_ref())
-                    .map(|y| {
-                        audit::Entry {
-                            at: now,
-                            actor: &coach.account,
-                            actor_role: if coach.coordinator { "coordinator" } else { "coach" },
-                            organisation: Some((&coach.organisation, coach.kind)),
-                            subject: y,
-                            action: Action::SelectedByCharacteristic,
-                            object: Some(&names),
-                            purpose: Purpose::Coaching,
-                            on_behalf: false,
-                        }
-                        .line()
-                    }));
+                lines.extend(rows.iter().filter_map(|c| c.youth_id.as_ref()).map(|y| {
+                    audit::Entry {
+                        at: now,
+                        actor: &coach.account,
+                        actor_role: if coach.coordinator {
+                            "coordinator"
+                        } else {
+                            "coach"
+                        },
+                        organisation: Some((&coach.organisation, coach.kind)),
+                        subject: y,
+                        action: Action::SelectedByCharacteristic,
+                        object: Some(&names),
+                        purpose: Purpose::Coaching,
+                        on_behalf: false,
+                    }
+                    .line()
+                }));
             }
             let page = CaseloadPage {
                 items: super::service::entries(conn, rows, now)?,

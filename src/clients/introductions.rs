@@ -173,9 +173,7 @@ pub async fn answer(
     let (vacancy, result) = state
         .db
         .write(move |conn| {
-            let intro = store::find_introduction(conn, &id)?
-                .filter(|i| i.youth_id == who)
-                .ok_or_else(introduction_not_found)?;
+            let intro = access::own_introduction(&who, store::find_introduction(conn, &id)?)?;
             if intro.status != IntroductionStatus::Proposed.as_str() {
                 return Err(ApiError::new(
                     ProblemCode::IntroductionAnswered,

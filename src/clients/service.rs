@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::access::{self, ClientParty, Principal};
+use crate::access::{self, Principal};
 use crate::auth::model::{Language, MemberRole, Role, parse_email, parse_text};
 use crate::clients::model::*;
 use crate::clients::store::{self, RelationRow, Side};
@@ -340,9 +340,7 @@ pub async fn update_client(
             let (row, party) = access::find_client(conn, &user, &id)?;
             let claimed =
                 !store::with_members(conn, std::slice::from_ref(&row.employer_id))?.is_empty();
-            if claimed || !matches!(party, ClientParty::Intermediary(_)) {
-                party.owner()?;
-            }
+            party.may_change_settings(claimed)?;
             if matches!(row.status(), ClientStatus::Declined | ClientStatus::Ended) {
                 return Err(relation_closed());
             }

@@ -160,12 +160,7 @@ fn source(
     };
     if let Some(m) = &body.match_id {
         let row = crate::matching::store::find_match(conn, m)?.ok_or_else(match_not_found)?;
-        let ours = match party {
-            PlacementParty::Youth(y) => &row.youth_id == y,
-            PlacementParty::Employer(member) => row.organisation_id == member.organisation,
-            PlacementParty::Coach(c) => row.youth_id == c.youth,
-        };
-        if !ours {
+        if !party.party_to_match(&row) {
             return Err(match_not_found());
         }
         let organisation_name =
@@ -191,14 +186,8 @@ fn source(
         });
     }
     if let Some(i) = &body.introduction_id {
-        let PlacementParty::Coach(c) = party else {
-            return Err(ApiError::new(
-                ProblemCode::IntroductionNotFound,
-                "There is no introduction with this id that you can see.",
-            ));
-        };
         let intro = crate::clients::store::find_introduction(conn, i)?
-            .filter(|x| x.organisation_id == c.coach.organisation && x.youth_id == c.youth)
+            .filter(|x| party.introduced(x))
             .ok_or_else(|| {
                 ApiError::new(
                     ProblemCode::IntroductionNotFound,
@@ -540,9 +529,7 @@ pub async fn answer_follow_up(
         .write(move |conn| {
             let row = store::find(conn, &id)?.ok_or_else(placement_not_found)?;
             let party = access::placement_party(conn, &user, &row, now)?;
-            if party.side() != PlacementSide::Coach {
-                return Err(crate::access::wrong_role());
-            }
+            party.follows_up()?;
             if row.status != "active" {
                 return Err(ApiError::new(
                     ProblemCode::PlacementEnded,
@@ -608,9 +595,7 @@ pub async fn reopen(
         .write(move |conn| {
             let row = store::find(conn, &id)?.ok_or_else(placement_not_found)?;
             let party = access::placement_party(conn, &user, &row, now)?;
-            if party.side() == PlacementSide::Employer {
-                return Err(crate::access::wrong_role());
-            }
+            party.may_reopen()?;
             if row.status != "ended" {
                 return Err(ApiError::new(
                     ProblemCode::PlacementNotEnded,

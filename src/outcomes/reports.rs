@@ -668,11 +668,8 @@ pub async fn outcomes(
                     let coach = crate::access::coach_membership(conn, &user)?;
                     (Some(coach.organisation), Some(coach.kind))
                 };
-            if sensitive && !kind.is_some_and(|k| k.may_see_sensitive()) {
-                return Err(ApiError::new(
-                    ProblemCode::SensitiveSelectionNotAllowed,
-                    "Grouping by benefit or work limitation is only for UWV and municipalities.",
-                ));
+            if sensitive {
+                crate::access::sensitive_selection(kind)?;
             }
             let scope = Covered {
                 org: org
