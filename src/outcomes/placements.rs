@@ -38,13 +38,28 @@ fn field(errors: &mut Vec<FieldError>, name: &str, code: &str, message: &str) {
     errors.push(FieldError::new(name, code, message));
 }
 
-/// Whether a started placement of this kind ends the youth's search (their profile is paused
-/// when they confirm it; a side job or an internship does not).
-fn ends_search(kind: PlacementKind) -> bool {
-    matches!(
-        kind,
-        PlacementKind::Job | PlacementKind::Bbl | PlacementKind::BackToSchool
-    )
+/// The youth's own word (recording or confirming) that a running job, BBL job or return to
+/// school started ends their search: their profile is paused (a side job or an internship
+/// does not). Returns whether it was; the caller then forgets the youth's cached feed.
+fn pause_search(
+    conn: &mut DbConn,
+    row: &PlacementRow,
+    side: PlacementSide,
+    now: NaiveDateTime,
+) -> Result<bool, ApiError> {
+    let ends = matches!(
+        PlacementKind::parse(&row.kind),
+        Some(PlacementKind::Job | PlacementKind::Bbl | PlacementKind::BackToSchool)
+    );
+    if side != PlacementSide::Youth || row.status != "active" || !ends {
+        return Ok(false);
+    }
+    Ok(crate::youth::store::set_status(
+        conn,
+        &row.youth_id,
+        "paused",
+        now,
+    )?)
 }
 
 /// The API view of placements, in a fixed number of queries. `names`: show the youth's name
@@ -340,9 +355,7 @@ pub async fn record(
                 Action::RecordPlacement,
                 row.id.as_str(),
             )?;
-            let paused = side == PlacementSide::Youth
-                && ends_search(body.kind)
-                && crate::youth::store::set_status(conn, &row.youth_id, "paused", now)?;
+            let paused = pause_search(conn, &row, side, now)?;
             Ok((row.youth_id.clone(), paused, view(conn, row, side)?))
         })
         .await?;
@@ -387,29 +400,20 @@ pub async fn list(
     state
         .db
         .write(move |conn| {
-            let recorder = access::placement_recorder(conn, &user, None, now);
-            let (of_org, side) = match &user.role {
-                crate::auth::model::Role::Intermediary => {
-                    let coach = access::coach_membership(conn, &user)?;
-                    (Some(coach.organisation), PlacementSide::Coach)
-                }
-                _ => {
-                    let party = recorder?;
-                    let side = party.side();
-                    (
-                        match party {
-                            PlacementParty::Employer(m) => Some(m.organisation),
-                            _ => None,
-                        },
-                        side,
-                    )
+            // Whose list: the placing organisation's (coaches), the employer's, or the youth's.
+            let (org, side) = if user.role == crate::auth::model::Role::Intermediary {
+                let coach = access::coach_membership(conn, &user)?;
+                (Some(coach.organisation), PlacementSide::Coach)
+            } else {
+                match access::placement_recorder(conn, &user, None, now)? {
+                    PlacementParty::Employer(m) => (Some(m.organisation), PlacementSide::Employer),
+                    party => (None, party.side()),
                 }
             };
-            let of = match (&side, &of_org) {
-                (PlacementSide::Youth, _) => PlacementsOf::Youth(&user.account_id),
-                (PlacementSide::Employer, Some(o)) => PlacementsOf::Employer(o),
-                (PlacementSide::Coach, Some(o)) => PlacementsOf::Intermediary(o),
-                _ => return Err(ApiError::internal("placement list without a side")),
+            let of = match (&org, side) {
+                (Some(o), PlacementSide::Coach) => PlacementsOf::Intermediary(o),
+                (Some(o), _) => PlacementsOf::Employer(o),
+                (None, _) => PlacementsOf::Youth(&user.account_id),
             };
             let rows = store::list(conn, of, cursor.as_ref(), i64::from(limit) + 1)?;
             let (rows, next_cursor) =
@@ -455,10 +459,7 @@ pub async fn confirm(
                     Action::RecordPlacement,
                     row.id.as_str(),
                 )?;
-                let kind = PlacementKind::parse(&row.kind).unwrap_or(PlacementKind::Job);
-                if side == PlacementSide::Youth && row.status == "active" && ends_search(kind) {
-                    paused = crate::youth::store::set_status(conn, &row.youth_id, "paused", now)?;
-                }
+                paused = pause_search(conn, &row, side, now)?;
             }
             let row = store::find(conn, &id)?.ok_or_else(placement_not_found)?;
             Ok((row.youth_id.clone(), paused, view(conn, row, side)?))

@@ -330,7 +330,8 @@ fn read(
         )
     };
     // (statement, which figures its a/b sums are)
-    let sources: [(String, usize, usize); 5] = [
+    // (statement, the figure its a sums are, the figure its b sums are)
+    let mut sources: Vec<(String, usize, Option<usize>)> = vec![
         (
             summed(format!(
                 "SELECT pop.youth_id, {} AS k, 1 AS a, pop.complete AS b FROM pop \
@@ -338,31 +339,7 @@ fn read(
                 k("pop.registered_at")
             )),
             0,
-            1,
-        ),
-        (
-            // Everyone's swipes are summed per youth before the join (a million rows joined
-            // first cost seconds); a caseload's are found through it (by the key's youth).
-            summed(if scope.org.is_none() {
-                format!(
-                    "SELECT s.youth_id, pop.g AS k, 1 AS a, s.b FROM (SELECT youth_id, \
-                     SUM(CASE WHEN youth_decision = 'like' THEN 1 ELSE 0 END) AS b FROM swipes \
-                     WHERE youth_decided_at >= {t0} AND youth_decided_at < {t1} GROUP BY youth_id) s \
-                     JOIN pop ON pop.youth_id = s.youth_id"
-                )
-            } else {
-                format!(
-                    "SELECT sw.youth_id, {} AS k, 1 AS a, \
-                     SUM(CASE WHEN sw.youth_decision = 'like' THEN 1 ELSE 0 END) AS b \
-                     FROM swipes sw JOIN pop ON pop.youth_id = sw.youth_id \
-                     WHERE sw.youth_decided_at >= {t0} AND sw.youth_decided_at < {t1} \
-                     GROUP BY sw.youth_id, {}",
-                    k("sw.youth_decided_at"),
-                    k("sw.youth_decided_at")
-                )
-            }),
-            2,
-            3,
+            Some(1),
         ),
         (
             summed(format!(
@@ -374,7 +351,7 @@ fn read(
                 k("m.created_at")
             )),
             4,
-            5,
+            Some(5),
         ),
         (
             summed(format!(
@@ -385,7 +362,7 @@ fn read(
                 k("i.created_at")
             )),
             6,
-            usize::MAX,
+            None,
         ),
         (
             summed(format!(
@@ -399,9 +376,32 @@ fn read(
                 k("pl.start_date")
             )),
             7,
-            8,
+            Some(8),
         ),
     ];
+    // By month the swipes are read as masks of months per youth (`swipes_by_month`): a
+    // million swipes grouped by youth and month cost seconds. By a characteristic of the youth,
+    // each youth has one group: everyone's swipes are summed per youth before the join (a
+    // million rows joined first cost seconds); a caseload's are found through it.
+    if keyed == Keyed::Group {
+        let per_youth = if scope.org.is_none() {
+            format!(
+                "SELECT s.youth_id, pop.g AS k, 1 AS a, s.b FROM (SELECT youth_id, \
+                 SUM(CASE WHEN youth_decision = 'like' THEN 1 ELSE 0 END) AS b FROM swipes \
+                 WHERE youth_decided_at >= {t0} AND youth_decided_at < {t1} GROUP BY youth_id) s \
+                 JOIN pop ON pop.youth_id = s.youth_id"
+            )
+        } else {
+            format!(
+                "SELECT sw.youth_id, pop.g AS k, 1 AS a, \
+                 SUM(CASE WHEN sw.youth_decision = 'like' THEN 1 ELSE 0 END) AS b \
+                 FROM swipes sw JOIN pop ON pop.youth_id = sw.youth_id \
+                 WHERE sw.youth_decided_at >= {t0} AND sw.youth_decided_at < {t1} \
+                 GROUP BY sw.youth_id, pop.g"
+            )
+        };
+        sources.push((summed(per_youth), 2, Some(3)));
+    }
     let mut out: BTreeMap<String, Figures> = BTreeMap::new();
     let mut total = Figures::default();
     let count = |n: i64, y: i64| Count {
@@ -418,27 +418,15 @@ fn read(
             (&mut out, &mut total),
         )?;
     }
-    for (i, (sql, first, second)) in sources.iter().enumerate() {
-        // By month, the swipes are read as masks of months per youth (`swipes_by_month`):
-        // a million swipes grouped by youth and month cost seconds.
-        if i == 1 && keyed == Keyed::Month {
-            continue;
-        }
-        let rows: Vec<Summed> = diesel::sql_query(sql).load(conn)?;
-        for r in rows {
+    for (sql, first, second) in &sources {
+        for r in diesel::sql_query(sql).load::<Summed>(conn)? {
             let f = if r.total == 1 {
                 &mut total
             } else {
                 out.entry(month_name(keyed, year, r.k)).or_default()
             };
-            // Being active is presence: a youth active in three months is one youth of the
-            // year, so its figure is the number of youth (b), not of youth-months (a).
-            f.counts[*first] = if *first == 2 {
-                count(r.b, r.b)
-            } else {
-                count(r.a, r.b)
-            };
-            if *second != usize::MAX {
+            f.counts[*first] = count(r.a, r.b);
+            if let Some(second) = second {
                 f.counts[*second] = count(r.c, r.d);
             }
         }

@@ -107,7 +107,6 @@ api_test!(
 
         // Eleven more youth in the caseload, each placed by the coach: twelve placements are
         // shown. A youth outside the caseload is not counted.
-        let first_month = today(&app);
         for i in 0..11 {
             let more = caseload_youth(&app, &org.coach, &format!("y{i}@voorbeeld.nl"), &["view_profile"]).await;
             assert_eq!(swipe(&app, &more.token, &format!("/v1/me/swipes/{v}"), "like").await.status(), StatusCode::OK);
@@ -161,7 +160,6 @@ api_test!(
         assert!(lines.next().unwrap().starts_with("group,registrations,"));
         let total = text.lines().last().unwrap();
         assert!(total.starts_with("total,12,") && total.contains(",x,"), "{total}");
-        let _ = first_month;
 
         // The placement ends early at the 6-week follow-up and is reopened as a search.
         app.advance(TimeDelta::days(28));
