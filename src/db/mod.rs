@@ -143,6 +143,13 @@ pub struct Db {
     pool: Pool,
     backend: &'static str,
     outage: std::sync::Arc<Cooldown>,
+    /// One per pooled connection: a request waits for its turn here, asynchronously, before
+    /// it takes a blocking thread. (Waiting on the pool itself parked a blocking thread per
+    /// waiting request on the pool's lock: under 64 connections most of the service's CPU
+    /// went to waking them, bench/README.md session 8.)
+    turns: std::sync::Arc<tokio::sync::Semaphore>,
+    /// How long a request waits for its turn before it is answered 503.
+    wait: Duration,
 }
 
 /// How long one failed attempt marks the database as down: the requests that follow are
@@ -168,6 +175,15 @@ impl r2d2::HandleError<ConnectionError> for MarkOutage {
             tracing::warn!(%error, "database connection failed");
         }
     }
+}
+
+/// The answer to a request that found every connection busy for the whole wait: the database
+/// is there, so this is no outage (other requests go on as usual).
+fn busy() -> ApiError {
+    ApiError::unavailable(
+        "The service is too busy to answer just now; nothing was changed. Try again shortly.",
+        RETRY_AFTER,
+    )
 }
 
 /// The answer to a request that needs a database that cannot be reached.
@@ -231,6 +247,8 @@ impl Db {
             pool,
             backend: name,
             outage,
+            turns: std::sync::Arc::new(tokio::sync::Semaphore::new(pool_size as usize)),
+            wait,
         })
     }
 
@@ -278,10 +296,20 @@ impl Db {
         if self.outage.active() {
             return Err(unavailable());
         }
+        let turn = match tokio::time::timeout(self.wait, self.turns.clone().acquire_owned()).await {
+            Ok(Ok(turn)) => turn,
+            _ => return Err(busy()),
+        };
+        if self.outage.active() {
+            // The database went down while this request waited for its turn.
+            return Err(unavailable());
+        }
         let pool = self.pool.clone();
         let outage = self.outage.clone();
         let request_id = crate::telemetry::current_request_id();
         actix_web::web::block(move || {
+            // The turn ends with the work, even when the request that waits for it is gone.
+            let _turn = turn;
             crate::telemetry::on_blocking_thread(request_id, move || {
                 let mut tracked = match pool.get() {
                     Ok(t) => t,
@@ -385,6 +413,8 @@ mod tests {
                 .build_unchecked(manager),
             backend: "postgres",
             outage: Default::default(),
+            turns: std::sync::Arc::new(tokio::sync::Semaphore::new(2)),
+            wait,
         }
     }
 
@@ -411,6 +441,33 @@ mod tests {
             again.elapsed()
         );
         assert!(!db.reachable());
+    }
+
+    #[actix_web::test]
+    async fn a_busy_pool_is_a_503_but_no_outage_and_its_waiters_hold_no_thread() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let db = Db::connect(&url, 1, Duration::from_millis(200)).unwrap();
+        // One slow request holds the only connection longer than the wait.
+        let slow = {
+            let db = db.clone();
+            tokio::spawn(async move {
+                db.run(|_| {
+                    std::thread::sleep(Duration::from_millis(600));
+                    Ok(())
+                })
+                .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let started = Instant::now();
+        let busy = db.run(|_| Ok(())).await.unwrap_err();
+        assert_eq!(busy.code(), crate::error::ProblemCode::ServiceUnavailable);
+        assert!(started.elapsed() < Duration::from_millis(500));
+        // A busy database is not a down one: nothing else is turned away for it.
+        assert!(db.reachable());
+        assert!(slow.await.unwrap().is_ok());
+        assert!(db.run(|_| Ok(())).await.is_ok());
     }
 
     #[actix_web::test]

@@ -1,13 +1,12 @@
 //! Diesel queries for feeds, swipes, matches and messages.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::ids::{AccountId, MatchId, MessageId, OrganisationId, VacancyId};
 use crate::db::schema::{matches, messages, organisations, swipes, vacancies, youth_profiles};
 use crate::employers::store::VacancyRow;
-use crate::youth::store::ProfileRow;
 
 /// A latitude/longitude box: (lat_min, lat_max, lon_min, lon_max).
 pub type BBox = (f64, f64, f64, f64);
@@ -106,13 +105,37 @@ pub fn youth_candidates(
         .load(conn)
 }
 
-/// The profiles of a candidate page, checked against the truth: active and not swiped for
-/// this vacancy.
-pub fn candidate_rows(
+/// What an anonymous candidate card is built from: the profile's shown parts, and no name,
+/// birth date or place (what a card must not show is not even read).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = youth_profiles)]
+pub struct CardRow {
+    pub account_id: AccountId,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub education_level: Option<String>,
+    pub hours_min: Option<i32>,
+    pub hours_max: Option<i32>,
+    pub available_from: Option<NaiveDate>,
+    pub driving_licence: bool,
+    pub languages: String,
+    pub pitch: Option<String>,
+    pub competences: String,
+    pub competence_mask: i64,
+    pub generated_text: Option<String>,
+    pub edited_text: Option<String>,
+}
+
+/// The card rows of a candidate page, checked against the truth: active and not answered by
+/// the employer for this vacancy.
+pub fn card_rows(
     conn: &mut DbConn,
     vacancy: &VacancyId,
     ids: &[AccountId],
-) -> QueryResult<Vec<ProfileRow>> {
+) -> QueryResult<Vec<CardRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     youth_profiles::table
         .left_join(
             swipes::table.on(swipes::youth_id
@@ -122,7 +145,7 @@ pub fn candidate_rows(
         .filter(youth_profiles::account_id.eq_any(ids))
         .filter(youth_profiles::status.eq("active"))
         .filter(swipes::employer_decision.is_null())
-        .select(ProfileRow::as_select())
+        .select(CardRow::as_select())
         .load(conn)
 }
 

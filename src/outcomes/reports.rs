@@ -150,7 +150,9 @@ impl Dialect {
     /// The month (1–12) of a time, as an integer.
     fn month(&self, time: &str) -> String {
         if self.pg {
-            format!("CAST(EXTRACT(MONTH FROM {time}) AS INTEGER)")
+            // `date_part` (a float), not `EXTRACT` (a numeric since PostgreSQL 14, whose
+            // arithmetic made a million swipes' months cost 200 ms more).
+            format!("CAST(date_part('month', {time}) AS INTEGER)")
         } else {
             format!("CAST(strftime('%m', {time}) AS INTEGER)")
         }
@@ -311,6 +313,17 @@ fn read(
         None => String::new(),
     };
     let k = |time: &str| key(&d, keyed, time, "pop.g");
+    // Everyone's events by month need nothing of the population: every match, introduction
+    // and placement is a youth's, and the month is the event's own (joining 100,000 youth to
+    // each table cost ≈100 ms a figure).
+    let direct = scope.org.is_none() && keyed == Keyed::Month;
+    let join = |alias: &str| {
+        if direct {
+            String::new()
+        } else {
+            format!("JOIN pop ON pop.youth_id = {alias}.youth_id")
+        }
+    };
     // Per youth and group in `t` (columns youth_id, k, a, b), then: per group, the sums of
     // a and b and how many youth had any (a > 0) and each (b > 0); the same for the year.
     // PostgreSQL sums BIGINTs into NUMERIC: every figure is cast back.
@@ -345,9 +358,10 @@ fn read(
             summed(format!(
                 "SELECT m.youth_id, {} AS k, COUNT(*) AS a, \
                  SUM(CASE WHEN EXISTS (SELECT 1 FROM messages ms WHERE ms.match_id = m.id) THEN 1 ELSE 0 END) AS b \
-                 FROM matches m JOIN pop ON pop.youth_id = m.youth_id \
+                 FROM matches m {} \
                  WHERE m.created_at >= {t0} AND m.created_at < {t1} GROUP BY m.youth_id, {}",
                 k("m.created_at"),
+                join("m"),
                 k("m.created_at")
             )),
             4,
@@ -356,9 +370,10 @@ fn read(
         (
             summed(format!(
                 "SELECT i.youth_id, {} AS k, COUNT(*) AS a, 0 AS b \
-                 FROM introductions i JOIN pop ON pop.youth_id = i.youth_id \
+                 FROM introductions i {} \
                  WHERE i.created_at >= {t0} AND i.created_at < {t1} {intro_org} GROUP BY i.youth_id, {}",
                 k("i.created_at"),
+                join("i"),
                 k("i.created_at")
             )),
             6,
@@ -369,10 +384,11 @@ fn read(
                 "SELECT pl.youth_id, {} AS k, COUNT(*) AS a, \
                  SUM(CASE WHEN pl.start_date <= '{thirteen_weeks_ago}' \
                  AND (pl.status = 'active' OR pl.ended_on >= {}) THEN 1 ELSE 0 END) AS b \
-                 FROM placements pl JOIN pop ON pop.youth_id = pl.youth_id \
+                 FROM placements pl {} \
                  WHERE pl.start_date >= '{from}' AND pl.start_date < '{to}' GROUP BY pl.youth_id, {}",
                 k("pl.start_date"),
                 d.plus_days("pl.start_date", 91),
+                join("pl"),
                 k("pl.start_date")
             )),
             7,

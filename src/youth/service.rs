@@ -15,7 +15,7 @@ use crate::work::{EducationLevel, WorkKind};
 use crate::youth::model::*;
 use crate::youth::store::{self, FormChanges, ProfileRow, SensitiveRow};
 
-fn json_list(raw: &str) -> Vec<String> {
+pub(crate) fn json_list(raw: &str) -> Vec<String> {
     serde_json::from_str(raw).unwrap_or_default()
 }
 

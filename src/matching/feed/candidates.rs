@@ -1,15 +1,22 @@
 //! A page of anonymous candidate cards for a vacancy, for members of its organisation.
+//!
+//! The warm path is one trip to the database: the ranked list is read from the cache first,
+//! then the vacancy, the caller's right to see its candidates, its introduced cards and the
+//! truth of the page's rows (active, not answered by the employer) are read together. A miss
+//! (or a page whose rows turned out stale) takes a second trip.
 
 use std::collections::{HashMap, HashSet};
 
+use crate::db::DbConn;
 use crate::db::ids::{AccountId, IntroductionId, VacancyId};
 use crate::employers::model::ShownStatus;
 use crate::employers::service::is_public;
+use crate::employers::store::VacancyRow;
 use crate::error::{ApiError, ProblemCode};
 use crate::matching::index;
 use crate::matching::model::{CandidateCard, CandidateIntroduction, CandidatePage};
 use crate::matching::score::Reason;
-use crate::matching::store;
+use crate::matching::store::{self, CardRow};
 use crate::paging::{self, List, Page};
 use crate::state::AppState;
 
@@ -24,6 +31,46 @@ enum At {
     Ranked(Place),
 }
 
+/// How many rows a page of `limit` cards reads: a few more than it shows, so that a stale
+/// entry or two (swiped or paused since the list was ranked) do not cost a second trip.
+fn rows_for(limit: usize) -> usize {
+    limit + limit / 4 + 2
+}
+
+/// The ranked entries a page looks at: those after `after`, none of `exclude`, at most
+/// `want`; and whether they are the rest of the list (nothing was left unread).
+fn window(
+    items: Vec<Item>,
+    n: usize,
+    after: Option<Place>,
+    exclude: &HashSet<u128>,
+    want: usize,
+) -> (Vec<Item>, bool) {
+    let listed = items.len();
+    let mut window: Vec<Item> = items
+        .into_iter()
+        .filter(|i| after.as_ref().is_none_or(|place| i.comes_after(place)))
+        .filter(|i| !exclude.contains(&i.key))
+        .collect();
+    let cut = window.len() > want;
+    window.truncate(want);
+    (window, listed < n && !cut)
+}
+
+fn ids_of(window: &[Item]) -> Vec<AccountId> {
+    window
+        .iter()
+        .filter_map(|i| AccountId::parse(&i.id()))
+        .collect()
+}
+
+/// A window of the ranked list with its rows as the database has them now.
+struct Checked {
+    window: Vec<Item>,
+    read_all: bool,
+    rows: Vec<CardRow>,
+}
+
 /// A page of anonymous candidate cards for a vacancy, for members of its organisation and
 /// the coaches of an intermediary it is an active client of: first the youth a coach
 /// introduced (who said yes and whom the employer has not answered), then the ranked list.
@@ -35,8 +82,33 @@ pub async fn candidates(
 ) -> Result<CandidatePage, ApiError> {
     let limit = page.limit();
     let now = state.clock.now_naive();
+    // The cursor names its vacancy, and the candidate by their id for this vacancy, never by
+    // account (`vacancy.rank.candidate`), or the introduction (`vacancy.i.introduction`). It
+    // is judged only for a member (a bad one is an error after the access check).
+    let at = page.after(|p| {
+        let mut parts = p.splitn(3, '.');
+        (parts.next()? == vacancy.as_str()).then_some(())?;
+        let second = parts.next()?;
+        if second == "i" {
+            return Some(At::Introduced(Some(IntroductionId::parse(parts.next()?)?)));
+        }
+        let rank = second.parse().ok()?;
+        let youth = state.candidate_ids.decode(&vacancy, parts.next()?)?;
+        Some(At::Ranked((rank, index::key_of(youth.as_str()))))
+    });
+    let after = match &at {
+        Ok(Some(At::Ranked(place))) => Some(*place),
+        _ => None,
+    };
+    let want = rows_for(limit);
+    let n = if after.is_some() { FEED_SIZE } else { want };
+    let listed: Option<Vec<Item>> = state
+        .cache
+        .list_head(&candidates_key(&vacancy), n)
+        .await
+        .map(|raw| raw.iter().filter_map(|r| Item::decode(r)).collect());
     let (id, caller) = (vacancy.clone(), user.clone());
-    let (row, introduced) = state
+    let (row, introduced, checked) = state
         .db
         .run(move |conn| {
             let (row, _, _) =
@@ -53,10 +125,24 @@ pub async fn candidates(
                 is_public(&row, now),
                 "Only members of the organisation (or of an intermediary it is a client of) see its candidates.",
             )?;
-            let introduced = introduced_cards(conn, &row, now.date())?;
-            Ok((row, introduced))
+            let introduced = introduced_cards(conn, &row)?;
+            let checked = match listed {
+                Some(items) => {
+                    let exclude = keys_of(&introduced);
+                    let (window, read_all) = window(items, n, after, &exclude, want);
+                    let rows = store::card_rows(conn, &id, &ids_of(&window))?;
+                    Some(Checked {
+                        window,
+                        read_all,
+                        rows,
+                    })
+                }
+                None => None,
+            };
+            Ok((row, introduced, checked))
         })
         .await?;
+    let at = at?.unwrap_or(At::Introduced(None));
     let status = crate::employers::model::VacancyStatus::parse(&row.status);
     if matches!(status, Some(s) if ShownStatus::of(s, false).is_final()) {
         return Err(ApiError::new(
@@ -64,26 +150,7 @@ pub async fn candidates(
             "A closed or filled vacancy has no candidates.",
         ));
     }
-    // The cursor, judged only for a member: it names its vacancy, and the candidate by their
-    // id for this vacancy, never by account (`vacancy.rank.candidate`), or the introduction
-    // (`vacancy.i.introduction`).
-    let at = page
-        .after(|p| {
-            let mut parts = p.splitn(3, '.');
-            (parts.next()? == vacancy.as_str()).then_some(())?;
-            let second = parts.next()?;
-            if second == "i" {
-                return Some(At::Introduced(Some(IntroductionId::parse(parts.next()?)?)));
-            }
-            let rank = second.parse().ok()?;
-            let youth = state.candidate_ids.decode(&vacancy, parts.next()?)?;
-            Some(At::Ranked((rank, index::key_of(youth.as_str()))))
-        })?
-        .unwrap_or(At::Introduced(None));
-    let exclude: HashSet<u128> = introduced
-        .iter()
-        .map(|i| index::key_of(i.youth.as_str()))
-        .collect();
+    let exclude = keys_of(&introduced);
     let mut items: Vec<CandidateCard> = Vec::new();
     let mut shown: Vec<AccountId> = Vec::new();
     let ranked_after = match at {
@@ -123,6 +190,7 @@ pub async fn candidates(
         ranked_after,
         limit - items.len(),
         &exclude,
+        checked,
     )
     .await?;
     count_shown(state, &cards);
@@ -131,6 +199,13 @@ pub async fn candidates(
         items,
         next_cursor: next,
     })
+}
+
+fn keys_of(introduced: &[Introduced]) -> HashSet<u128> {
+    introduced
+        .iter()
+        .map(|i| index::key_of(i.youth.as_str()))
+        .collect()
 }
 
 /// At most this many introduced cards are shown first (oldest introduction first).
@@ -144,22 +219,17 @@ struct Introduced {
 }
 
 /// The introduced cards of a vacancy, oldest introduction first.
-fn introduced_cards(
-    conn: &mut crate::db::DbConn,
-    row: &crate::employers::store::VacancyRow,
-    today: chrono::NaiveDate,
-) -> Result<Vec<Introduced>, ApiError> {
+fn introduced_cards(conn: &mut DbConn, row: &VacancyRow) -> Result<Vec<Introduced>, ApiError> {
     let intros = crate::clients::store::waiting_for_employer(conn, &row.id, None, INTRODUCED_MAX)?;
     if intros.is_empty() {
         return Ok(Vec::new());
     }
     let ids: Vec<AccountId> = intros.iter().map(|i| i.youth_id.clone()).collect();
     // The same truth filter as every card: active, and not answered by the employer.
-    let profiles: HashMap<AccountId, crate::youth::store::ProfileRow> =
-        store::candidate_rows(conn, &row.id, &ids)?
-            .into_iter()
-            .map(|p| (p.account_id.clone(), p))
-            .collect();
+    let mut profiles: HashMap<AccountId, CardRow> = store::card_rows(conn, &row.id, &ids)?
+        .into_iter()
+        .map(|p| (p.account_id.clone(), p))
+        .collect();
     let orgs: Vec<crate::db::ids::OrganisationId> =
         intros.iter().map(|i| i.organisation_id.clone()).collect();
     let names: HashMap<_, _> = crate::clients::store::summaries(conn, &orgs)?
@@ -170,7 +240,7 @@ fn introduced_cards(
         Required::of(&serde_json::from_str::<Vec<String>>(&row.competences).unwrap_or_default());
     let mut cards = Vec::new();
     for intro in intros {
-        let Some(profile) = profiles.get(&intro.youth_id) else {
+        let Some(profile) = profiles.remove(&intro.youth_id) else {
             continue;
         };
         let km = match (profile.latitude, profile.longitude) {
@@ -180,11 +250,12 @@ fn introduced_cards(
             }
             _ => 0.0,
         };
+        let why = required.why(profile.competence_mask & row.competence_mask, Vec::new());
         let card = card(
-            crate::youth::service::view(profile.clone(), today),
+            profile,
             String::new(),
             round_km(crate::matching::score::shown_km(km)),
-            required.why(profile.competence_mask & row.competence_mask, Vec::new()),
+            why,
             Some(CandidateIntroduction {
                 organisation_name: names
                     .get(&intro.organisation_id)
@@ -203,63 +274,71 @@ fn introduced_cards(
 }
 
 /// A page of the ranked list after `after` (`limit` cards at most, none of `exclude`), with
-/// the cursor of the page after it.
+/// the cursor of the page after it. `checked` is a window already read with the vacancy;
+/// without one (or when it held too many stale entries) the list is read here.
 async fn ranked(
     state: &AppState,
-    row: &crate::employers::store::VacancyRow,
+    row: &VacancyRow,
     vacancy: &VacancyId,
     after: Option<Place>,
     limit: usize,
     exclude: &HashSet<u128>,
+    mut checked: Option<Checked>,
 ) -> Result<(Vec<(CandidateCard, Item)>, Option<String>), ApiError> {
     let mut cards: Vec<(CandidateCard, Item)> = Vec::new();
     if limit == 0 {
         // The page is full of introduced cards; the ranked list starts on the next one.
         return Ok((cards, None));
     }
-    let now = state.clock.now_naive();
     let key = candidates_key(vacancy);
     let required =
         Required::of(&serde_json::from_str::<Vec<String>>(&row.competences).unwrap_or_default());
-    let today = now.date();
+    let want = rows_for(limit);
     let n = if after.is_some() {
         FEED_SIZE
     } else {
-        limit * 2 + exclude.len()
+        want + exclude.len()
     };
     let mut next = None;
     for _ in 0..2 {
-        let items = candidate_entries(state, row, n).await?;
-        let read_all = items.len() < n;
-        let window: Vec<Item> = items
-            .into_iter()
-            .filter(|i| after.as_ref().is_none_or(|place| i.comes_after(place)))
-            .filter(|i| !exclude.contains(&i.key))
-            .collect();
+        let prefetched = checked.is_some();
+        let Checked {
+            window,
+            read_all,
+            rows,
+        } = match checked.take() {
+            Some(c) => c,
+            None => {
+                let items = candidate_entries(state, row, n).await?;
+                let (window, read_all) = window(items, n, after, exclude, want);
+                let (v, ids) = (vacancy.clone(), ids_of(&window));
+                let rows = state
+                    .db
+                    .run(move |conn| Ok(store::card_rows(conn, &v, &ids)?))
+                    .await?;
+                Checked {
+                    window,
+                    read_all,
+                    rows,
+                }
+            }
+        };
         if window.is_empty() {
             break;
         }
-        let ids: Vec<AccountId> = window
-            .iter()
-            .filter_map(|i| AccountId::parse(&i.id()))
-            .collect();
-        let v = vacancy.clone();
-        let rows = state
-            .db
-            .run(move |conn| Ok(store::candidate_rows(conn, &v, &ids)?))
-            .await?;
-        let rows: index::KeyMap<crate::youth::store::ProfileRow> = rows
+        let mut rows: index::KeyMap<CardRow> = rows
             .into_iter()
             .map(|r| (index::key_of(r.account_id.as_str()), r))
             .collect();
         let mut stale = Vec::new();
         cards.clear();
         for item in &window {
-            match rows.get(&item.key) {
+            match rows.remove(&item.key) {
                 Some(profile) if cards.len() < limit => {
+                    let candidate_id = state.candidate_ids.encode(vacancy, &profile.account_id);
                     let card = card(
-                        crate::youth::service::view(profile.clone(), today),
-                        state.candidate_ids.encode(vacancy, &profile.account_id),
+                        profile,
+                        candidate_id,
                         round_km(item.distance_km),
                         required.why(item.matched, Reason::from_bits(item.reasons)),
                         None,
@@ -284,33 +363,42 @@ async fn ranked(
                 &format!("{vacancy}.{}.{candidate}", i.rank()),
             )
         });
-        if stale.is_empty() || cards.len() >= limit {
+        // Another round when stale entries were dropped, or when the window read with the
+        // vacancy (sized before its introduced cards were known) came up short.
+        let short = prefetched && !read_all;
+        if cards.len() >= limit || (stale.is_empty() && !short) {
             break;
         }
     }
     Ok((cards, next))
 }
 
-/// An anonymous card of a profile: what an employer may see before a match, nothing more.
+/// An anonymous card: what an employer may see of a profile before a match, nothing more
+/// (the row it is built from holds nothing else: no name, birth date or place).
 fn card(
-    p: crate::youth::model::Profile,
+    p: CardRow,
     candidate_id: String,
     distance_km: f64,
     why: crate::matching::model::Why,
     introduced_by: Option<CandidateIntroduction>,
 ) -> CandidateCard {
+    let education_level = p
+        .education_level
+        .as_deref()
+        .and_then(crate::work::EducationLevel::parse);
     CandidateCard {
         candidate_id,
-        competences: p.competences,
-        profile_text: p.profile_text,
+        competences: crate::youth::service::json_list(&p.competences),
+        profile_text: p.edited_text.or(p.generated_text),
         pitch: p.pitch,
-        education_level: p.education_level,
-        has_start_qualification: p.has_start_qualification,
-        hours_min: p.hours_min,
-        hours_max: p.hours_max,
+        education_level,
+        has_start_qualification: education_level
+            .map(crate::work::EducationLevel::is_start_qualification),
+        hours_min: p.hours_min.map(|h| h as u8),
+        hours_max: p.hours_max.map(|h| h as u8),
         available_from: p.available_from,
         driving_licence: p.driving_licence,
-        languages: p.languages,
+        languages: crate::youth::service::json_list(&p.languages),
         distance_km,
         why,
         introduced_by,
