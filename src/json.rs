@@ -125,3 +125,55 @@ pub fn opt_timestamp<S: serde::Serializer>(
         None => s.serialize_none(),
     }
 }
+
+/// Declares a closed enum with its wire names (snake_case, as serde and the contract spell
+/// them) and `ALL`, `as_str` and `parse` for the stored text. (A `serde(rename)` per variant
+/// from the macro's literal would be one spelling less, but utoipa's derive does not read a
+/// literal passed through a macro and documented the Rust names; `wire_names_agree` in each
+/// module that declares some checks the two spellings instead.)
+macro_rules! wire_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash,
+            serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+        )]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)*
+        }
+
+        impl $name {
+            pub const ALL: &[$name] = &[$($name::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $wire,)*
+                }
+            }
+
+            pub fn parse(s: &str) -> Option<$name> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == s)
+            }
+        }
+    };
+}
+pub(crate) use wire_enum;
+
+/// Whether every value of a [`wire_enum!`] serializes as its `as_str` (a test helper).
+#[cfg(test)]
+pub(crate) fn wire_names_agree<T: serde::Serialize + Copy + std::fmt::Debug>(
+    all: &[T],
+    as_str: fn(T) -> &'static str,
+) -> Result<(), String> {
+    for v in all {
+        let json = serde_json::to_value(v).map_err(|e| e.to_string())?;
+        if json != as_str(*v) {
+            return Err(format!(
+                "{v:?} is {json} on the wire but {:?} stored",
+                as_str(*v)
+            ));
+        }
+    }
+    Ok(())
+}

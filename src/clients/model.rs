@@ -6,42 +6,21 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::db::ids::{ClientActivityId, ClientId, IntroductionId, OrganisationId, VacancyId};
 use crate::employers::model::OrganisationSummary;
+use crate::json::wire_enum;
 
 // ---- Client relations -----------------------------------------------------------------------
 
-/// Where a client relation stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ClientStatus {
-    /// Proposed by the intermediary; the employer's owner has not answered.
-    Proposed,
-    /// The intermediary's coaches recruit for the employer.
-    Active,
-    Declined,
-    Ended,
-}
-
-impl ClientStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ClientStatus::Proposed => "proposed",
-            ClientStatus::Active => "active",
-            ClientStatus::Declined => "declined",
-            ClientStatus::Ended => "ended",
-        }
+wire_enum!(
+    /// Where a client relation stands.
+    ClientStatus {
+        /// Proposed by the intermediary; the employer's owner has not answered.
+        Proposed = "proposed",
+        /// The intermediary's coaches recruit for the employer.
+        Active = "active",
+        Declined = "declined",
+        Ended = "ended",
     }
-
-    pub fn parse(s: &str) -> Option<ClientStatus> {
-        [
-            ClientStatus::Proposed,
-            ClientStatus::Active,
-            ClientStatus::Declined,
-            ClientStatus::Ended,
-        ]
-        .into_iter()
-        .find(|c| c.as_str() == s)
-    }
-}
+);
 
 /// An employer without an account, created by a coach as a client.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -124,61 +103,23 @@ pub struct ClientFilter {
     pub status: Option<ClientStatus>,
 }
 
-/// What an intermediary did for its client.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ClientAction {
-    Proposed,
-    Created,
-    Accepted,
-    Declined,
-    Ended,
-    SettingsChanged,
-    VacancyCreated,
-    VacancyChanged,
-    VacancyDeleted,
-    CandidateLiked,
-    CandidatePassed,
-    MatchesViewed,
-}
-
-impl ClientAction {
-    const ALL: [ClientAction; 12] = [
-        ClientAction::Proposed,
-        ClientAction::Created,
-        ClientAction::Accepted,
-        ClientAction::Declined,
-        ClientAction::Ended,
-        ClientAction::SettingsChanged,
-        ClientAction::VacancyCreated,
-        ClientAction::VacancyChanged,
-        ClientAction::VacancyDeleted,
-        ClientAction::CandidateLiked,
-        ClientAction::CandidatePassed,
-        ClientAction::MatchesViewed,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ClientAction::Proposed => "proposed",
-            ClientAction::Created => "created",
-            ClientAction::Accepted => "accepted",
-            ClientAction::Declined => "declined",
-            ClientAction::Ended => "ended",
-            ClientAction::SettingsChanged => "settings_changed",
-            ClientAction::VacancyCreated => "vacancy_created",
-            ClientAction::VacancyChanged => "vacancy_changed",
-            ClientAction::VacancyDeleted => "vacancy_deleted",
-            ClientAction::CandidateLiked => "candidate_liked",
-            ClientAction::CandidatePassed => "candidate_passed",
-            ClientAction::MatchesViewed => "matches_viewed",
-        }
+wire_enum!(
+    /// What an intermediary did for its client.
+    ClientAction {
+        Proposed = "proposed",
+        Created = "created",
+        Accepted = "accepted",
+        Declined = "declined",
+        Ended = "ended",
+        SettingsChanged = "settings_changed",
+        VacancyCreated = "vacancy_created",
+        VacancyChanged = "vacancy_changed",
+        VacancyDeleted = "vacancy_deleted",
+        CandidateLiked = "candidate_liked",
+        CandidatePassed = "candidate_passed",
+        MatchesViewed = "matches_viewed",
     }
-
-    pub fn parse(s: &str) -> Option<ClientAction> {
-        ClientAction::ALL.into_iter().find(|a| a.as_str() == s)
-    }
-}
+);
 
 /// One thing done in a client relation, and by which side.
 #[derive(Debug, Serialize, ToSchema)]
@@ -214,59 +155,24 @@ pub struct NewIntroduction {
     pub note: String,
 }
 
-/// Where an introduction stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum IntroductionStatus {
-    /// Waiting for the youth.
-    Proposed,
-    /// The youth liked the vacancy; the employer sees the card first.
-    Accepted,
-    Declined,
-}
-
-impl IntroductionStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            IntroductionStatus::Proposed => "proposed",
-            IntroductionStatus::Accepted => "accepted",
-            IntroductionStatus::Declined => "declined",
-        }
+wire_enum!(
+    /// Where an introduction stands.
+    IntroductionStatus {
+        /// Waiting for the youth.
+        Proposed = "proposed",
+        /// The youth liked the vacancy; the employer sees the card first.
+        Accepted = "accepted",
+        Declined = "declined",
     }
+);
 
-    pub fn parse(s: &str) -> Option<IntroductionStatus> {
-        [
-            IntroductionStatus::Proposed,
-            IntroductionStatus::Accepted,
-            IntroductionStatus::Declined,
-        ]
-        .into_iter()
-        .find(|c| c.as_str() == s)
+wire_enum!(
+    /// What the employer did with an accepted introduction.
+    IntroductionOutcome {
+        Matched = "matched",
+        Passed = "passed",
     }
-}
-
-/// What the employer did with an accepted introduction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum IntroductionOutcome {
-    Matched,
-    Passed,
-}
-
-impl IntroductionOutcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            IntroductionOutcome::Matched => "matched",
-            IntroductionOutcome::Passed => "passed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<IntroductionOutcome> {
-        [IntroductionOutcome::Matched, IntroductionOutcome::Passed]
-            .into_iter()
-            .find(|c| c.as_str() == s)
-    }
-}
+);
 
 /// The vacancy an introduction is for.
 #[derive(Debug, Serialize, ToSchema)]
@@ -307,3 +213,22 @@ crate::paging::page!(
     /// A page of introductions, newest first.
     IntroductionPage of Introduction
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::wire_names_agree;
+
+    #[test]
+    fn wire_names_agree_with_the_stored_ones() {
+        let checks = [
+            wire_names_agree(ClientStatus::ALL, ClientStatus::as_str),
+            wire_names_agree(ClientAction::ALL, ClientAction::as_str),
+            wire_names_agree(IntroductionStatus::ALL, IntroductionStatus::as_str),
+            wire_names_agree(IntroductionOutcome::ALL, IntroductionOutcome::as_str),
+        ];
+        for check in checks {
+            assert_eq!(check, Ok(()));
+        }
+    }
+}

@@ -244,19 +244,21 @@ pub async fn list_clients(
     state
         .db
         .run(move |conn| {
-            let org = if user.role == Role::Intermediary {
-                Ok(access::coach_membership(conn, &user)?.organisation)
+            // The caller's organisation, and which side of its relations it is on.
+            let (org, intermediary) = if user.role == Role::Intermediary {
+                (access::coach_membership(conn, &user)?.organisation, true)
             } else {
-                Err(access::employer_member(
+                let member = access::employer_member(
                     conn,
                     &user,
                     "This account belongs to no organisation.",
-                )?
-                .organisation)
+                )?;
+                (member.organisation, false)
             };
-            let side = match &org {
-                Ok(o) => Side::Intermediary(o),
-                Err(o) => Side::Employer(o),
+            let side = if intermediary {
+                Side::Intermediary(&org)
+            } else {
+                Side::Employer(&org)
             };
             let rows =
                 store::list_relations(conn, side, status, cursor.as_ref(), i64::from(limit) + 1)?;

@@ -5,32 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::db::ids::{AccountId, IntroductionId, MatchId, OrganisationId, PlacementId};
-
-/// Declares a closed enum with its wire names (snake_case) and `as_str`/`parse`.
-macro_rules! wire_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal,)* }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name {
-            $($(#[$vmeta])* $variant,)*
-        }
-
-        impl $name {
-            pub const ALL: &[$name] = &[$($name::$variant,)*];
-
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $wire,)*
-                }
-            }
-
-            pub fn parse(s: &str) -> Option<$name> {
-                Self::ALL.iter().copied().find(|v| v.as_str() == s)
-            }
-        }
-    };
-}
+use crate::json::wire_enum;
 
 wire_enum!(
     /// What a youth started.
@@ -330,4 +305,26 @@ pub struct OutcomeReport {
     pub min_cell: u32,
     pub rows: Vec<ReportRow>,
     pub total: ReportRow,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::wire_names_agree;
+
+    #[test]
+    fn wire_names_agree_with_the_stored_ones() {
+        let checks = [
+            wire_names_agree(PlacementKind::ALL, PlacementKind::as_str),
+            wire_names_agree(ContractType::ALL, ContractType::as_str),
+            wire_names_agree(Progress::ALL, Progress::as_str),
+            wire_names_agree(EndReason::ALL, EndReason::as_str),
+            wire_names_agree(PlacementSide::ALL, PlacementSide::as_str),
+            wire_names_agree(PlacementStatus::ALL, PlacementStatus::as_str),
+            wire_names_agree(ReportGrouping::ALL, ReportGrouping::as_str),
+        ];
+        for check in checks {
+            assert_eq!(check, Ok(()));
+        }
+    }
 }
