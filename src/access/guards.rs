@@ -280,6 +280,31 @@ impl Coach {
     pub fn sees(&self, responsible: Option<&AccountId>, scopes: i32) -> bool {
         self.is_responsible(responsible) || self.coordinator || shared_with_colleagues(scopes)
     }
+
+    /// The audit entry of something this coach did in coaching, about `subject`.
+    pub fn audit_entry<'a>(
+        &'a self,
+        at: NaiveDateTime,
+        subject: &'a AccountId,
+        action: Action,
+        object: Option<&'a str>,
+    ) -> audit::Entry<'a> {
+        audit::Entry {
+            at,
+            actor: &self.account,
+            actor_role: if self.coordinator {
+                "coordinator"
+            } else {
+                "coach"
+            },
+            organisation: Some((&self.organisation, self.kind)),
+            subject,
+            action,
+            object,
+            purpose: Purpose::Coaching,
+            on_behalf: false,
+        }
+    }
 }
 
 /// The caller as a coordinator of `org`: 404 for another organisation (outsiders do not learn
@@ -401,21 +426,7 @@ impl CaseloadAccess {
     ) -> Result<(), ApiError> {
         audit::record(
             conn,
-            audit::Entry {
-                at: now,
-                actor: &self.coach.account,
-                actor_role: if self.coach.coordinator {
-                    "coordinator"
-                } else {
-                    "coach"
-                },
-                organisation: Some((&self.coach.organisation, self.coach.kind)),
-                subject: &self.youth,
-                action,
-                object,
-                purpose: Purpose::Coaching,
-                on_behalf: false,
-            },
+            self.coach.audit_entry(now, &self.youth, action, object),
         )?;
         Ok(())
     }

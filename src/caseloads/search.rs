@@ -11,7 +11,7 @@
 use chrono::{Datelike, NaiveDate, TimeDelta};
 
 use crate::access::{self, Principal, Scope, Scopes};
-use crate::audit::{self, Action, Purpose};
+use crate::audit::Action;
 use crate::caseloads::model::{CaseloadPage, SearchFilter};
 use crate::caseloads::store::{self, Search};
 use crate::db::ids::AccountId;
@@ -212,44 +212,25 @@ pub async fn search(
                     .map(|y| y.to_string())
                     .unwrap_or_default()
             });
-            // The search itself, with its filters, in the organisation's log.
+            // The search itself, with its filters, in the organisation's log; with a
+            // sensitive filter, a line for each youth found by it in theirs.
+            let described = filter.describe();
             let mut lines = vec![
-                audit::Entry {
-                    at: now,
-                    actor: &coach.account,
-                    actor_role: if coach.coordinator {
-                        "coordinator"
-                    } else {
-                        "coach"
-                    },
-                    organisation: Some((&coach.organisation, coach.kind)),
-                    subject: &coach.account,
-                    action: Action::SearchCaseload,
-                    object: Some(&filter.describe()),
-                    purpose: Purpose::Coaching,
-                    on_behalf: false,
-                }
-                .line(),
+                coach
+                    .audit_entry(
+                        now,
+                        &coach.account,
+                        Action::SearchCaseload,
+                        Some(&described),
+                    )
+                    .line(),
             ];
             if filter.is_sensitive() {
                 let names = filter.sensitive_names();
                 lines.extend(rows.iter().filter_map(|c| c.youth_id.as_ref()).map(|y| {
-                    audit::Entry {
-                        at: now,
-                        actor: &coach.account,
-                        actor_role: if coach.coordinator {
-                            "coordinator"
-                        } else {
-                            "coach"
-                        },
-                        organisation: Some((&coach.organisation, coach.kind)),
-                        subject: y,
-                        action: Action::SelectedByCharacteristic,
-                        object: Some(&names),
-                        purpose: Purpose::Coaching,
-                        on_behalf: false,
-                    }
-                    .line()
+                    coach
+                        .audit_entry(now, y, Action::SelectedByCharacteristic, Some(&names))
+                        .line()
                 }));
             }
             let page = CaseloadPage {

@@ -444,7 +444,7 @@ mod tests {
     }
 
     #[actix_web::test]
-    async fn a_busy_pool_is_a_503_but_no_outage_and_its_waiters_hold_no_thread() {
+    async fn a_busy_pool_is_a_503_but_no_outage() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
         let db = Db::connect(&url, 1, Duration::from_millis(200)).unwrap();

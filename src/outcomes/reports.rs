@@ -82,6 +82,14 @@ pub fn suppress_column(cells: &[Count], total: Count) -> (Vec<bool>, bool) {
     (hidden, total_hidden)
 }
 
+/// A count as SQL gave it (never negative).
+fn count(value: i64, youth: i64) -> Count {
+    Count {
+        value: value.max(0) as u64,
+        youth: youth.max(0) as u64,
+    }
+}
+
 fn cell(value: u64, hidden: bool) -> ReportCell {
     ReportCell {
         value: (!hidden).then_some(value),
@@ -342,7 +350,6 @@ fn read(
              FROM (SELECT youth_id, SUM(a) AS a, SUM(b) AS b FROM t GROUP BY youth_id) u"
         )
     };
-    // (statement, which figures its a/b sums are)
     // (statement, the figure its a sums are, the figure its b sums are)
     let mut sources: Vec<(String, usize, Option<usize>)> = vec![
         (
@@ -359,10 +366,9 @@ fn read(
                 "SELECT m.youth_id, {} AS k, COUNT(*) AS a, \
                  SUM(CASE WHEN EXISTS (SELECT 1 FROM messages ms WHERE ms.match_id = m.id) THEN 1 ELSE 0 END) AS b \
                  FROM matches m {} \
-                 WHERE m.created_at >= {t0} AND m.created_at < {t1} GROUP BY m.youth_id, {}",
+                 WHERE m.created_at >= {t0} AND m.created_at < {t1} GROUP BY 1, 2",
                 k("m.created_at"),
                 join("m"),
-                k("m.created_at")
             )),
             4,
             Some(5),
@@ -371,10 +377,9 @@ fn read(
             summed(format!(
                 "SELECT i.youth_id, {} AS k, COUNT(*) AS a, 0 AS b \
                  FROM introductions i {} \
-                 WHERE i.created_at >= {t0} AND i.created_at < {t1} {intro_org} GROUP BY i.youth_id, {}",
+                 WHERE i.created_at >= {t0} AND i.created_at < {t1} {intro_org} GROUP BY 1, 2",
                 k("i.created_at"),
                 join("i"),
-                k("i.created_at")
             )),
             6,
             None,
@@ -385,11 +390,10 @@ fn read(
                  SUM(CASE WHEN pl.start_date <= '{thirteen_weeks_ago}' \
                  AND (pl.status = 'active' OR pl.ended_on >= {}) THEN 1 ELSE 0 END) AS b \
                  FROM placements pl {} \
-                 WHERE pl.start_date >= '{from}' AND pl.start_date < '{to}' GROUP BY pl.youth_id, {}",
+                 WHERE pl.start_date >= '{from}' AND pl.start_date < '{to}' GROUP BY 1, 2",
                 k("pl.start_date"),
                 d.plus_days("pl.start_date", 91),
                 join("pl"),
-                k("pl.start_date")
             )),
             7,
             Some(8),
@@ -420,10 +424,6 @@ fn read(
     }
     let mut out: BTreeMap<String, Figures> = BTreeMap::new();
     let mut total = Figures::default();
-    let count = |n: i64, y: i64| Count {
-        value: n.max(0) as u64,
-        youth: y.max(0) as u64,
-    };
     if keyed == Keyed::Month {
         swipes_by_month(
             conn,
@@ -452,9 +452,7 @@ fn read(
             "{pop} SELECT CAST({} AS TEXT) AS k, {} AS d, COUNT(*) AS c FROM (SELECT pop.youth_id, pop.registered_at, pop.g, \
              MIN({what}) AS first_at FROM pop {join} \
              WHERE pop.registered_at >= {t0} AND pop.registered_at < {t1} \
-             GROUP BY pop.youth_id, pop.registered_at, pop.g) f GROUP BY {}, {}",
-            key(&d, keyed, "f.registered_at", "f.g"),
-            d.days("f.first_at", "f.registered_at"),
+             GROUP BY pop.youth_id, pop.registered_at, pop.g) f GROUP BY 1, 2",
             key(&d, keyed, "f.registered_at", "f.g"),
             d.days("f.first_at", "f.registered_at"),
         )
@@ -547,18 +545,13 @@ fn swipes_by_month(
          CAST(0 AS BIGINT) AS c, CAST(0 AS BIGINT) AS d \
          FROM swipes sw {caseload} \
          WHERE sw.youth_decided_at >= {t0} AND sw.youth_decided_at < {t1} AND sw.youth_decision = 'like' \
-         GROUP BY {}",
+         GROUP BY 2",
         d.month("sw.youth_decided_at"),
-        d.month("sw.youth_decided_at")
     );
     let mut liked: BTreeMap<String, i64> = BTreeMap::new();
     for r in diesel::sql_query(likes).load::<Summed>(conn)? {
         liked.insert(month_name(Keyed::Month, year, r.k), r.a);
     }
-    let count = |n: i64, y: i64| Count {
-        value: n.max(0) as u64,
-        youth: y.max(0) as u64,
-    };
     for r in diesel::sql_query(masks).load::<Summed>(conn)? {
         if r.total == 1 {
             total.counts[2] = count(r.a, r.a);

@@ -281,6 +281,44 @@ api_test!(
     }
 );
 
+api_test!(
+    async fn introduced_youth_at_the_top_of_the_ranking_do_not_hide_the_rest(app) {
+        // A candidate page reads a little more of the ranked list than it shows, before it
+        // knows which youth were introduced (they are left out of the ranked part). When the
+        // best-ranked youth are all introduced, that read holds nobody else: the page must
+        // read on, not end the list.
+        let admin = admin(&app).await;
+        let org = organisation(&app, &admin, "municipality", "tp").await;
+        let boss = employer(&app, "baas@top.nl").await;
+        let (_, employer_org) = client_of(&app, &org, &boss, false).await;
+        let v = vacancy(&app, &org.coach, for_client(&employer_org)).await;
+        let body = json!({"vacancy_id": v, "note": "Past precies."});
+        for i in 0..3 {
+            // Exactly the vacancy's competences: ranked first.
+            let y = youth_with_profile(&app, &format!("top{i}@voorbeeld.nl"), &["teamwork", "reliability", "customer_focus"]).await;
+            consent(&app, &org.coach, &Youth { token: y.token.clone(), id: y.id.clone() }, &["message_on_behalf"]).await;
+            expect_json(app.post(&format!("/v1/caseload/youth/{}/introductions", y.id), &body, Some(&org.coach)).await, StatusCode::CREATED).await;
+            let mine = expect_json(app.get("/v1/me/introductions", Some(&y.token)).await, StatusCode::OK).await;
+            let id = mine["items"][0]["id"].as_str().unwrap().to_owned();
+            expect_json(app.post(&format!("/v1/me/introductions/{id}/accept"), &json!({}), Some(&y.token)).await, StatusCode::OK).await;
+        }
+        for i in 0..2 {
+            youth_with_profile(&app, &format!("rest{i}@voorbeeld.nl"), &["teamwork", "flexibility", "planning"]).await;
+        }
+        let first = expect_json(app.get(&format!("/v1/vacancies/{v}/candidates"), Some(&boss)).await, StatusCode::OK).await;
+        assert_eq!(first["items"].as_array().unwrap().len(), 5);
+        for limit in [1, 2] {
+            let paged = app.all_pages(&format!("/v1/vacancies/{v}/candidates?limit={limit}"), Some(&boss)).await;
+            let mut ids: Vec<&str> = paged.iter().map(|c| c["candidate_id"].as_str().unwrap()).collect();
+            let introduced = paged.iter().take_while(|c| !c["introduced_by"].is_null()).count();
+            assert_eq!(introduced, 3, "limit {limit}: the introduced cards first");
+            ids.sort();
+            ids.dedup();
+            assert_eq!(ids.len(), 5, "limit {limit}: every candidate once");
+        }
+    }
+);
+
 /// A youth with a full profile (born `birth`, at `at`) who consents to `org`'s coach with
 /// `scopes` and shares `sensitive`.
 async fn caseload_youth(

@@ -100,6 +100,9 @@ pub async fn candidates(
         Ok(Some(At::Ranked(place))) => Some(*place),
         _ => None,
     };
+    // Introduced cards are built only for a page that starts among them; every page leaves
+    // the introduced youth out of its ranked part.
+    let with_introduced = after.is_none();
     let want = rows_for(limit);
     let n = if after.is_some() { FEED_SIZE } else { want };
     let listed: Option<Vec<Item>> = state
@@ -108,7 +111,7 @@ pub async fn candidates(
         .await
         .map(|raw| raw.iter().filter_map(|r| Item::decode(r)).collect());
     let (id, caller) = (vacancy.clone(), user.clone());
-    let (row, introduced, checked) = state
+    let (row, introduced, exclude, checked) = state
         .db
         .run(move |conn| {
             let (row, _, _) =
@@ -125,10 +128,19 @@ pub async fn candidates(
                 is_public(&row, now),
                 "Only members of the organisation (or of an intermediary it is a client of) see its candidates.",
             )?;
-            let introduced = introduced_cards(conn, &row)?;
+            let waiting =
+                crate::clients::store::waiting_for_employer(conn, &row.id, None, INTRODUCED_MAX)?;
+            let exclude: HashSet<u128> = waiting
+                .iter()
+                .map(|i| index::key_of(i.youth_id.as_str()))
+                .collect();
+            let introduced = if with_introduced {
+                introduced_cards(conn, &row, waiting)?
+            } else {
+                Vec::new()
+            };
             let checked = match listed {
                 Some(items) => {
-                    let exclude = keys_of(&introduced);
                     let (window, read_all) = window(items, n, after, &exclude, want);
                     let rows = store::card_rows(conn, &id, &ids_of(&window))?;
                     Some(Checked {
@@ -139,7 +151,7 @@ pub async fn candidates(
                 }
                 None => None,
             };
-            Ok((row, introduced, checked))
+            Ok((row, introduced, exclude, checked))
         })
         .await?;
     let at = at?.unwrap_or(At::Introduced(None));
@@ -150,7 +162,6 @@ pub async fn candidates(
             "A closed or filled vacancy has no candidates.",
         ));
     }
-    let exclude = keys_of(&introduced);
     let mut items: Vec<CandidateCard> = Vec::new();
     let mut shown: Vec<AccountId> = Vec::new();
     let ranked_after = match at {
@@ -201,13 +212,6 @@ pub async fn candidates(
     })
 }
 
-fn keys_of(introduced: &[Introduced]) -> HashSet<u128> {
-    introduced
-        .iter()
-        .map(|i| index::key_of(i.youth.as_str()))
-        .collect()
-}
-
 /// At most this many introduced cards are shown first (oldest introduction first).
 const INTRODUCED_MAX: i64 = 200;
 
@@ -218,9 +222,12 @@ struct Introduced {
     card: CandidateCard,
 }
 
-/// The introduced cards of a vacancy, oldest introduction first.
-fn introduced_cards(conn: &mut DbConn, row: &VacancyRow) -> Result<Vec<Introduced>, ApiError> {
-    let intros = crate::clients::store::waiting_for_employer(conn, &row.id, None, INTRODUCED_MAX)?;
+/// The cards of a vacancy's introductions waiting for the employer (oldest first).
+fn introduced_cards(
+    conn: &mut DbConn,
+    row: &VacancyRow,
+    intros: Vec<crate::clients::store::IntroductionRow>,
+) -> Result<Vec<Introduced>, ApiError> {
     if intros.is_empty() {
         return Ok(Vec::new());
     }
@@ -323,7 +330,10 @@ async fn ranked(
                 }
             }
         };
-        if window.is_empty() {
+        // The window read with the vacancy was sized before its introduced youth were known:
+        // when they took it up (even all of it) and more is listed, the list is read again.
+        let short = prefetched && !read_all;
+        if window.is_empty() && !short {
             break;
         }
         let mut rows: index::KeyMap<CardRow> = rows
@@ -363,9 +373,7 @@ async fn ranked(
                 &format!("{vacancy}.{}.{candidate}", i.rank()),
             )
         });
-        // Another round when stale entries were dropped, or when the window read with the
-        // vacancy (sized before its introduced cards were known) came up short.
-        let short = prefetched && !read_all;
+        // Another round when stale entries were dropped, or for a short first window.
         if cards.len() >= limit || (stale.is_empty() && !short) {
             break;
         }
