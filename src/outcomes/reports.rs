@@ -131,16 +131,6 @@ struct Covered {
     org: Option<String>,
 }
 
-#[derive(QueryableByName)]
-struct Histogram {
-    #[diesel(sql_type = Text)]
-    k: String,
-    #[diesel(sql_type = BigInt)]
-    d: i64,
-    #[diesel(sql_type = BigInt)]
-    c: i64,
-}
-
 /// What each dialect writes differently: whole days between two times, a date plus days.
 struct Dialect {
     pg: bool,
@@ -239,12 +229,18 @@ fn population(grouping: ReportGrouping, today: NaiveDate, scope: &Covered) -> St
         ),
         None => String::new(),
     };
+    // Only the sensitive groupings read the sensitive characteristics.
+    let sensitive = match grouping {
+        ReportGrouping::Benefit | ReportGrouping::WorkLimitation => {
+            "LEFT JOIN youth_sensitive s ON s.account_id = a.id"
+        }
+        _ => "",
+    };
     format!(
         "SELECT a.id AS youth_id, a.created_at AS registered_at, {} AS g, \
          CASE WHEN p.birth_date IS NOT NULL AND p.latitude IS NOT NULL AND p.hours_min IS NOT NULL \
          AND p.kinds <> 0 AND p.competence_mask <> 0 THEN 1 ELSE 0 END AS complete \
-         FROM accounts a JOIN youth_profiles p ON p.account_id = a.id \
-         LEFT JOIN youth_sensitive s ON s.account_id = a.id \
+         FROM accounts a JOIN youth_profiles p ON p.account_id = a.id {sensitive} \
          WHERE a.role = 'youth' {caseload}",
         group_expr(grouping, today, scope)
     )
@@ -274,9 +270,25 @@ fn month_name(keyed: Keyed, year: i32, k: String) -> String {
     }
 }
 
-/// Up to four figures of a group (or, with `total` = 1, of all groups).
+/// What a row of the report's statement is a figure of.
+#[derive(Clone, Copy)]
+enum Fig {
+    /// Two counts of a group (or of the year): the figure its `a`/`b` are (value, youth), and
+    /// the figure its `c`/`d` are.
+    Counts(usize, Option<usize>),
+    /// Youth active in a month or the year (`a`), and their likes (`c`, by `d` youth).
+    Swipes,
+    /// Days from registration to the first match (`false`) or placement (`true`): `a` days,
+    /// for `b` youth.
+    Days(bool),
+}
+
+/// A row of the report's statement: up to four numbers of figure `fig`, of a group (or, with
+/// `total` = 1, of all groups).
 #[derive(QueryableByName)]
 struct Summed {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    fig: i32,
     #[diesel(sql_type = diesel::sql_types::Integer)]
     total: i32,
     #[diesel(sql_type = Text)]
@@ -291,9 +303,67 @@ struct Summed {
     d: i64,
 }
 
-/// Reads every figure by group, and the totals, in seven statements. Each event table is
-/// read once: first summed per youth and group (so that "how many youth" is a count of rows,
-/// not a `COUNT(DISTINCT …)` sort), then per group, and per youth again for the total (a youth
+/// Per group of `t` (columns youth_id, k, a, b): the sums of a and b, and how many youth had
+/// any (a > 0) and each (b > 0). PostgreSQL sums BIGINTs into NUMERIC: each is cast back.
+const SUMS: &str = "CAST(COALESCE(SUM(a), 0) AS BIGINT) AS a, \
+     CAST(COALESCE(SUM(CASE WHEN a > 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS b, \
+     CAST(COALESCE(SUM(b), 0) AS BIGINT) AS c, \
+     CAST(COALESCE(SUM(CASE WHEN b > 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS d";
+
+/// The report as one statement: each figure a CTE `t{i}` and its rows, tagged `fig = i`. One
+/// statement, so that the population is read once (PostgreSQL materializes a CTE used more
+/// than once): reading it per figure cost ≈100 ms a figure over 100,000 youth.
+#[derive(Default)]
+struct Statement {
+    ctes: Vec<String>,
+    parts: Vec<String>,
+    figs: Vec<Fig>,
+}
+
+impl Statement {
+    /// Adds a figure read from `cte`; `rows(t)` are its rows over the CTE named `t`.
+    fn add(&mut self, fig: Fig, cte: String, rows: impl Fn(&str) -> Vec<String>) {
+        let i = self.figs.len();
+        let t = format!("t{i}");
+        self.ctes.push(format!("{t} AS ({cte})"));
+        self.parts.extend(
+            rows(&t)
+                .into_iter()
+                .map(|r| format!("SELECT {i} AS fig, {r}")),
+        );
+        self.figs.push(fig);
+    }
+
+    /// Adds counts summed from `t` (per youth and group): per group, and for the year. When
+    /// every youth is `once` in `t` (a youth has one group, one registration and one tally a
+    /// year), the year's are sums over `t` itself; otherwise (events by month) its rows are
+    /// summed per youth first (regrouping 100,000 youth cost ≈70 ms).
+    fn summed(&mut self, t: String, once: bool, first: usize, second: Option<usize>) {
+        self.add(Fig::Counts(first, second), t, |t| {
+            let per_youth = if once {
+                t.to_owned()
+            } else {
+                format!("(SELECT youth_id, SUM(a) AS a, SUM(b) AS b FROM {t} GROUP BY youth_id) u")
+            };
+            vec![
+                format!("0 AS total, CAST(k AS TEXT) AS k, {SUMS} FROM {t} GROUP BY k"),
+                format!("1, '', {SUMS} FROM {per_youth}"),
+            ]
+        });
+    }
+
+    fn sql(&self) -> String {
+        format!(
+            "WITH {} {}",
+            self.ctes.join(", "),
+            self.parts.join(" UNION ALL ")
+        )
+    }
+}
+
+/// Reads every figure by group, and the totals, in one statement. Each event table is read
+/// once: first summed per youth and group (so that "how many youth" is a count of rows, not
+/// a `COUNT(DISTINCT …)` sort), then per group, and per youth again for the total (a youth
 /// active in three months is one youth of the year).
 fn read(
     conn: &mut DbConn,
@@ -332,238 +402,196 @@ fn read(
             format!("JOIN pop ON pop.youth_id = {alias}.youth_id")
         }
     };
-    // Per youth and group in `t` (columns youth_id, k, a, b), then: per group, the sums of
-    // a and b and how many youth had any (a > 0) and each (b > 0); the same for the year.
-    // PostgreSQL sums BIGINTs into NUMERIC: every figure is cast back.
-    let (sa, sb, sc, sd) = (
-        "CAST(COALESCE(SUM(a), 0) AS BIGINT) AS a",
-        "CAST(COALESCE(SUM(CASE WHEN a > 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS b",
-        "CAST(COALESCE(SUM(b), 0) AS BIGINT) AS c",
-        "CAST(COALESCE(SUM(CASE WHEN b > 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS d",
-    );
-    let summed = |t: String| {
+    let by_group = keyed == Keyed::Group;
+    let mut st = Statement::default();
+    st.ctes.push(format!("pop AS ({pop})"));
+    st.summed(
         format!(
-            "{pop}, t AS ({t}) \
-             SELECT 0 AS total, CAST(k AS TEXT) AS k, {sa}, {sb}, {sc}, {sd} FROM t GROUP BY t.k \
-             UNION ALL \
-             SELECT 1, '', {sa}, {sb}, {sc}, {sd} \
-             FROM (SELECT youth_id, SUM(a) AS a, SUM(b) AS b FROM t GROUP BY youth_id) u"
-        )
-    };
-    // (statement, the figure its a sums are, the figure its b sums are)
-    let mut sources: Vec<(String, usize, Option<usize>)> = vec![
+            "SELECT pop.youth_id, {} AS k, 1 AS a, pop.complete AS b FROM pop \
+             WHERE pop.registered_at >= {t0} AND pop.registered_at < {t1}",
+            k("pop.registered_at")
+        ),
+        true,
+        0,
+        Some(1),
+    );
+    st.summed(
+        format!(
+            "SELECT m.youth_id, {} AS k, COUNT(*) AS a, \
+             SUM(CASE WHEN EXISTS (SELECT 1 FROM messages ms WHERE ms.match_id = m.id) THEN 1 ELSE 0 END) AS b \
+             FROM matches m {} \
+             WHERE m.created_at >= {t0} AND m.created_at < {t1} GROUP BY 1, 2",
+            k("m.created_at"),
+            join("m"),
+        ),
+        by_group,
+        4,
+        Some(5),
+    );
+    st.summed(
+        format!(
+            "SELECT i.youth_id, {} AS k, COUNT(*) AS a, 0 AS b \
+             FROM introductions i {} \
+             WHERE i.created_at >= {t0} AND i.created_at < {t1} {intro_org} GROUP BY 1, 2",
+            k("i.created_at"),
+            join("i"),
+        ),
+        by_group,
+        6,
+        None,
+    );
+    st.summed(
+        format!(
+            "SELECT pl.youth_id, {} AS k, COUNT(*) AS a, \
+             SUM(CASE WHEN pl.start_date <= '{thirteen_weeks_ago}' \
+             AND (pl.status = 'active' OR pl.ended_on >= {}) THEN 1 ELSE 0 END) AS b \
+             FROM placements pl {} \
+             WHERE pl.start_date >= '{from}' AND pl.start_date < '{to}' GROUP BY 1, 2",
+            k("pl.start_date"),
+            d.plus_days("pl.start_date", 91),
+            join("pl"),
+        ),
+        by_group,
+        7,
+        Some(8),
+    );
+    // Swipes come from their tallies per youth and year (kept by triggers on `swipes`), one
+    // row per youth: a million swipes grouped per youth cost half a second.
+    swipes(&mut st, keyed, scope.org.is_none(), year);
+    for (placement, what, join) in [
         (
-            summed(format!(
-                "SELECT pop.youth_id, {} AS k, 1 AS a, pop.complete AS b FROM pop \
-                 WHERE pop.registered_at >= {t0} AND pop.registered_at < {t1}",
-                k("pop.registered_at")
-            )),
-            0,
-            Some(1),
+            false,
+            "m.created_at",
+            "JOIN matches m ON m.youth_id = pop.youth_id",
         ),
         (
-            summed(format!(
-                "SELECT m.youth_id, {} AS k, COUNT(*) AS a, \
-                 SUM(CASE WHEN EXISTS (SELECT 1 FROM messages ms WHERE ms.match_id = m.id) THEN 1 ELSE 0 END) AS b \
-                 FROM matches m {} \
-                 WHERE m.created_at >= {t0} AND m.created_at < {t1} GROUP BY 1, 2",
-                k("m.created_at"),
-                join("m"),
-            )),
-            4,
-            Some(5),
+            true,
+            "pl.start_date",
+            "JOIN placements pl ON pl.youth_id = pop.youth_id",
         ),
-        (
-            summed(format!(
-                "SELECT i.youth_id, {} AS k, COUNT(*) AS a, 0 AS b \
-                 FROM introductions i {} \
-                 WHERE i.created_at >= {t0} AND i.created_at < {t1} {intro_org} GROUP BY 1, 2",
-                k("i.created_at"),
-                join("i"),
-            )),
-            6,
-            None,
-        ),
-        (
-            summed(format!(
-                "SELECT pl.youth_id, {} AS k, COUNT(*) AS a, \
-                 SUM(CASE WHEN pl.start_date <= '{thirteen_weeks_ago}' \
-                 AND (pl.status = 'active' OR pl.ended_on >= {}) THEN 1 ELSE 0 END) AS b \
-                 FROM placements pl {} \
-                 WHERE pl.start_date >= '{from}' AND pl.start_date < '{to}' GROUP BY 1, 2",
-                k("pl.start_date"),
-                d.plus_days("pl.start_date", 91),
-                join("pl"),
-            )),
-            7,
-            Some(8),
-        ),
-    ];
-    // By month the swipes are read as masks of months per youth (`swipes_by_month`): a
-    // million swipes grouped by youth and month cost seconds. By a characteristic of the youth,
-    // each youth has one group: everyone's swipes are summed per youth before the join (a
-    // million rows joined first cost seconds); a caseload's are found through it.
-    if keyed == Keyed::Group {
-        let per_youth = if scope.org.is_none() {
+    ] {
+        st.add(
+            Fig::Days(placement),
             format!(
-                "SELECT s.youth_id, pop.g AS k, 1 AS a, s.b FROM (SELECT youth_id, \
-                 SUM(CASE WHEN youth_decision = 'like' THEN 1 ELSE 0 END) AS b FROM swipes \
-                 WHERE youth_decided_at >= {t0} AND youth_decided_at < {t1} GROUP BY youth_id) s \
-                 JOIN pop ON pop.youth_id = s.youth_id"
-            )
-        } else {
-            format!(
-                "SELECT sw.youth_id, pop.g AS k, 1 AS a, \
-                 SUM(CASE WHEN sw.youth_decision = 'like' THEN 1 ELSE 0 END) AS b \
-                 FROM swipes sw JOIN pop ON pop.youth_id = sw.youth_id \
-                 WHERE sw.youth_decided_at >= {t0} AND sw.youth_decided_at < {t1} \
-                 GROUP BY sw.youth_id, pop.g"
-            )
-        };
-        sources.push((summed(per_youth), 2, Some(3)));
+                "SELECT pop.youth_id, pop.registered_at, pop.g, MIN({what}) AS first_at \
+                 FROM pop {join} WHERE pop.registered_at >= {t0} AND pop.registered_at < {t1} \
+                 GROUP BY pop.youth_id, pop.registered_at, pop.g"
+            ),
+            |t| {
+                vec![format!(
+                    "0 AS total, CAST({} AS TEXT) AS k, CAST({} AS BIGINT) AS a, \
+                     CAST(COUNT(*) AS BIGINT) AS b, CAST(0 AS BIGINT) AS c, CAST(0 AS BIGINT) AS d \
+                     FROM {t} f GROUP BY 3, 4",
+                    key(&d, keyed, "f.registered_at", "f.g"),
+                    d.days("f.first_at", "f.registered_at"),
+                )]
+            },
+        );
     }
     let mut out: BTreeMap<String, Figures> = BTreeMap::new();
     let mut total = Figures::default();
-    if keyed == Keyed::Month {
-        swipes_by_month(
-            conn,
-            (&d, scope.org.is_none()),
-            pop,
-            year,
-            (&t0, &t1),
-            (&mut out, &mut total),
-        )?;
-    }
-    for (sql, first, second) in &sources {
-        for r in diesel::sql_query(sql).load::<Summed>(conn)? {
-            let f = if r.total == 1 {
-                &mut total
-            } else {
-                out.entry(month_name(keyed, year, r.k)).or_default()
-            };
-            f.counts[*first] = count(r.a, r.b);
-            if let Some(second) = second {
-                f.counts[*second] = count(r.c, r.d);
-            }
-        }
-    }
-    let first = |what: &str, join: &str| {
-        format!(
-            "{pop} SELECT CAST({} AS TEXT) AS k, {} AS d, COUNT(*) AS c FROM (SELECT pop.youth_id, pop.registered_at, pop.g, \
-             MIN({what}) AS first_at FROM pop {join} \
-             WHERE pop.registered_at >= {t0} AND pop.registered_at < {t1} \
-             GROUP BY pop.youth_id, pop.registered_at, pop.g) f GROUP BY 1, 2",
-            key(&d, keyed, "f.registered_at", "f.g"),
-            d.days("f.first_at", "f.registered_at"),
-        )
-    };
-    let to_match = first(
-        "m.created_at",
-        "JOIN matches m ON m.youth_id = pop.youth_id",
-    );
-    let to_placement = first(
-        "pl.start_date",
-        "JOIN placements pl ON pl.youth_id = pop.youth_id",
-    );
-    for (q, placement) in [(to_match, false), (to_placement, true)] {
-        let rows: Vec<Histogram> = diesel::sql_query(q).load(conn)?;
-        for r in rows {
-            let c = r.c.max(0) as u64;
-            // Each youth registered once: the year's histogram is the sum of the groups'.
-            for f in [
-                out.entry(month_name(keyed, year, r.k)).or_default(),
-                &mut total,
-            ] {
-                let hist = if placement {
-                    &mut f.to_placement
+    for r in diesel::sql_query(st.sql()).load::<Summed>(conn)? {
+        let Some(fig) = usize::try_from(r.fig).ok().and_then(|i| st.figs.get(i)) else {
+            continue;
+        };
+        match *fig {
+            Fig::Counts(first, second) => {
+                let f = if r.total == 1 {
+                    &mut total
                 } else {
-                    &mut f.to_match
+                    out.entry(month_name(keyed, year, r.k)).or_default()
                 };
-                *hist.entry(r.d).or_default() += c;
+                f.counts[first] = count(r.a, r.b);
+                if let Some(second) = second {
+                    f.counts[second] = count(r.c, r.d);
+                }
+            }
+            Fig::Swipes => {
+                let f = if r.total == 1 {
+                    &mut total
+                } else if r.a > 0 {
+                    out.entry(month_name(keyed, year, r.k)).or_default()
+                } else {
+                    // A month without swipes is no group of its own.
+                    continue;
+                };
+                f.counts[2] = count(r.a, r.a);
+                f.counts[3] = count(r.c, r.d);
+            }
+            Fig::Days(placement) => {
+                let youth = r.b.max(0) as u64;
+                // Each youth registered once: the year's histogram is the sum of the groups'.
+                for f in [
+                    out.entry(month_name(keyed, year, r.k)).or_default(),
+                    &mut total,
+                ] {
+                    let hist = if placement {
+                        &mut f.to_placement
+                    } else {
+                        &mut f.to_match
+                    };
+                    *hist.entry(r.a).or_default() += youth;
+                }
             }
         }
     }
     Ok((out, total))
 }
 
-/// Youth active and likes, by month: per youth one mask of the months they swiped in and one
-/// of the months they liked in (a sum of distinct powers of two is their OR, in both
-/// dialects), so that "how many youth in March" is a bit test over one row per youth; the
-/// likes themselves are counted per month directly.
-fn swipes_by_month(
-    conn: &mut DbConn,
-    (d, everyone): (&Dialect, bool),
-    pop: &str,
-    year: i32,
-    (t0, t1): (&str, &str),
-    (out, total): (&mut BTreeMap<String, Figures>, &mut Figures),
-) -> Result<(), ApiError> {
-    let bit = format!("(1 << {})", d.month("sw.youth_decided_at"));
-    // The OR of the bits: PostgreSQL's `bit_or` hashes; SQLite has none, and the sum of the
-    // distinct powers of two is the same number.
-    let or = |x: &str| {
-        if d.pg {
-            format!("bit_or({x})")
-        } else {
-            format!("SUM(DISTINCT {x})")
-        }
-    };
-    let (active_or, like_or) = (
-        or(&bit),
-        or(&format!(
-            "CASE WHEN sw.youth_decision = 'like' THEN {bit} ELSE 0 END"
-        )),
-    );
-    // Everyone's swipes need no join (every swipe is a youth's); a caseload's go through it.
+/// `{column}1 + … + {column}12`: a tally's swipes (`s`) or likes (`l`) of the year.
+fn tally_sum(column: &str) -> String {
+    let months: Vec<String> = (1..=12).map(|m| format!("{column}{m}")).collect();
+    format!("({})", months.join(" + "))
+}
+
+/// Youth active and their likes, from the swipe tallies (one row per youth and year). By
+/// group, one row per youth; by month, a youth was active in March when their March count is
+/// above zero, and in the year when any is.
+fn swipes(st: &mut Statement, keyed: Keyed, everyone: bool, year: i32) {
+    let (swiped, liked) = (tally_sum("s"), tally_sum("l"));
+    if keyed == Keyed::Group {
+        // (No filter on the swipes being above zero, which the planner misjudged as a
+        // quarter of the rows; a tally all taken back counts as no youth.)
+        st.summed(
+            format!(
+                "SELECT t.youth_id, pop.g AS k, CASE WHEN {swiped} > 0 THEN 1 ELSE 0 END AS a, \
+                 {liked} AS b FROM swipe_tallies t JOIN pop ON pop.youth_id = t.youth_id \
+                 WHERE t.year = {year}"
+            ),
+            true,
+            2,
+            Some(3),
+        );
+        return;
+    }
+    // Everyone's tallies need no join (every tally is a youth's); a caseload's go through it.
     let caseload = if everyone {
         ""
     } else {
-        "JOIN pop ON pop.youth_id = sw.youth_id"
+        "JOIN pop ON pop.youth_id = t.youth_id"
     };
-    let mut months: Vec<String> = (1..=12)
-        .map(|m| {
-            format!(
-                "SELECT 0 AS total, '{m}' AS k, \
-                 CAST(COALESCE(SUM((am >> {m}) & 1), 0) AS BIGINT) AS a, CAST(0 AS BIGINT) AS b, \
-                 CAST(COALESCE(SUM((lm >> {m}) & 1), 0) AS BIGINT) AS c, CAST(0 AS BIGINT) AS d FROM u"
-            )
-        })
-        .collect();
-    months.push(
-        "SELECT 1, '', CAST(COUNT(*) AS BIGINT), CAST(0 AS BIGINT), \
-         CAST(COALESCE(SUM(CASE WHEN lm > 0 THEN 1 ELSE 0 END), 0) AS BIGINT), CAST(0 AS BIGINT) FROM u"
-            .to_owned(),
+    let figures = |s: &str, l: &str| {
+        format!(
+            "CAST(COALESCE(SUM(CASE WHEN {s} > 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS a, \
+             CAST(0 AS BIGINT) AS b, CAST(COALESCE(SUM({l}), 0) AS BIGINT) AS c, \
+             CAST(COALESCE(SUM(CASE WHEN {l} > 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS d"
+        )
+    };
+    st.add(
+        Fig::Swipes,
+        format!("SELECT t.* FROM swipe_tallies t {caseload} WHERE t.year = {year}"),
+        |t| {
+            (1..=12)
+                .map(|m| {
+                    format!(
+                        "0 AS total, '{m}' AS k, {} FROM {t}",
+                        figures(&format!("s{m}"), &format!("l{m}"))
+                    )
+                })
+                .chain([format!("1, '', {} FROM {t}", figures(&swiped, &liked))])
+                .collect()
+        },
     );
-    let masks = format!(
-        "{pop}, u AS (SELECT sw.youth_id, {active_or} AS am, {like_or} AS lm \
-         FROM swipes sw {caseload} \
-         WHERE sw.youth_decided_at >= {t0} AND sw.youth_decided_at < {t1} GROUP BY sw.youth_id) {}",
-        months.join(" UNION ALL ")
-    );
-    let likes = format!(
-        "{pop} SELECT 0 AS total, CAST({} AS TEXT) AS k, CAST(COUNT(*) AS BIGINT) AS a, CAST(0 AS BIGINT) AS b, \
-         CAST(0 AS BIGINT) AS c, CAST(0 AS BIGINT) AS d \
-         FROM swipes sw {caseload} \
-         WHERE sw.youth_decided_at >= {t0} AND sw.youth_decided_at < {t1} AND sw.youth_decision = 'like' \
-         GROUP BY 2",
-        d.month("sw.youth_decided_at"),
-    );
-    let mut liked: BTreeMap<String, i64> = BTreeMap::new();
-    for r in diesel::sql_query(likes).load::<Summed>(conn)? {
-        liked.insert(month_name(Keyed::Month, year, r.k), r.a);
-    }
-    for r in diesel::sql_query(masks).load::<Summed>(conn)? {
-        if r.total == 1 {
-            total.counts[2] = count(r.a, r.a);
-            total.counts[3] = count(liked.values().sum(), r.c);
-        } else if r.a > 0 || r.c > 0 {
-            let name = month_name(Keyed::Month, year, r.k);
-            let f = out.entry(name.clone()).or_default();
-            f.counts[2] = count(r.a, r.a);
-            f.counts[3] = count(liked.get(&name).copied().unwrap_or(0), r.c);
-        }
-    }
-    Ok(())
 }
 
 /// The groups a report always lists (with zeros), besides those found.
@@ -684,9 +712,8 @@ pub async fn outcomes(
             // One transaction: every figure from the same snapshot, so they agree.
             // (A temporary table of the population, written once, was tried: a caseload's
             // report went from ≈45 to ≈30 ms, everyone's from ≈1.7 to ≈2 s; not kept.)
-            let with_pop = format!("WITH pop AS ({pop}) ");
             let (mut by_group, total) =
-                conn.transaction(|conn| read(conn, &with_pop, keyed, year, today, &scope))?;
+                conn.transaction(|conn| read(conn, &pop, keyed, year, today, &scope))?;
             let names: BTreeSet<String> = known_groups(grouping, year, today)
                 .into_iter()
                 .chain(by_group.keys().cloned())

@@ -306,3 +306,87 @@ api_test!(
         assert!(wrong.is_empty(), "{} wrong answers:\n{}", wrong.len(), wrong.join("\n"));
     }
 );
+
+/// The swipe tallies' swipes and likes in `month` of `year`, and the swipes' own count of the
+/// same (every youth): the two must always agree.
+async fn tallied_and_counted(app: &TestApp, year: i32, month: u32) -> ((i64, i64), (i64, i64)) {
+    #[derive(diesel::QueryableByName)]
+    struct Two {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        a: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        b: i64,
+    }
+    let start = chrono::NaiveDate::from_ymd_opt(year, month, 1).unwrap();
+    let end = start.checked_add_months(chrono::Months::new(1)).unwrap();
+    app.state
+        .db
+        .run(move |conn| {
+            use diesel::RunQueryDsl;
+            let tallied: Two = diesel::sql_query(format!(
+                "SELECT CAST(COALESCE(SUM(s{month}), 0) AS BIGINT) AS a, CAST(COALESCE(SUM(l{month}), 0) AS BIGINT) AS b \
+                 FROM swipe_tallies WHERE year = {year}"
+            ))
+            .get_result(conn)?;
+            let counted: Two = diesel::sql_query(format!(
+                "SELECT CAST(COUNT(*) AS BIGINT) AS a, CAST(COALESCE(SUM(CASE WHEN youth_decision = 'like' THEN 1 ELSE 0 END), 0) AS BIGINT) AS b \
+                 FROM swipes WHERE youth_decided_at >= '{start} 00:00:00' AND youth_decided_at < '{end} 00:00:00'"
+            ))
+            .get_result(conn)?;
+            Ok(((tallied.a, tallied.b), (counted.a, counted.b)))
+        })
+        .await
+        .unwrap()
+}
+
+/// Runs one statement on the test's database.
+async fn execute(app: &TestApp, sql: String) -> usize {
+    app.state
+        .db
+        .run(move |conn| {
+            use diesel::RunQueryDsl;
+            Ok(diesel::sql_query(sql).execute(conn)?)
+        })
+        .await
+        .unwrap()
+}
+
+api_test!(
+    async fn the_swipe_tallies_reports_read_follow_every_change_of_the_swipes(app) {
+        // Reports count swipes from tallies kept by database triggers: whoever writes the
+        // swipes (the app, a correction, retention, an account's deletion), they must agree.
+        let now = app.clock.now().naive_utc();
+        let (year, month) = (now.year(), now.month());
+        let e = employer(&app, "tellen@bakkerij.nl").await;
+        let vacancies = [vacancy(&app, &e, json!({})).await, vacancy(&app, &e, json!({})).await, vacancy(&app, &e, json!({})).await];
+        let a = youth_with_profile(&app, "teller@voorbeeld.nl", &["teamwork", "reliability", "customer_focus"]).await;
+        let b = youth_with_profile(&app, "tweede@voorbeeld.nl", &["teamwork", "reliability", "customer_focus"]).await;
+        for (y, v, d) in [(&a, 0, "like"), (&a, 1, "pass"), (&a, 2, "like"), (&b, 0, "like"), (&b, 1, "like")] {
+            assert_eq!(swipe(&app, &y.token, &format!("/v1/me/swipes/{}", vacancies[v]), d).await.status(), StatusCode::OK);
+        }
+        let (tallied, counted) = tallied_and_counted(&app, year, month).await;
+        assert_eq!(tallied, (5, 4));
+        assert_eq!(tallied, counted);
+
+        // A changed mind moves a like to a pass.
+        assert_eq!(swipe(&app, &a.token, &format!("/v1/me/swipes/{}", vacancies[0]), "pass").await.status(), StatusCode::OK);
+        let (tallied, counted) = tallied_and_counted(&app, year, month).await;
+        assert_eq!(tallied, (5, 3));
+        assert_eq!(tallied, counted);
+
+        // A decision moved to another year leaves this month and lands in that year's tally.
+        let earlier = format!("{}-02-10 12:00:00", year - 1);
+        assert_eq!(execute(&app, format!("UPDATE swipes SET youth_decided_at = '{earlier}' WHERE youth_id = '{}' AND vacancy_id = '{}'", b.id, vacancies[1])).await, 1);
+        assert_eq!(tallied_and_counted(&app, year, month).await, ((4, 2), (4, 2)));
+        assert_eq!(tallied_and_counted(&app, year - 1, 2).await, ((1, 1), (1, 1)));
+
+        // A deleted swipe is taken back; a deleted account takes its tallies with it.
+        assert_eq!(execute(&app, format!("DELETE FROM swipes WHERE youth_id = '{}' AND vacancy_id = '{}'", a.id, vacancies[2])).await, 1);
+        assert_eq!(tallied_and_counted(&app, year, month).await, ((3, 1), (3, 1)));
+        assert_eq!(execute(&app, format!("DELETE FROM accounts WHERE id = '{}'", b.id)).await, 1);
+        assert_eq!(tallied_and_counted(&app, year, month).await, ((2, 0), (2, 0)));
+        assert_eq!(tallied_and_counted(&app, year - 1, 2).await, ((0, 0), (0, 0)));
+        let left = execute(&app, format!("UPDATE swipe_tallies SET year = year WHERE youth_id = '{}'", b.id)).await;
+        assert_eq!(left, 0, "no tally outlives its youth");
+    }
+);
