@@ -8,7 +8,9 @@ use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::schema::{email_tokens, outbox, refresh_tokens, sessions, vacancy_changes};
+use crate::db::schema::{
+    email_tokens, outbox, refresh_tokens, sessions, swipe_weeks, vacancy_changes,
+};
 
 /// How long a session is kept after it expired: a request signed before the end may still
 /// be in flight, and "signed out" is clearer than "unknown" for a day.
@@ -18,6 +20,9 @@ const SESSION_GRACE: TimeDelta = TimeDelta::days(1);
 const SENT_MAIL_KEPT: TimeDelta = TimeDelta::days(30);
 /// The change feed is read every few seconds; an index that fell this far behind reloads.
 const CHANGES_KEPT: TimeDelta = TimeDelta::hours(1);
+/// A youth's weekly likes and passes are shown for this week only; a few weeks are kept so
+/// that a late correction of an earlier week still finds its row.
+const WEEKS_KEPT: TimeDelta = TimeDelta::weeks(5);
 
 /// How many rows of each kind were deleted.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -26,6 +31,7 @@ pub struct Pruned {
     pub email_tokens: usize,
     pub mails: usize,
     pub changes: usize,
+    pub weeks: usize,
 }
 
 pub fn prune(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Pruned> {
@@ -50,10 +56,14 @@ pub fn prune(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Pruned> {
         vacancy_changes::table.filter(vacancy_changes::changed_at.lt(now - CHANGES_KEPT)),
     )
     .execute(conn)?;
+    let weeks =
+        diesel::delete(swipe_weeks::table.filter(swipe_weeks::week.lt((now - WEEKS_KEPT).date())))
+            .execute(conn)?;
     Ok(Pruned {
         sessions,
         email_tokens,
         mails,
         changes,
+        weeks,
     })
 }

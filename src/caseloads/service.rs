@@ -793,21 +793,16 @@ pub(super) fn entries(
     let mut profiles: HashMap<AccountId, crate::youth::store::ProfileRow> = HashMap::new();
     let mut week: HashMap<AccountId, (u32, u32)> = HashMap::new();
     let mut talks = Conversations::default();
-    let week_start = (now.date()
-        - TimeDelta::days(i64::from(now.date().weekday().num_days_from_monday())))
-    .and_time(chrono::NaiveTime::MIN);
+    let monday =
+        now.date() - TimeDelta::days(i64::from(now.date().weekday().num_days_from_monday()));
     // Chunks keep the IN lists within every backend's parameter limit.
     for chunk in ids.chunks(500) {
         for p in crate::youth::store::profiles_of(conn, chunk)? {
             profiles.insert(p.account_id.clone(), p);
         }
-        for (y, decision) in store::swipes_since(conn, chunk, week_start)? {
-            let e = week.entry(y).or_default();
-            match decision.as_deref() {
-                Some("like") => e.0 += 1,
-                Some(_) => e.1 += 1,
-                None => {}
-            }
+        for (y, likes, passes) in store::week_of_swipes(conn, chunk, monday)? {
+            let count = |n: i32| u32::try_from(n).unwrap_or(0);
+            week.insert(y, (count(likes), count(passes)));
         }
         talks.read(conn, chunk)?;
     }

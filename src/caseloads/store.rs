@@ -10,7 +10,7 @@ use crate::db::DbConn;
 use crate::db::ids::{AccountId, ConsentId, NoteId, OrganisationId};
 use crate::db::schema::{
     accounts, coach_notes, consent_events, consents, matches, messages, organisation_members,
-    organisations, swipes, youth_profiles, youth_sensitive,
+    organisations, youth_profiles, youth_sensitive,
 };
 
 /// An account's place in an intermediary organisation.
@@ -307,16 +307,19 @@ pub fn names(conn: &mut DbConn, ids: &[AccountId]) -> QueryResult<Vec<(AccountId
 
 // ---- Caseload figures, per page of youth (one grouped query each) --------------------------
 
-/// Likes and passes since `since`, per youth.
-pub fn swipes_since(
+/// Each youth's likes and passes in the week starting `monday`, from the weekly counts kept
+/// by triggers on `swipes` (a busy youth makes hundreds a week; counting their swipes on each
+/// page was most of a caseload search's database time).
+pub fn week_of_swipes(
     conn: &mut DbConn,
     youth: &[AccountId],
-    since: NaiveDateTime,
-) -> QueryResult<Vec<(AccountId, Option<String>)>> {
-    swipes::table
-        .filter(swipes::youth_id.eq_any(youth))
-        .filter(swipes::youth_decided_at.ge(since))
-        .select((swipes::youth_id, swipes::youth_decision))
+    monday: NaiveDate,
+) -> QueryResult<Vec<(AccountId, i32, i32)>> {
+    use crate::db::schema::swipe_weeks as w;
+    w::table
+        .filter(w::youth_id.eq_any(youth))
+        .filter(w::week.eq(monday))
+        .select((w::youth_id, w::likes, w::passes))
         .load(conn)
 }
 

@@ -210,6 +210,16 @@ diesel::table! {
     }
 }
 
+// A youth's likes and passes per week (its Monday), kept by triggers on `swipes`.
+diesel::table! {
+    swipe_weeks (youth_id, week) {
+        youth_id -> Text,
+        week -> Date,
+        likes -> Integer,
+        passes -> Integer,
+    }
+}
+
 diesel::table! {
     matches (id) {
         id -> Text,

@@ -1,6 +1,11 @@
+CREATE INDEX swipes_youth_decided ON swipes (youth_decided_at);
+DROP TRIGGER swipe_tally_truncate ON swipes;
+DROP FUNCTION swipe_tally_truncate();
 DROP TRIGGER swipe_tally_delete ON swipes;
 DROP TRIGGER swipe_tally_update ON swipes;
 DROP TRIGGER swipe_tally_insert ON swipes;
 DROP FUNCTION swipe_tally();
+DROP FUNCTION swipe_week_add(TEXT, TIMESTAMP, TEXT, INTEGER);
 DROP FUNCTION swipe_tally_add(TEXT, TIMESTAMP, BOOLEAN, INTEGER);
+DROP TABLE swipe_weeks;
 DROP TABLE swipe_tallies;

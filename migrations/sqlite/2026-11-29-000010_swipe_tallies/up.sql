@@ -35,6 +35,19 @@ CREATE TABLE swipe_tallies (
     PRIMARY KEY (youth_id, year)
 );
 
+-- A youth's likes and passes per week (its Monday), kept by the same triggers: a caseload
+-- page shows each youth's decisions of this week, and a busy youth makes hundreds (counting
+-- them per page cost more than the rest of a search). Weeks older than retention keeps are
+-- pruned.
+CREATE TABLE swipe_weeks (
+    youth_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    week     DATE NOT NULL,
+    likes    INTEGER NOT NULL DEFAULT 0,
+    passes   INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (youth_id, week)
+);
+CREATE INDEX swipe_weeks_week ON swipe_weeks (week);
+
 -- SQLite has no functions to share: each trigger adds (1) or takes back (-1) inline. Taking
 -- back never creates a row (the account may be going, and its tallies with it).
 CREATE TRIGGER swipe_tally_insert AFTER INSERT ON swipes
@@ -68,6 +81,12 @@ BEGIN
         l11 = l11 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 11 AND (COALESCE(NEW.youth_decision, '') = 'like')) * (1),
         l12 = l12 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 12 AND (COALESCE(NEW.youth_decision, '') = 'like')) * (1)
     WHERE youth_id = NEW.youth_id AND year = CAST(strftime('%Y', NEW.youth_decided_at) AS INTEGER);
+    INSERT INTO swipe_weeks (youth_id, week) VALUES (NEW.youth_id, date(NEW.youth_decided_at, '-6 days', 'weekday 1'))
+        ON CONFLICT (youth_id, week) DO NOTHING;
+    UPDATE swipe_weeks SET
+        likes = likes + (COALESCE(NEW.youth_decision, '') = 'like') * (1),
+        passes = passes + (COALESCE(NEW.youth_decision, '') = 'pass') * (1)
+    WHERE youth_id = NEW.youth_id AND week = date(NEW.youth_decided_at, '-6 days', 'weekday 1');
 END;
 
 CREATE TRIGGER swipe_tally_update_old AFTER UPDATE OF youth_decision, youth_decided_at ON swipes
@@ -100,6 +119,10 @@ BEGIN
         l11 = l11 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 11 AND (COALESCE(OLD.youth_decision, '') = 'like')) * (-1),
         l12 = l12 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 12 AND (COALESCE(OLD.youth_decision, '') = 'like')) * (-1)
     WHERE youth_id = OLD.youth_id AND year = CAST(strftime('%Y', OLD.youth_decided_at) AS INTEGER);
+    UPDATE swipe_weeks SET
+        likes = likes + (COALESCE(OLD.youth_decision, '') = 'like') * (-1),
+        passes = passes + (COALESCE(OLD.youth_decision, '') = 'pass') * (-1)
+    WHERE youth_id = OLD.youth_id AND week = date(OLD.youth_decided_at, '-6 days', 'weekday 1');
 END;
 
 CREATE TRIGGER swipe_tally_update_new AFTER UPDATE OF youth_decision, youth_decided_at ON swipes
@@ -134,6 +157,12 @@ BEGIN
         l11 = l11 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 11 AND (COALESCE(NEW.youth_decision, '') = 'like')) * (1),
         l12 = l12 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 12 AND (COALESCE(NEW.youth_decision, '') = 'like')) * (1)
     WHERE youth_id = NEW.youth_id AND year = CAST(strftime('%Y', NEW.youth_decided_at) AS INTEGER);
+    INSERT INTO swipe_weeks (youth_id, week) VALUES (NEW.youth_id, date(NEW.youth_decided_at, '-6 days', 'weekday 1'))
+        ON CONFLICT (youth_id, week) DO NOTHING;
+    UPDATE swipe_weeks SET
+        likes = likes + (COALESCE(NEW.youth_decision, '') = 'like') * (1),
+        passes = passes + (COALESCE(NEW.youth_decision, '') = 'pass') * (1)
+    WHERE youth_id = NEW.youth_id AND week = date(NEW.youth_decided_at, '-6 days', 'weekday 1');
 END;
 
 CREATE TRIGGER swipe_tally_delete AFTER DELETE ON swipes
@@ -165,6 +194,10 @@ BEGIN
         l11 = l11 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 11 AND (COALESCE(OLD.youth_decision, '') = 'like')) * (-1),
         l12 = l12 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 12 AND (COALESCE(OLD.youth_decision, '') = 'like')) * (-1)
     WHERE youth_id = OLD.youth_id AND year = CAST(strftime('%Y', OLD.youth_decided_at) AS INTEGER);
+    UPDATE swipe_weeks SET
+        likes = likes + (COALESCE(OLD.youth_decision, '') = 'like') * (-1),
+        passes = passes + (COALESCE(OLD.youth_decision, '') = 'pass') * (-1)
+    WHERE youth_id = OLD.youth_id AND week = date(OLD.youth_decided_at, '-6 days', 'weekday 1');
 END;
 
 -- The swipes made before this migration.
@@ -196,3 +229,13 @@ SELECT youth_id, CAST(strftime('%Y', youth_decided_at) AS INTEGER),
        SUM(CAST(strftime('%m', youth_decided_at) AS INTEGER) = 12 AND youth_decision = 'like')
 FROM swipes WHERE youth_decided_at IS NOT NULL
 GROUP BY 1, 2;
+
+INSERT INTO swipe_weeks (youth_id, week, likes, passes)
+SELECT youth_id, date(youth_decided_at, '-6 days', 'weekday 1'),
+       SUM(youth_decision = 'like'), SUM(youth_decision = 'pass')
+FROM swipes WHERE youth_decided_at IS NOT NULL
+GROUP BY 1, 2;
+
+-- Nothing reads the swipes by time any more (reports and caseload pages read the tallies):
+-- one index less on the busiest table.
+DROP INDEX swipes_youth_decided;
