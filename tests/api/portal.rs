@@ -840,6 +840,15 @@ api_test!(
             (entry["matches"].clone(), entry["open_conversations"].clone(), entry["unread_messages"].clone(), entry["match_without_reply"].clone()),
             (json!(1), json!(1), json!(1), json!(true))
         );
+        // This week's decisions: the like the coach made for the youth, then two passes of the
+        // youth's own.
+        assert_eq!((entry["likes_this_week"].clone(), entry["passes_this_week"].clone()), (json!(1), json!(0)));
+        for _ in 0..2 {
+            let other = vacancy(&app, &e, json!({})).await;
+            expect_json(swipe(&app, &y.token, &format!("/v1/me/swipes/{other}"), "pass").await, StatusCode::OK).await;
+        }
+        let entry = expect_json(app.get(&format!("/v1/caseload/youth/{}", y.id), Some(&org.coach)).await, StatusCode::OK).await;
+        assert_eq!((entry["likes_this_week"].clone(), entry["passes_this_week"].clone()), (json!(1), json!(2)));
         let waiting = app.all_pages("/v1/caseload?match_without_reply=true", Some(&org.coach)).await;
         assert_eq!(waiting.len(), 1);
         assert_eq!(waiting[0]["youth_id"], y.id.as_str());
