@@ -570,25 +570,31 @@ fn swipes(st: &mut Statement, keyed: Keyed, everyone: bool, year: i32) {
     } else {
         "JOIN pop ON pop.youth_id = t.youth_id"
     };
-    let figures = |s: &str, l: &str| {
+    // Every month's figures in one pass over the tallies (a column each: `a3` is March's
+    // active youth, `c3` its likes, `d3` the youth who liked; month 0 is the year), then a
+    // row per month read from that one row (scanning the tallies once per month cost
+    // ≈20 ms a month).
+    let sums = |m: usize, s: &str, l: &str| {
         format!(
-            "CAST(COALESCE(SUM(CASE WHEN {s} > 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS a, \
-             CAST(0 AS BIGINT) AS b, CAST(COALESCE(SUM({l}), 0) AS BIGINT) AS c, \
-             CAST(COALESCE(SUM(CASE WHEN {l} > 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS d"
+            "CAST(COALESCE(SUM(CASE WHEN {s} > 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS a{m}, \
+             CAST(COALESCE(SUM({l}), 0) AS BIGINT) AS c{m}, \
+             CAST(COALESCE(SUM(CASE WHEN {l} > 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS d{m}"
         )
     };
+    let columns: Vec<String> = (1..=12)
+        .map(|m| sums(m, &format!("s{m}"), &format!("l{m}")))
+        .chain([sums(0, &swiped, &liked)])
+        .collect();
     st.add(
         Fig::Swipes,
-        format!("SELECT t.* FROM swipe_tallies t {caseload} WHERE t.year = {year}"),
+        format!(
+            "SELECT {} FROM swipe_tallies t {caseload} WHERE t.year = {year}",
+            columns.join(", ")
+        ),
         |t| {
             (1..=12)
-                .map(|m| {
-                    format!(
-                        "0 AS total, '{m}' AS k, {} FROM {t}",
-                        figures(&format!("s{m}"), &format!("l{m}"))
-                    )
-                })
-                .chain([format!("1, '', {} FROM {t}", figures(&swiped, &liked))])
+                .map(|m| format!("0 AS total, '{m}' AS k, a{m} AS a, CAST(0 AS BIGINT) AS b, c{m} AS c, d{m} AS d FROM {t}"))
+                .chain([format!("1, '', a0, CAST(0 AS BIGINT), c0, d0 FROM {t}")])
                 .collect()
         },
     );
