@@ -2,8 +2,9 @@
 //! introductions and placements of an intermediary's caseload (or, for admins, of everyone),
 //! by month or by a characteristic of the youth, over one calendar year.
 //!
-//! Every figure is counted in the database (one grouped query per figure, no loop over
-//! youth here). No youth may be singled out: a figure of fewer than [`MIN_CELL`] youth is
+//! Every figure is counted in the database (one statement for all of them, no loop over
+//! youth here; swipes are read from the per-youth tallies that triggers on `swipes` keep, see
+//! the migration `swipe_tallies`). No youth may be singled out: a figure of fewer than [`MIN_CELL`] youth is
 //! suppressed, and so are as many other figures of its column as it takes for the suppressed
 //! ones together to cover at least [`MIN_CELL`] youth, so that subtracting the shown figures
 //! from the total leaves nothing smaller. Reports cover whole calendar years only, so two
