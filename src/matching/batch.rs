@@ -115,9 +115,16 @@ async fn write_batches(db: Db, mut rx: mpsc::Receiver<Job>) {
 async fn write(db: &Db, jobs: Vec<Job>) {
     // A pair twice in one statement is refused; a repeat goes alone, after the batch.
     let mut seen = HashSet::new();
-    let (batch, repeats): (Vec<Job>, Vec<Job>) = jobs
+    let (mut batch, repeats): (Vec<Job>, Vec<Job>) = jobs
         .into_iter()
         .partition(|j| seen.insert((j.decision.youth.to_string(), j.decision.vacancy.to_string())));
+    // In one order everywhere (by youth, then vacancy): the statement locks each pair's row and,
+    // through the triggers, each youth's tallies as it goes, and two instances' batches that
+    // take the same rows in opposite orders would deadlock.
+    batch.sort_by(|a, b| {
+        (a.decision.youth.as_str(), a.decision.vacancy.as_str())
+            .cmp(&(b.decision.youth.as_str(), b.decision.vacancy.as_str()))
+    });
     let rows: Vec<YouthDecision> = batch.iter().map(|j| j.decision.clone()).collect();
     let written = db
         .run(move |conn| {
