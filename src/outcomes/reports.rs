@@ -277,8 +277,6 @@ enum Fig {
     /// Two counts of a group (or of the year): the figure its `a`/`b` are (value, youth), and
     /// the figure its `c`/`d` are.
     Counts(usize, Option<usize>),
-    /// Youth active in a month or the year (`a`), and their likes (`c`, by `d` youth).
-    Swipes,
     /// Days from registration to the first match (`false`) or placement (`true`): `a` days,
     /// for `b` youth.
     Days(bool),
@@ -507,18 +505,6 @@ fn read(
                     f.counts[second] = count(r.c, r.d);
                 }
             }
-            Fig::Swipes => {
-                let f = if r.total == 1 {
-                    &mut total
-                } else if r.a > 0 {
-                    out.entry(month_name(keyed, year, r.k)).or_default()
-                } else {
-                    // A month without swipes is no group of its own.
-                    continue;
-                };
-                f.counts[2] = count(r.a, r.a);
-                f.counts[3] = count(r.c, r.d);
-            }
             Fig::Days(placement) => {
                 let youth = r.b.max(0) as u64;
                 // Each youth registered once: the year's histogram is the sum of the groups'.
@@ -587,15 +573,17 @@ fn swipes(st: &mut Statement, keyed: Keyed, everyone: bool, year: i32) {
         .chain([sums(0, &swiped, &liked)])
         .collect();
     st.add(
-        Fig::Swipes,
+        // Active youth are a count of youth: their value and their youth are the same.
+        Fig::Counts(2, Some(3)),
         format!(
             "SELECT {} FROM swipe_tallies t {caseload} WHERE t.year = {year}",
             columns.join(", ")
         ),
         |t| {
+            // A month without swipes is no group of its own.
             (1..=12)
-                .map(|m| format!("0 AS total, '{m}' AS k, a{m} AS a, CAST(0 AS BIGINT) AS b, c{m} AS c, d{m} AS d FROM {t}"))
-                .chain([format!("1, '', a0, CAST(0 AS BIGINT), c0, d0 FROM {t}")])
+                .map(|m| format!("0 AS total, '{m}' AS k, a{m} AS a, a{m} AS b, c{m} AS c, d{m} AS d FROM {t} WHERE a{m} > 0"))
+                .chain([format!("1, '', a0, a0, c0, d0 FROM {t}")])
                 .collect()
         },
     );

@@ -401,6 +401,16 @@ api_test!(
         let left = execute(&app, format!("UPDATE swipe_tallies SET year = year WHERE youth_id = '{}'", b.id)).await;
         assert_eq!(left, 0, "no tally outlives its youth");
 
+        // Retention keeps five weeks of weekly counts: a decision moved ten weeks back leaves
+        // a week that the next pruning deletes, and this week's stays.
+        let long_ago = now - TimeDelta::weeks(10);
+        assert_eq!(execute(&app, format!("UPDATE swipes SET youth_decided_at = '{long_ago}' WHERE youth_id = '{}' AND vacancy_id = '{}'", a.id, vacancies[1])).await, 1);
+        let weeks_of_a = format!("UPDATE swipe_weeks SET week = week WHERE youth_id = '{}'", a.id);
+        assert_eq!(execute(&app, weeks_of_a.clone()).await, 2);
+        let pruned = app.state.db.run(move |conn| Ok(werkmatch::retention::prune(conn, now)?)).await.unwrap();
+        assert_eq!(pruned.weeks, 1);
+        assert_eq!(execute(&app, weeks_of_a).await, 1);
+
         // PostgreSQL can empty the swipes at once (no row triggers fire): the tallies go too.
         if app.expected.0 == "postgres" {
             execute(&app, "TRUNCATE swipes CASCADE".to_owned()).await;

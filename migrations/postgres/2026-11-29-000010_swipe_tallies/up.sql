@@ -75,35 +75,14 @@ DECLARE
     dl INTEGER := CASE WHEN liked THEN d ELSE 0 END;
 BEGIN
     -- Taking back never creates a row (the account may be going, and its tallies with it).
+    -- It is rare (a change of mind, a deletion), so its month's columns are named at run time.
     IF d < 0 THEN
-        UPDATE swipe_tallies AS t SET
-            s1 = t.s1 + CASE WHEN m = 1 THEN d ELSE 0 END,
-            s2 = t.s2 + CASE WHEN m = 2 THEN d ELSE 0 END,
-            s3 = t.s3 + CASE WHEN m = 3 THEN d ELSE 0 END,
-            s4 = t.s4 + CASE WHEN m = 4 THEN d ELSE 0 END,
-            s5 = t.s5 + CASE WHEN m = 5 THEN d ELSE 0 END,
-            s6 = t.s6 + CASE WHEN m = 6 THEN d ELSE 0 END,
-            s7 = t.s7 + CASE WHEN m = 7 THEN d ELSE 0 END,
-            s8 = t.s8 + CASE WHEN m = 8 THEN d ELSE 0 END,
-            s9 = t.s9 + CASE WHEN m = 9 THEN d ELSE 0 END,
-            s10 = t.s10 + CASE WHEN m = 10 THEN d ELSE 0 END,
-            s11 = t.s11 + CASE WHEN m = 11 THEN d ELSE 0 END,
-            s12 = t.s12 + CASE WHEN m = 12 THEN d ELSE 0 END,
-            l1 = t.l1 + CASE WHEN m = 1 THEN dl ELSE 0 END,
-            l2 = t.l2 + CASE WHEN m = 2 THEN dl ELSE 0 END,
-            l3 = t.l3 + CASE WHEN m = 3 THEN dl ELSE 0 END,
-            l4 = t.l4 + CASE WHEN m = 4 THEN dl ELSE 0 END,
-            l5 = t.l5 + CASE WHEN m = 5 THEN dl ELSE 0 END,
-            l6 = t.l6 + CASE WHEN m = 6 THEN dl ELSE 0 END,
-            l7 = t.l7 + CASE WHEN m = 7 THEN dl ELSE 0 END,
-            l8 = t.l8 + CASE WHEN m = 8 THEN dl ELSE 0 END,
-            l9 = t.l9 + CASE WHEN m = 9 THEN dl ELSE 0 END,
-            l10 = t.l10 + CASE WHEN m = 10 THEN dl ELSE 0 END,
-            l11 = t.l11 + CASE WHEN m = 11 THEN dl ELSE 0 END,
-            l12 = t.l12 + CASE WHEN m = 12 THEN dl ELSE 0 END
-        WHERE t.youth_id = youth AND t.year = y;
+        EXECUTE format('UPDATE swipe_tallies SET s%1$s = s%1$s + $1, l%1$s = l%1$s + $2 '
+                       'WHERE youth_id = $3 AND year = $4', m)
+            USING d, dl, youth, y;
         RETURN;
     END IF;
+    -- Adding is every swipe: one static statement, planned once per connection.
     INSERT INTO swipe_tallies AS t (youth_id, year, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, l1, l2, l3, l4, l5, l6, l7, l8, l9, l10, l11, l12)
     VALUES (youth, y, CASE WHEN m = 1 THEN d ELSE 0 END, CASE WHEN m = 2 THEN d ELSE 0 END, CASE WHEN m = 3 THEN d ELSE 0 END, CASE WHEN m = 4 THEN d ELSE 0 END, CASE WHEN m = 5 THEN d ELSE 0 END, CASE WHEN m = 6 THEN d ELSE 0 END, CASE WHEN m = 7 THEN d ELSE 0 END, CASE WHEN m = 8 THEN d ELSE 0 END, CASE WHEN m = 9 THEN d ELSE 0 END, CASE WHEN m = 10 THEN d ELSE 0 END, CASE WHEN m = 11 THEN d ELSE 0 END, CASE WHEN m = 12 THEN d ELSE 0 END, CASE WHEN m = 1 THEN dl ELSE 0 END, CASE WHEN m = 2 THEN dl ELSE 0 END, CASE WHEN m = 3 THEN dl ELSE 0 END, CASE WHEN m = 4 THEN dl ELSE 0 END, CASE WHEN m = 5 THEN dl ELSE 0 END, CASE WHEN m = 6 THEN dl ELSE 0 END, CASE WHEN m = 7 THEN dl ELSE 0 END, CASE WHEN m = 8 THEN dl ELSE 0 END, CASE WHEN m = 9 THEN dl ELSE 0 END, CASE WHEN m = 10 THEN dl ELSE 0 END, CASE WHEN m = 11 THEN dl ELSE 0 END, CASE WHEN m = 12 THEN dl ELSE 0 END)
     ON CONFLICT (youth_id, year) DO UPDATE SET

@@ -48,193 +48,80 @@ CREATE TABLE swipe_weeks (
 );
 CREATE INDEX swipe_weeks_week ON swipe_weeks (week);
 
--- SQLite has no functions to share: each trigger adds (1) or takes back (-1) inline. Taking
--- back never creates a row (the account may be going, and its tallies with it).
+-- SQLite has no functions: the one place that moves the counts is this view's INSTEAD OF
+-- trigger, and the triggers on `swipes` insert into the view what changed, `d` = 1 to add a
+-- decision made at `at`, -1 to take it back. Taking back never creates a row (the account may
+-- be going, and its tallies with it).
+CREATE VIEW swipe_tally_changes AS
+    SELECT NULL AS youth_id, NULL AS at, NULL AS decision, NULL AS d WHERE 0;
+
+CREATE TRIGGER swipe_tally_change INSTEAD OF INSERT ON swipe_tally_changes
+BEGIN
+    INSERT INTO swipe_tallies (youth_id, year)
+        SELECT NEW.youth_id, CAST(strftime('%Y', NEW.at) AS INTEGER) WHERE NEW.d > 0
+        ON CONFLICT (youth_id, year) DO NOTHING;
+    UPDATE swipe_tallies SET
+        s1 = s1 + (c.m = 1) * NEW.d,
+        s2 = s2 + (c.m = 2) * NEW.d,
+        s3 = s3 + (c.m = 3) * NEW.d,
+        s4 = s4 + (c.m = 4) * NEW.d,
+        s5 = s5 + (c.m = 5) * NEW.d,
+        s6 = s6 + (c.m = 6) * NEW.d,
+        s7 = s7 + (c.m = 7) * NEW.d,
+        s8 = s8 + (c.m = 8) * NEW.d,
+        s9 = s9 + (c.m = 9) * NEW.d,
+        s10 = s10 + (c.m = 10) * NEW.d,
+        s11 = s11 + (c.m = 11) * NEW.d,
+        s12 = s12 + (c.m = 12) * NEW.d,
+        l1 = l1 + (c.m = 1 AND c.liked) * NEW.d,
+        l2 = l2 + (c.m = 2 AND c.liked) * NEW.d,
+        l3 = l3 + (c.m = 3 AND c.liked) * NEW.d,
+        l4 = l4 + (c.m = 4 AND c.liked) * NEW.d,
+        l5 = l5 + (c.m = 5 AND c.liked) * NEW.d,
+        l6 = l6 + (c.m = 6 AND c.liked) * NEW.d,
+        l7 = l7 + (c.m = 7 AND c.liked) * NEW.d,
+        l8 = l8 + (c.m = 8 AND c.liked) * NEW.d,
+        l9 = l9 + (c.m = 9 AND c.liked) * NEW.d,
+        l10 = l10 + (c.m = 10 AND c.liked) * NEW.d,
+        l11 = l11 + (c.m = 11 AND c.liked) * NEW.d,
+        l12 = l12 + (c.m = 12 AND c.liked) * NEW.d
+    FROM (SELECT CAST(strftime('%m', NEW.at) AS INTEGER) AS m,
+                 COALESCE(NEW.decision, '') = 'like' AS liked) AS c
+    WHERE youth_id = NEW.youth_id AND year = CAST(strftime('%Y', NEW.at) AS INTEGER);
+    INSERT INTO swipe_weeks (youth_id, week)
+        SELECT NEW.youth_id, date(NEW.at, '-6 days', 'weekday 1') WHERE NEW.d > 0
+        ON CONFLICT (youth_id, week) DO NOTHING;
+    UPDATE swipe_weeks SET
+        likes = likes + (COALESCE(NEW.decision, '') = 'like') * NEW.d,
+        passes = passes + (COALESCE(NEW.decision, '') = 'pass') * NEW.d
+    WHERE youth_id = NEW.youth_id AND week = date(NEW.at, '-6 days', 'weekday 1');
+END;
+
 CREATE TRIGGER swipe_tally_insert AFTER INSERT ON swipes
 WHEN NEW.youth_decided_at IS NOT NULL
 BEGIN
-    INSERT INTO swipe_tallies (youth_id, year) VALUES (NEW.youth_id, CAST(strftime('%Y', NEW.youth_decided_at) AS INTEGER))
-        ON CONFLICT (youth_id, year) DO NOTHING;
-    UPDATE swipe_tallies SET
-        s1 = s1 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 1) * (1),
-        s2 = s2 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 2) * (1),
-        s3 = s3 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 3) * (1),
-        s4 = s4 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 4) * (1),
-        s5 = s5 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 5) * (1),
-        s6 = s6 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 6) * (1),
-        s7 = s7 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 7) * (1),
-        s8 = s8 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 8) * (1),
-        s9 = s9 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 9) * (1),
-        s10 = s10 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 10) * (1),
-        s11 = s11 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 11) * (1),
-        s12 = s12 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 12) * (1),
-        l1 = l1 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 1 AND (COALESCE(NEW.youth_decision, '') = 'like')) * (1),
-        l2 = l2 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 2 AND (COALESCE(NEW.youth_decision, '') = 'like')) * (1),
-        l3 = l3 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 3 AND (COALESCE(NEW.youth_decision, '') = 'like')) * (1),
-        l4 = l4 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 4 AND (COALESCE(NEW.youth_decision, '') = 'like')) * (1),
-        l5 = l5 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 5 AND (COALESCE(NEW.youth_decision, '') = 'like')) * (1),
-        l6 = l6 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 6 AND (COALESCE(NEW.youth_decision, '') = 'like')) * (1),
-        l7 = l7 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 7 AND (COALESCE(NEW.youth_decision, '') = 'like')) * (1),
-        l8 = l8 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 8 AND (COALESCE(NEW.youth_decision, '') = 'like')) * (1),
-        l9 = l9 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 9 AND (COALESCE(NEW.youth_decision, '') = 'like')) * (1),
-        l10 = l10 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 10 AND (COALESCE(NEW.youth_decision, '') = 'like')) * (1),
-        l11 = l11 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 11 AND (COALESCE(NEW.youth_decision, '') = 'like')) * (1),
-        l12 = l12 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 12 AND (COALESCE(NEW.youth_decision, '') = 'like')) * (1)
-    WHERE youth_id = NEW.youth_id AND year = CAST(strftime('%Y', NEW.youth_decided_at) AS INTEGER);
-    INSERT INTO swipe_weeks (youth_id, week) VALUES (NEW.youth_id, date(NEW.youth_decided_at, '-6 days', 'weekday 1'))
-        ON CONFLICT (youth_id, week) DO NOTHING;
-    UPDATE swipe_weeks SET
-        likes = likes + (COALESCE(NEW.youth_decision, '') = 'like') * (1),
-        passes = passes + (COALESCE(NEW.youth_decision, '') = 'pass') * (1)
-    WHERE youth_id = NEW.youth_id AND week = date(NEW.youth_decided_at, '-6 days', 'weekday 1');
+    INSERT INTO swipe_tally_changes VALUES (NEW.youth_id, NEW.youth_decided_at, NEW.youth_decision, 1);
 END;
 
-CREATE TRIGGER swipe_tally_update_old AFTER UPDATE OF youth_decision, youth_decided_at ON swipes
-WHEN OLD.youth_decided_at IS NOT NULL
- AND (OLD.youth_decision IS NOT NEW.youth_decision OR OLD.youth_decided_at IS NOT NEW.youth_decided_at)
+CREATE TRIGGER swipe_tally_update AFTER UPDATE OF youth_decision, youth_decided_at ON swipes
+WHEN OLD.youth_decision IS NOT NEW.youth_decision OR OLD.youth_decided_at IS NOT NEW.youth_decided_at
 BEGIN
-    UPDATE swipe_tallies SET
-        s1 = s1 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 1) * (-1),
-        s2 = s2 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 2) * (-1),
-        s3 = s3 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 3) * (-1),
-        s4 = s4 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 4) * (-1),
-        s5 = s5 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 5) * (-1),
-        s6 = s6 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 6) * (-1),
-        s7 = s7 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 7) * (-1),
-        s8 = s8 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 8) * (-1),
-        s9 = s9 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 9) * (-1),
-        s10 = s10 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 10) * (-1),
-        s11 = s11 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 11) * (-1),
-        s12 = s12 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 12) * (-1),
-        l1 = l1 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 1 AND (COALESCE(OLD.youth_decision, '') = 'like')) * (-1),
-        l2 = l2 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 2 AND (COALESCE(OLD.youth_decision, '') = 'like')) * (-1),
-        l3 = l3 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 3 AND (COALESCE(OLD.youth_decision, '') = 'like')) * (-1),
-        l4 = l4 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 4 AND (COALESCE(OLD.youth_decision, '') = 'like')) * (-1),
-        l5 = l5 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 5 AND (COALESCE(OLD.youth_decision, '') = 'like')) * (-1),
-        l6 = l6 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 6 AND (COALESCE(OLD.youth_decision, '') = 'like')) * (-1),
-        l7 = l7 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 7 AND (COALESCE(OLD.youth_decision, '') = 'like')) * (-1),
-        l8 = l8 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 8 AND (COALESCE(OLD.youth_decision, '') = 'like')) * (-1),
-        l9 = l9 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 9 AND (COALESCE(OLD.youth_decision, '') = 'like')) * (-1),
-        l10 = l10 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 10 AND (COALESCE(OLD.youth_decision, '') = 'like')) * (-1),
-        l11 = l11 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 11 AND (COALESCE(OLD.youth_decision, '') = 'like')) * (-1),
-        l12 = l12 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 12 AND (COALESCE(OLD.youth_decision, '') = 'like')) * (-1)
-    WHERE youth_id = OLD.youth_id AND year = CAST(strftime('%Y', OLD.youth_decided_at) AS INTEGER);
-    UPDATE swipe_weeks SET
-        likes = likes + (COALESCE(OLD.youth_decision, '') = 'like') * (-1),
-        passes = passes + (COALESCE(OLD.youth_decision, '') = 'pass') * (-1)
-    WHERE youth_id = OLD.youth_id AND week = date(OLD.youth_decided_at, '-6 days', 'weekday 1');
-END;
-
-CREATE TRIGGER swipe_tally_update_new AFTER UPDATE OF youth_decision, youth_decided_at ON swipes
-WHEN NEW.youth_decided_at IS NOT NULL
- AND (OLD.youth_decision IS NOT NEW.youth_decision OR OLD.youth_decided_at IS NOT NEW.youth_decided_at)
-BEGIN
-    INSERT INTO swipe_tallies (youth_id, year) VALUES (NEW.youth_id, CAST(strftime('%Y', NEW.youth_decided_at) AS INTEGER))
-        ON CONFLICT (youth_id, year) DO NOTHING;
-    UPDATE swipe_tallies SET
-        s1 = s1 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 1) * (1),
-        s2 = s2 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 2) * (1),
-        s3 = s3 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 3) * (1),
-        s4 = s4 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 4) * (1),
-        s5 = s5 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 5) * (1),
-        s6 = s6 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 6) * (1),
-        s7 = s7 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 7) * (1),
-        s8 = s8 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 8) * (1),
-        s9 = s9 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 9) * (1),
-        s10 = s10 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 10) * (1),
-        s11 = s11 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 11) * (1),
-        s12 = s12 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 12) * (1),
-        l1 = l1 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 1 AND (COALESCE(NEW.youth_decision, '') = 'like')) * (1),
-        l2 = l2 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 2 AND (COALESCE(NEW.youth_decision, '') = 'like')) * (1),
-        l3 = l3 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 3 AND (COALESCE(NEW.youth_decision, '') = 'like')) * (1),
-        l4 = l4 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 4 AND (COALESCE(NEW.youth_decision, '') = 'like')) * (1),
-        l5 = l5 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 5 AND (COALESCE(NEW.youth_decision, '') = 'like')) * (1),
-        l6 = l6 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 6 AND (COALESCE(NEW.youth_decision, '') = 'like')) * (1),
-        l7 = l7 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 7 AND (COALESCE(NEW.youth_decision, '') = 'like')) * (1),
-        l8 = l8 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 8 AND (COALESCE(NEW.youth_decision, '') = 'like')) * (1),
-        l9 = l9 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 9 AND (COALESCE(NEW.youth_decision, '') = 'like')) * (1),
-        l10 = l10 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 10 AND (COALESCE(NEW.youth_decision, '') = 'like')) * (1),
-        l11 = l11 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 11 AND (COALESCE(NEW.youth_decision, '') = 'like')) * (1),
-        l12 = l12 + (CAST(strftime('%m', NEW.youth_decided_at) AS INTEGER) = 12 AND (COALESCE(NEW.youth_decision, '') = 'like')) * (1)
-    WHERE youth_id = NEW.youth_id AND year = CAST(strftime('%Y', NEW.youth_decided_at) AS INTEGER);
-    INSERT INTO swipe_weeks (youth_id, week) VALUES (NEW.youth_id, date(NEW.youth_decided_at, '-6 days', 'weekday 1'))
-        ON CONFLICT (youth_id, week) DO NOTHING;
-    UPDATE swipe_weeks SET
-        likes = likes + (COALESCE(NEW.youth_decision, '') = 'like') * (1),
-        passes = passes + (COALESCE(NEW.youth_decision, '') = 'pass') * (1)
-    WHERE youth_id = NEW.youth_id AND week = date(NEW.youth_decided_at, '-6 days', 'weekday 1');
+    INSERT INTO swipe_tally_changes
+        SELECT OLD.youth_id, OLD.youth_decided_at, OLD.youth_decision, -1 WHERE OLD.youth_decided_at IS NOT NULL;
+    INSERT INTO swipe_tally_changes
+        SELECT NEW.youth_id, NEW.youth_decided_at, NEW.youth_decision, 1 WHERE NEW.youth_decided_at IS NOT NULL;
 END;
 
 CREATE TRIGGER swipe_tally_delete AFTER DELETE ON swipes
 WHEN OLD.youth_decided_at IS NOT NULL
 BEGIN
-    UPDATE swipe_tallies SET
-        s1 = s1 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 1) * (-1),
-        s2 = s2 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 2) * (-1),
-        s3 = s3 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 3) * (-1),
-        s4 = s4 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 4) * (-1),
-        s5 = s5 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 5) * (-1),
-        s6 = s6 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 6) * (-1),
-        s7 = s7 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 7) * (-1),
-        s8 = s8 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 8) * (-1),
-        s9 = s9 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 9) * (-1),
-        s10 = s10 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 10) * (-1),
-        s11 = s11 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 11) * (-1),
-        s12 = s12 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 12) * (-1),
-        l1 = l1 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 1 AND (COALESCE(OLD.youth_decision, '') = 'like')) * (-1),
-        l2 = l2 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 2 AND (COALESCE(OLD.youth_decision, '') = 'like')) * (-1),
-        l3 = l3 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 3 AND (COALESCE(OLD.youth_decision, '') = 'like')) * (-1),
-        l4 = l4 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 4 AND (COALESCE(OLD.youth_decision, '') = 'like')) * (-1),
-        l5 = l5 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 5 AND (COALESCE(OLD.youth_decision, '') = 'like')) * (-1),
-        l6 = l6 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 6 AND (COALESCE(OLD.youth_decision, '') = 'like')) * (-1),
-        l7 = l7 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 7 AND (COALESCE(OLD.youth_decision, '') = 'like')) * (-1),
-        l8 = l8 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 8 AND (COALESCE(OLD.youth_decision, '') = 'like')) * (-1),
-        l9 = l9 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 9 AND (COALESCE(OLD.youth_decision, '') = 'like')) * (-1),
-        l10 = l10 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 10 AND (COALESCE(OLD.youth_decision, '') = 'like')) * (-1),
-        l11 = l11 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 11 AND (COALESCE(OLD.youth_decision, '') = 'like')) * (-1),
-        l12 = l12 + (CAST(strftime('%m', OLD.youth_decided_at) AS INTEGER) = 12 AND (COALESCE(OLD.youth_decision, '') = 'like')) * (-1)
-    WHERE youth_id = OLD.youth_id AND year = CAST(strftime('%Y', OLD.youth_decided_at) AS INTEGER);
-    UPDATE swipe_weeks SET
-        likes = likes + (COALESCE(OLD.youth_decision, '') = 'like') * (-1),
-        passes = passes + (COALESCE(OLD.youth_decision, '') = 'pass') * (-1)
-    WHERE youth_id = OLD.youth_id AND week = date(OLD.youth_decided_at, '-6 days', 'weekday 1');
+    INSERT INTO swipe_tally_changes VALUES (OLD.youth_id, OLD.youth_decided_at, OLD.youth_decision, -1);
 END;
 
--- The swipes made before this migration.
-INSERT INTO swipe_tallies (youth_id, year, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, l1, l2, l3, l4, l5, l6, l7, l8, l9, l10, l11, l12)
-SELECT youth_id, CAST(strftime('%Y', youth_decided_at) AS INTEGER),
-       SUM(CAST(strftime('%m', youth_decided_at) AS INTEGER) = 1),
-       SUM(CAST(strftime('%m', youth_decided_at) AS INTEGER) = 2),
-       SUM(CAST(strftime('%m', youth_decided_at) AS INTEGER) = 3),
-       SUM(CAST(strftime('%m', youth_decided_at) AS INTEGER) = 4),
-       SUM(CAST(strftime('%m', youth_decided_at) AS INTEGER) = 5),
-       SUM(CAST(strftime('%m', youth_decided_at) AS INTEGER) = 6),
-       SUM(CAST(strftime('%m', youth_decided_at) AS INTEGER) = 7),
-       SUM(CAST(strftime('%m', youth_decided_at) AS INTEGER) = 8),
-       SUM(CAST(strftime('%m', youth_decided_at) AS INTEGER) = 9),
-       SUM(CAST(strftime('%m', youth_decided_at) AS INTEGER) = 10),
-       SUM(CAST(strftime('%m', youth_decided_at) AS INTEGER) = 11),
-       SUM(CAST(strftime('%m', youth_decided_at) AS INTEGER) = 12),
-       SUM(CAST(strftime('%m', youth_decided_at) AS INTEGER) = 1 AND youth_decision = 'like'),
-       SUM(CAST(strftime('%m', youth_decided_at) AS INTEGER) = 2 AND youth_decision = 'like'),
-       SUM(CAST(strftime('%m', youth_decided_at) AS INTEGER) = 3 AND youth_decision = 'like'),
-       SUM(CAST(strftime('%m', youth_decided_at) AS INTEGER) = 4 AND youth_decision = 'like'),
-       SUM(CAST(strftime('%m', youth_decided_at) AS INTEGER) = 5 AND youth_decision = 'like'),
-       SUM(CAST(strftime('%m', youth_decided_at) AS INTEGER) = 6 AND youth_decision = 'like'),
-       SUM(CAST(strftime('%m', youth_decided_at) AS INTEGER) = 7 AND youth_decision = 'like'),
-       SUM(CAST(strftime('%m', youth_decided_at) AS INTEGER) = 8 AND youth_decision = 'like'),
-       SUM(CAST(strftime('%m', youth_decided_at) AS INTEGER) = 9 AND youth_decision = 'like'),
-       SUM(CAST(strftime('%m', youth_decided_at) AS INTEGER) = 10 AND youth_decision = 'like'),
-       SUM(CAST(strftime('%m', youth_decided_at) AS INTEGER) = 11 AND youth_decision = 'like'),
-       SUM(CAST(strftime('%m', youth_decided_at) AS INTEGER) = 12 AND youth_decision = 'like')
-FROM swipes WHERE youth_decided_at IS NOT NULL
-GROUP BY 1, 2;
-
-INSERT INTO swipe_weeks (youth_id, week, likes, passes)
-SELECT youth_id, date(youth_decided_at, '-6 days', 'weekday 1'),
-       SUM(youth_decision = 'like'), SUM(youth_decision = 'pass')
-FROM swipes WHERE youth_decided_at IS NOT NULL
-GROUP BY 1, 2;
+-- The swipes made before this migration, through the same trigger (SQLite is the embedded
+-- backend: its data sets are small).
+INSERT INTO swipe_tally_changes
+    SELECT youth_id, youth_decided_at, youth_decision, 1 FROM swipes WHERE youth_decided_at IS NOT NULL;
 
 -- Nothing reads the swipes by time any more (reports and caseload pages read the tallies):
 -- one index less on the busiest table.
