@@ -920,7 +920,8 @@ api_test!(
         let org = organisation(&app, &admin, "school", "mon").await;
         let y = youth(&app, "mon@voorbeeld.nl", "2003-03-03").await;
         consent(&app, &org.coach, &y, &["view_profile"]).await;
-        let tomorrow = app.clock.now().date_naive().succ_opt().unwrap();
+        let given = app.clock.now();
+        let tomorrow = given.date_naive().succ_opt().unwrap();
         expect_json(req(&app, reqwest::Method::PATCH, &format!("/v1/caseload/youth/{}", y.id), Some(&org.coach), Some(json!({"follow_up_on": tomorrow}))).await, StatusCode::OK).await;
 
         // Three weeks on, to a Monday: the follow-up is overdue and the youth went quiet.
@@ -938,7 +939,9 @@ api_test!(
 
         // A month before the consent ends, the youth is told, once; renewing resets it.
         assert_eq!(jobs::send_consent_reminders(&app.state).await.unwrap(), 0);
-        app.advance(chrono::TimeDelta::days(340));
+        // 340 days after the consent was given, whatever weekday the test started on (the
+        // weeks to a Monday above took 22 to 28 days).
+        app.advance(given + chrono::TimeDelta::days(340) - app.clock.now());
         assert_eq!(jobs::send_consent_reminders(&app.state).await.unwrap(), 1);
         assert_eq!(jobs::send_consent_reminders(&app.state).await.unwrap(), 0);
         app.deliver_mail().await;
