@@ -242,15 +242,28 @@ pub fn cards_shown(conn: &mut DbConn, youth: &AccountId) -> QueryResult<i64> {
         .unwrap_or(0))
 }
 
-/// Adds counted card views, one statement for all (an upsert: the first view inserts).
+/// Adds counted card views, one statement for all (an upsert: the first view inserts). Views
+/// of accounts deleted since they were counted are left out: one such row would fail the
+/// statement (its foreign key), and with it everyone else's counts.
 pub fn add_card_views(conn: &mut DbConn, counts: &[(AccountId, i64)]) -> QueryResult<()> {
-    use crate::db::schema::card_views;
+    use crate::db::schema::{accounts, card_views};
     use diesel::upsert::excluded;
     for chunk in counts.chunks(1000) {
+        let ids: Vec<&AccountId> = chunk.iter().map(|(y, _)| y).collect();
+        let existing: std::collections::HashSet<AccountId> = accounts::table
+            .filter(accounts::id.eq_any(ids))
+            .select(accounts::id)
+            .load::<AccountId>(conn)?
+            .into_iter()
+            .collect();
         let rows: Vec<_> = chunk
             .iter()
+            .filter(|(y, _)| existing.contains(y))
             .map(|(y, n)| (card_views::youth_id.eq(y), card_views::shown.eq(*n)))
             .collect();
+        if rows.is_empty() {
+            continue;
+        }
         macro_rules! upsert {
             ($c:expr) => {
                 diesel::insert_into(card_views::table)
@@ -267,4 +280,35 @@ pub fn add_card_views(conn: &mut DbConn, counts: &[(AccountId, i64)]) -> QueryRe
         };
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Db;
+    use std::time::Duration;
+
+    #[actix_web::test]
+    async fn views_of_a_deleted_account_do_not_cost_the_others_their_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let db = Db::connect(&url, 1, Duration::from_secs(1)).unwrap();
+        db.migrate().unwrap();
+        let (kept, gone) = (AccountId::generate(), AccountId::generate());
+        let id = kept.clone();
+        db.run(move |conn| {
+            diesel::sql_query(format!(
+                "INSERT INTO accounts (id, email, password_hash, role, language, display_name, created_at, updated_at) \
+                 VALUES ('{id}', 'a@b.nl', 'x', 'youth', 'nl', 'A', '2026-12-03 10:00:00', '2026-12-03 10:00:00')"
+            ))
+            .execute(conn)?;
+            // `gone` was counted, then its account was deleted before the counts were added.
+            add_card_views(conn, &[(id.clone(), 3), (gone, 2)])?;
+            add_card_views(conn, &[(id.clone(), 1)])?;
+            assert_eq!(cards_shown(conn, &id)?, 4);
+            Ok(())
+        })
+        .await
+        .unwrap();
+    }
 }
