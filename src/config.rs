@@ -110,6 +110,9 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// How long a computed feed is reused; zero computes every page afresh.
     pub feed_ttl: Duration,
+    /// How long a candidate page checked against the marks of its truth may be served again
+    /// (never longer than `feed_ttl`); zero reads every page afresh.
+    pub candidate_page_ttl: Duration,
     /// How long a request body may take to arrive (slow headers are cut by actix itself).
     pub body_timeout: Duration,
     /// How long one Redis command may take before the cache counts as unavailable.
@@ -355,6 +358,12 @@ impl Settings {
                 as usize,
             log_format,
             feed_ttl: Duration::from_secs(src.ranged("FEED_CACHE_TTL_SECONDS", 300, 0, 86_400)?),
+            candidate_page_ttl: Duration::from_secs(src.ranged(
+                "CANDIDATE_PAGE_TTL_SECONDS",
+                30,
+                0,
+                3_600,
+            )?),
             body_timeout: Duration::from_secs(src.ranged(
                 "REQUEST_BODY_TIMEOUT_SECONDS",
                 10,

@@ -124,6 +124,11 @@ impl Page {
             .transpose()
     }
 
+    /// The position this page starts after, as the cursor gave it (not yet judged).
+    pub fn position(&self) -> Option<&str> {
+        self.after.as_deref()
+    }
+
     /// Whether this page continues a list (its position is judged by [`Page::after`]).
     pub fn has_cursor(&self) -> bool {
         self.after.is_some()

@@ -86,6 +86,9 @@ pub async fn build_state(settings: Settings, clock: Clock) -> Result<AppState, S
         swipes: Arc::new(crate::matching::batch::SwipeWriter::new(db.clone())),
         audit: Arc::new(crate::audit::AuditWriter::new(db.clone())),
         caseload_flights: Arc::default(),
+        candidate_pages: Arc::new(crate::matching::feed::checked::CandidatePages::new(
+            settings.candidate_page_ttl.min(settings.feed_ttl),
+        )),
         card_views: Arc::new(crate::audit::counter::CardViews::new(db.clone())),
         cards: Arc::new(crate::matching::cards::CardCache::new(
             20_000,

@@ -24,6 +24,9 @@ pub struct AppState {
     pub vacancy_index: Arc<crate::matching::index::VacancyIndex>,
     /// Public vacancy views for feed cards, briefly: an edit elsewhere shows within 30 s.
     pub cards: Arc<crate::matching::cards::CardCache<crate::matching::feed::CardTemplate>>,
+    /// Candidate pages with the marks of the truth they were checked against (see
+    /// `matching::feed::checked`).
+    pub candidate_pages: Arc<crate::matching::feed::checked::CandidatePages>,
     /// Caseload pages being computed, so one request computes each (see `caseloads::page_cache`).
     pub caseload_flights: Arc<crate::caseloads::page_cache::Flights>,
     /// Counts views of anonymous cards in memory, written twice a second.

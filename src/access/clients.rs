@@ -125,7 +125,23 @@ pub fn manager_of(
     if principal.delegation().is_some() {
         return Ok(None);
     }
-    if let Some(role) = crate::employers::store::role_in(conn, org, &principal.account_id)? {
+    let role = crate::employers::store::role_in(conn, org, &principal.account_id)?;
+    manager_from(conn, principal, org, role)
+}
+
+/// The caller as a manager of `org`'s vacancies, given their role in `org` as read (`None`:
+/// not a member; a coach of a client may still be one).
+fn manager_from(
+    conn: &mut DbConn,
+    principal: &Principal,
+    org: &OrganisationId,
+    role: Option<MemberRole>,
+) -> Result<Option<VacancyManager>, ApiError> {
+    // A delegated token acts for a youth, who manages no vacancy, whatever the coach is.
+    if principal.delegation().is_some() {
+        return Ok(None);
+    }
+    if let Some(role) = role {
         return Ok(Some(VacancyManager::Member(Member {
             account: principal.account_id.clone(),
             organisation: org.clone(),
@@ -144,7 +160,28 @@ pub fn vacancy_manager(
     visible: bool,
     detail: &str,
 ) -> Result<VacancyManager, ApiError> {
-    match manager_of(conn, principal, org)? {
+    manager_or_refusal(manager_of(conn, principal, org)?, visible, detail)
+}
+
+/// As [`vacancy_manager`], given the caller's role in `org` as read with the vacancy (one
+/// statement for both, on a read that is mostly that statement: the candidate feed).
+pub fn vacancy_manager_with_role(
+    conn: &mut DbConn,
+    principal: &Principal,
+    org: &OrganisationId,
+    role: Option<MemberRole>,
+    visible: bool,
+    detail: &str,
+) -> Result<VacancyManager, ApiError> {
+    manager_or_refusal(manager_from(conn, principal, org, role)?, visible, detail)
+}
+
+fn manager_or_refusal(
+    manager: Option<VacancyManager>,
+    visible: bool,
+    detail: &str,
+) -> Result<VacancyManager, ApiError> {
+    match manager {
         Some(m) => Ok(m),
         None if visible => Err(ApiError::new(
             ProblemCode::NotYourVacancy,

@@ -428,6 +428,30 @@ diesel::table! {
     }
 }
 
+// The marks a checked candidate page is served again against (`matching::feed::checked`).
+diesel::table! {
+    candidate_versions (vacancy_id) {
+        vacancy_id -> Text,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    card_clock (id) {
+        id -> Integer,
+        seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    card_changes (seq) {
+        seq -> BigInt,
+        youth_id -> Text,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(candidate_versions -> vacancies (vacancy_id));
 diesel::joinable!(placement_follow_ups -> placements (placement_id));
 diesel::joinable!(client_activity -> client_relations (relation_id));
 diesel::joinable!(introductions -> vacancies (vacancy_id));
@@ -458,4 +482,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     swipes,
     matches,
     messages,
+    candidate_versions,
+    card_clock,
+    card_changes,
 );

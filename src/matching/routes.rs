@@ -116,11 +116,13 @@ pub async fn list_candidates(
     user: Principal,
     id: Path<String>,
     query: Query<PageQuery>,
-) -> Result<Json<CandidatePage>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let page = query.parse(List::Candidates)?;
-    Ok(Json(
-        feed::candidates(&state, &user, vacancy_id(&id)?, &page).await?,
-    ))
+    // Already the JSON of a `CandidatePage` (a page asked again is served as it was answered).
+    let body = feed::candidates(&state, &user, vacancy_id(&id)?, &page).await?;
+    Ok(HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(body))
 }
 
 /// Like or pass a candidate of your vacancy (same rules as a youth's swipe); a coach does so

@@ -3,9 +3,13 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::auth::model::MemberRole;
 use crate::db::DbConn;
 use crate::db::ids::{AccountId, MatchId, MessageId, OrganisationId, VacancyId};
-use crate::db::schema::{matches, messages, organisations, swipes, vacancies, youth_profiles};
+use crate::db::schema::{
+    candidate_versions, card_changes, card_clock, matches, messages, organisation_members,
+    organisations, swipes, vacancies, youth_profiles,
+};
 use crate::employers::store::VacancyRow;
 
 /// A latitude/longitude box: (lat_min, lat_max, lon_min, lon_max).
@@ -146,6 +150,67 @@ pub fn card_rows(
         .filter(youth_profiles::status.eq("active"))
         .filter(swipes::employer_decision.is_null())
         .select(CardRow::as_select())
+        .load(conn)
+}
+
+/// The marks of a vacancy's candidates' truth (see `feed::checked`): its candidate version
+/// and the card clock's reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Marks {
+    pub version: i64,
+    pub clock: i64,
+}
+
+/// A vacancy with the marks of its candidates' truth and the caller's role in its organisation,
+/// in one statement: whatever a page reads after it is at least as new as the marks.
+pub fn vacancy_with_marks(
+    conn: &mut DbConn,
+    id: &VacancyId,
+    caller: &AccountId,
+) -> QueryResult<Option<(VacancyRow, Marks, Option<MemberRole>)>> {
+    let clock = card_clock::table.select(card_clock::seq).single_value();
+    // The vacancy, its candidate version, the clock's reading, the caller's role.
+    type Read = (VacancyRow, Option<i64>, Option<i64>, Option<String>);
+    let found: Option<Read> = vacancies::table
+        .left_join(candidate_versions::table)
+        .left_join(
+            organisation_members::table.on(organisation_members::organisation_id
+                .eq(vacancies::organisation_id)
+                .and(organisation_members::account_id.eq(caller))),
+        )
+        .filter(vacancies::id.eq(id))
+        .select((
+            VacancyRow::as_select(),
+            candidate_versions::version.nullable(),
+            clock,
+            organisation_members::role.nullable(),
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(found.map(|(row, version, clock, role)| {
+        (
+            row,
+            Marks {
+                version: version.unwrap_or(0),
+                clock: clock.unwrap_or(0),
+            },
+            role.as_deref().and_then(MemberRole::parse),
+        )
+    }))
+}
+
+/// The card changes after reading `after` up to reading `upto`, in order: (reading, youth id;
+/// '' for every youth).
+pub fn card_changes_between(
+    conn: &mut DbConn,
+    after: i64,
+    upto: i64,
+) -> QueryResult<Vec<(i64, String)>> {
+    card_changes::table
+        .filter(card_changes::seq.gt(after))
+        .filter(card_changes::seq.le(upto))
+        .order(card_changes::seq.asc())
+        .select((card_changes::seq, card_changes::youth_id))
         .load(conn)
 }
 

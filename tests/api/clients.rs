@@ -441,3 +441,48 @@ api_test!(
         assert_eq!(ids(&coordinator).len(), 3);
     }
 );
+
+api_test!(
+    async fn a_kept_candidate_page_shows_a_new_introduction_and_stops_with_the_client_relation(app) {
+        let admin = admin(&app).await;
+        let org = organisation(&app, &admin, "municipality", "kp").await;
+        let boss = employer(&app, "baas@bewaard.nl").await;
+        let (relation, employer_org) = client_of(&app, &org, &boss, false).await;
+        let v = vacancy(&app, &org.coach, for_client(&employer_org)).await;
+        youth_with_profile(&app, "gerangschikt@voorbeeld.nl", &["teamwork", "reliability", "customer_focus"]).await;
+        let y = youth_with_profile(&app, "voorgesteld@voorbeeld.nl", &["teamwork", "reliability", "flexibility"]).await;
+        consent(&app, &org.coach, &Youth { token: y.token.clone(), id: y.id.clone() }, &["message_on_behalf"]).await;
+        let body = json!({"vacancy_id": v, "note": "Zeer gemotiveerd."});
+        expect_json(app.post(&format!("/v1/caseload/youth/{}/introductions", y.id), &body, Some(&org.coach)).await, StatusCode::CREATED).await;
+        let path = format!("/v1/vacancies/{v}/candidates");
+        let first = expect_json(app.get(&path, Some(&boss)).await, StatusCode::OK).await;
+        assert_eq!(first["items"].as_array().unwrap().len(), 2);
+        assert!(first["items"].as_array().unwrap().iter().all(|c| c["introduced_by"].is_null()), "proposed, not yet accepted");
+        // The client's coach gets the same page (kept pages are the vacancy's, not a caller's).
+        let served = app.state.candidate_pages.served();
+        assert_eq!(expect_json(app.get(&path, Some(&org.coach)).await, StatusCode::OK).await, first);
+        assert_eq!(app.state.candidate_pages.served(), served + 1);
+
+        // The youth says yes: the kept page is stale, and the introduced card comes first.
+        let mine = expect_json(app.get("/v1/me/introductions", Some(&y.token)).await, StatusCode::OK).await;
+        let id = mine["items"][0]["id"].as_str().unwrap().to_owned();
+        expect_json(app.post(&format!("/v1/me/introductions/{id}/accept"), &json!({}), Some(&y.token)).await, StatusCode::OK).await;
+        let now = expect_json(app.get(&path, Some(&boss)).await, StatusCode::OK).await;
+        let items = now["items"].as_array().unwrap();
+        assert_eq!(items.len(), 2, "the introduced youth once, first: {now}");
+        assert_eq!(items[0]["introduced_by"]["note"], "Zeer gemotiveerd.");
+        assert_eq!(app.state.candidate_pages.served(), served + 1, "built afresh");
+
+        // The relation ends on another instance: the coach's next page is refused at once,
+        // although a page is kept; the employer's own members still get it.
+        assert_eq!(expect_json(app.get(&path, Some(&org.coach)).await, StatusCode::OK).await, now);
+        let id = relation.clone();
+        app.state.db.run(move |conn| {
+            use diesel::RunQueryDsl;
+            diesel::sql_query(format!("UPDATE client_relations SET status = 'ended' WHERE id = '{id}'")).execute(conn)?;
+            Ok(())
+        }).await.unwrap();
+        expect_problem(app.get(&path, Some(&org.coach)).await, StatusCode::FORBIDDEN, "not_your_vacancy").await;
+        assert_eq!(expect_json(app.get(&path, Some(&boss)).await, StatusCode::OK).await, now);
+    }
+);

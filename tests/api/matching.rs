@@ -861,3 +861,114 @@ api_test!(
         assert!(open(&c));
     }
 );
+
+/// Runs SQL on the test's database as another instance would write it (this process's
+/// caches are not told).
+async fn elsewhere(app: &TestApp, sql: String) {
+    app.state
+        .db
+        .run(move |conn| {
+            use diesel::RunQueryDsl;
+            diesel::sql_query(sql).execute(conn)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+}
+
+/// The pitches on a candidate page, in order.
+fn pitches(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["pitch"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+api_test!(
+    async fn a_candidate_page_is_served_again_only_while_nothing_it_shows_has_changed(app) {
+        let e = employer(&app, "bewaard@bakkerij.nl").await;
+        let v = vacancy(&app, &e, json!({})).await;
+        let mut ys = Vec::new();
+        for i in 0..5 {
+            let y = youth_with_profile(&app, &format!("bewaard{i}@voorbeeld.nl"), &["teamwork", "reliability", "customer_focus"]).await;
+            let patch = json!({"pitch": format!("Pitch {i}")});
+            expect_json(send(app.client.patch(app.url("/v1/me/profile")).bearer_auth(&y.token).json(&patch)).await, StatusCode::OK).await;
+            ys.push(y);
+        }
+        let path = format!("/v1/vacancies/{v}/candidates");
+        let page = || async { expect_json(app.get(&path, Some(&e)).await, StatusCode::OK).await };
+        let first = page().await;
+        let mut shown = pitches(&first);
+        shown.sort();
+        assert_eq!(shown, ["Pitch 0", "Pitch 1", "Pitch 2", "Pitch 3", "Pitch 4"]);
+        let kept = app.state.candidate_pages.served();
+        assert_eq!(page().await, first);
+        assert_eq!(app.state.candidate_pages.served(), kept + 1, "asked again, nothing changed: served as kept");
+        // The caller's right is read each time: a kept page is no way around it.
+        let other = employer(&app, "nieuwsgierig@bewaard.nl").await;
+        expect_problem(app.get(&path, Some(&other)).await, StatusCode::FORBIDDEN, "not_your_vacancy").await;
+        // What a card does not show changes nothing: still served as kept.
+        elsewhere(&app, format!("UPDATE youth_profiles SET first_name = 'Anders', last_active_at = '2026-01-01 10:00:00' WHERE account_id = '{}'", ys[0].id)).await;
+        assert_eq!(page().await, first);
+        assert_eq!(app.state.candidate_pages.served(), kept + 2);
+
+        // Each change below is written as another instance writes it: this process hears of
+        // none of them, and its kept page must not outlive any.
+        let now = app.clock.now_naive().format("%Y-%m-%d %H:%M:%S");
+        let without = |page: &Value, gone: &[&str]| {
+            let left = pitches(page);
+            assert!(gone.iter().all(|g| !left.iter().any(|p| p == g)), "{left:?} still shows one of {gone:?}");
+            left.len()
+        };
+        // The employer passes youth 0.
+        elsewhere(&app, format!("INSERT INTO swipes (youth_id, vacancy_id, employer_decision, employer_decided_at, created_at) VALUES ('{}', '{v}', 'pass', '{now}', '{now}')", ys[0].id)).await;
+        assert_eq!(without(&page().await, &["Pitch 0"]), 4);
+        // Youth 1 pauses their profile.
+        elsewhere(&app, format!("UPDATE youth_profiles SET status = 'paused' WHERE account_id = '{}'", ys[1].id)).await;
+        assert_eq!(without(&page().await, &["Pitch 0", "Pitch 1"]), 3);
+        // Youth 2 rewrites their pitch.
+        elsewhere(&app, format!("UPDATE youth_profiles SET pitch = 'Pitch 2, herschreven' WHERE account_id = '{}'", ys[2].id)).await;
+        let now_shown = page().await;
+        assert!(pitches(&now_shown).contains(&"Pitch 2, herschreven".to_owned()), "{:?}", pitches(&now_shown));
+        // Youth 3's account is deleted.
+        elsewhere(&app, format!("DELETE FROM accounts WHERE id = '{}'", ys[3].id)).await;
+        assert_eq!(without(&page().await, &["Pitch 0", "Pitch 1", "Pitch 3"]), 2);
+
+        // Changes this process cannot account for make the page read afresh: here a change of
+        // a youth who is not on it, whose record retention already pruned.
+        let settled = page().await;
+        let served = app.state.candidate_pages.served();
+        assert_eq!(page().await, settled);
+        assert_eq!(app.state.candidate_pages.served(), served + 1);
+        let outsider = youth_with_profile(&app, "buiten@voorbeeld.nl", &["teamwork", "flexibility", "planning"]).await;
+        elsewhere(&app, format!("UPDATE youth_profiles SET pitch = 'Anders' WHERE account_id = '{}'", outsider.id)).await;
+        elsewhere(&app, "DELETE FROM card_changes".to_owned()).await;
+        assert_eq!(page().await, settled);
+        assert_eq!(app.state.candidate_pages.served(), served + 1, "read afresh, not served as kept");
+        assert_eq!(page().await, settled);
+        assert_eq!(app.state.candidate_pages.served(), served + 2, "kept again from then on");
+
+        // PostgreSQL empties tables at once without row triggers: emptying the swipes moves
+        // every vacancy's version too (the employer's answers are gone).
+        if app.expected.0 == "postgres" {
+            let served = app.state.candidate_pages.served();
+            elsewhere(&app, "TRUNCATE swipes".to_owned()).await;
+            assert_eq!(page().await, settled);
+            assert_eq!(app.state.candidate_pages.served(), served, "read afresh after TRUNCATE");
+        }
+        let pages = if app.expected.0 == "postgres" { 12 } else { 11 };
+
+        // Every time a kept page was served, its cards were counted as shown.
+        let mut stats = json!(null);
+        for _ in 0..250 {
+            stats = expect_json(app.get("/v1/me/card-stats", Some(&ys[4].token)).await, StatusCode::OK).await;
+            if stats["shown_to_employers"] == pages {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(stats["shown_to_employers"], pages, "youth 4 was on every page served");
+    }
+);

@@ -3,9 +3,13 @@
 //! The warm path is one trip to the database: the ranked list is read from the cache first,
 //! then the vacancy, the caller's right to see its candidates, its introduced cards and the
 //! truth of the page's rows (active, not answered by the employer) are read together. A miss
-//! (or a page whose rows turned out stale) takes a second trip.
+//! (or a page whose rows turned out stale) takes a second trip. A page asked again is served
+//! as it was answered while the marks of its truth say nothing changed (see `checked`): the
+//! vacancy and the caller's right are still read every time, the cards are not.
 
 use std::collections::{HashMap, HashSet};
+
+use actix_web::web::Bytes;
 
 use crate::db::DbConn;
 use crate::db::ids::{AccountId, IntroductionId, VacancyId};
@@ -20,6 +24,7 @@ use crate::matching::store::{self, CardRow};
 use crate::paging::{self, List, Page};
 use crate::state::AppState;
 
+use super::checked::{Basis, CandidatePages, KeptPage};
 use super::entry::*;
 use super::rank::*;
 use super::*;
@@ -71,15 +76,36 @@ struct Checked {
     rows: Vec<CardRow>,
 }
 
+/// What the first trip to the database found.
+enum Found {
+    /// A kept page that is still true.
+    Kept(std::sync::Arc<KeptPage>),
+    /// The vacancy and what a page is built from.
+    Fresh {
+        row: Box<VacancyRow>,
+        basis: Basis,
+        introduced: Vec<Introduced>,
+        exclude: HashSet<u128>,
+        checked: Option<Checked>,
+    },
+}
+
+/// A closed or filled vacancy has no candidates.
+fn is_closed(row: &VacancyRow) -> bool {
+    let status = crate::employers::model::VacancyStatus::parse(&row.status);
+    matches!(status, Some(s) if ShownStatus::of(s, false).is_final())
+}
+
 /// A page of anonymous candidate cards for a vacancy, for members of its organisation and
 /// the coaches of an intermediary it is an active client of: first the youth a coach
 /// introduced (who said yes and whom the employer has not answered), then the ranked list.
+/// The answer is the JSON of a [`CandidatePage`].
 pub async fn candidates(
     state: &AppState,
     user: &crate::access::Principal,
     vacancy: VacancyId,
     page: &Page,
-) -> Result<CandidatePage, ApiError> {
+) -> Result<Bytes, ApiError> {
     let limit = page.limit();
     let now = state.clock.now_naive();
     // The cursor names its vacancy, and the candidate by their id for this vacancy, never by
@@ -100,34 +126,54 @@ pub async fn candidates(
         Ok(Some(At::Ranked(place))) => Some(*place),
         _ => None,
     };
+    let key = CandidatePages::key(&vacancy, limit, page.position());
+    // A kept page (only ever one of a good cursor) needs no ranked list unless it is stale.
+    let kept = if at.is_ok() {
+        state.candidate_pages.get(&key)
+    } else {
+        None
+    };
     // Introduced cards are built only for a page that starts among them; every page leaves
     // the introduced youth out of its ranked part.
     let with_introduced = after.is_none();
     let want = rows_for(limit);
     let n = if after.is_some() { FEED_SIZE } else { want };
-    let listed: Option<Vec<Item>> = state
-        .cache
-        .list_head(&candidates_key(&vacancy), n)
-        .await
-        .map(|raw| raw.iter().filter_map(|r| Item::decode(r)).collect());
+    let listed: Option<Vec<Item>> = match kept {
+        Some(_) => None,
+        None => state
+            .cache
+            .list_head(&candidates_key(&vacancy), n)
+            .await
+            .map(|raw| raw.iter().filter_map(|r| Item::decode(r)).collect()),
+    };
     let (id, caller) = (vacancy.clone(), user.clone());
-    let (row, introduced, exclude, checked) = state
+    let pages = std::sync::Arc::clone(&state.candidate_pages);
+    let found = state
         .db
         .run(move |conn| {
-            let (row, _, _) =
-                crate::employers::store::find_vacancy(conn, &id)?.ok_or_else(|| {
+            let (row, marks, role) = store::vacancy_with_marks(conn, &id, &caller.account_id)?
+                .ok_or_else(|| {
                     ApiError::new(
                         ProblemCode::VacancyNotFound,
                         "There is no vacancy with this id that you can see.",
                     )
                 })?;
-            crate::access::vacancy_manager(
+            crate::access::vacancy_manager_with_role(
                 conn,
                 &caller,
                 &row.organisation_id,
+                role,
                 is_public(&row, now),
                 "Only members of the organisation (or of an intermediary it is a client of) see its candidates.",
             )?;
+            if let Some(kept) = kept
+                && !is_closed(&row)
+                && pages.still_true(conn, &kept, row.updated_at, marks)?
+            {
+                return Ok(Found::Kept(kept));
+            }
+            // Taken before any row is read: the rows are at least as new as the marks.
+            let basis = pages.basis(row.updated_at, marks);
             let waiting =
                 crate::clients::store::waiting_for_employer(conn, &row.id, None, INTRODUCED_MAX)?;
             let exclude: HashSet<u128> = waiting
@@ -151,19 +197,42 @@ pub async fn candidates(
                 }
                 None => None,
             };
-            Ok((row, introduced, exclude, checked))
+            Ok(Found::Fresh {
+                row: Box::new(row),
+                basis,
+                introduced,
+                exclude,
+                checked,
+            })
         })
         .await?;
+    let (row, basis, introduced, exclude, checked) = match found {
+        Found::Kept(kept) => {
+            state.candidate_pages.note_served();
+            state.card_views.shown(kept.shown.iter().cloned());
+            return Ok(kept.body.clone());
+        }
+        Found::Fresh {
+            row,
+            basis,
+            introduced,
+            exclude,
+            checked,
+        } => (row, basis, introduced, exclude, checked),
+    };
     let at = at?.unwrap_or(At::Introduced(None));
-    let status = crate::employers::model::VacancyStatus::parse(&row.status);
-    if matches!(status, Some(s) if ShownStatus::of(s, false).is_final()) {
+    if is_closed(&row) {
         return Err(ApiError::new(
             ProblemCode::VacancyClosed,
             "A closed or filled vacancy has no candidates.",
         ));
     }
+    // Every youth the page looks at: a change of any of them makes the kept page stale.
+    let mut looked: Vec<u128> = exclude.iter().copied().collect();
     let mut items: Vec<CandidateCard> = Vec::new();
     let mut shown: Vec<AccountId> = Vec::new();
+    let mut next_cursor = None;
+    let mut full_of_introduced = false;
     let ranked_after = match at {
         At::Ranked(place) => Some(place),
         At::Introduced(after) => {
@@ -183,33 +252,41 @@ pub async fn candidates(
             }
             if rest.peek().is_some() || items.len() == limit {
                 // A page full of introduced cards: the next starts after its last one.
-                state.card_views.shown(shown);
-                return Ok(CandidatePage {
-                    items,
-                    next_cursor: last
-                        .map(|i| paging::cursor(List::Candidates, &format!("{vacancy}.i.{i}"))),
-                });
+                full_of_introduced = true;
+                next_cursor =
+                    last.map(|i| paging::cursor(List::Candidates, &format!("{vacancy}.i.{i}")));
             }
             None
         }
     };
-    state.card_views.shown(shown);
-    let (cards, next) = ranked(
-        state,
-        &row,
-        &vacancy,
-        ranked_after,
-        limit - items.len(),
-        &exclude,
-        checked,
-    )
-    .await?;
-    count_shown(state, &cards);
-    items.extend(cards.into_iter().map(|(card, _)| card));
-    Ok(CandidatePage {
-        items,
-        next_cursor: next,
-    })
+    if !full_of_introduced {
+        let ranked = ranked(
+            state,
+            &row,
+            &vacancy,
+            ranked_after,
+            limit - items.len(),
+            &exclude,
+            checked,
+        )
+        .await?;
+        looked.extend(ranked.looked);
+        for (card, item) in ranked.cards {
+            shown.extend(AccountId::parse(&item.id()));
+            items.push(card);
+        }
+        next_cursor = ranked.next;
+    }
+    let body = Bytes::from(
+        serde_json::to_vec(&CandidatePage { items, next_cursor })
+            .map_err(|e| ApiError::internal(format!("candidate page: {e}")))?,
+    );
+    // Counted, not logged: how often employers saw each youth's anonymous card.
+    state.card_views.shown(shown.iter().cloned());
+    state
+        .candidate_pages
+        .keep(key, basis, body.clone(), shown, looked);
+    Ok(body)
 }
 
 /// At most this many introduced cards are shown first (oldest introduction first).
@@ -280,9 +357,9 @@ fn introduced_cards(
     Ok(cards)
 }
 
-/// A page of the ranked list after `after` (`limit` cards at most, none of `exclude`), with
-/// the cursor of the page after it. `checked` is a window already read with the vacancy;
-/// without one (or when it held too many stale entries) the list is read here.
+/// A page of the ranked list after `after` (`limit` cards at most, at least one, none of
+/// `exclude`), with the cursor of the page after it. `checked` is a window already read with
+/// the vacancy; without one (or when it held too many stale entries) the list is read here.
 async fn ranked(
     state: &AppState,
     row: &VacancyRow,
@@ -291,12 +368,9 @@ async fn ranked(
     limit: usize,
     exclude: &HashSet<u128>,
     mut checked: Option<Checked>,
-) -> Result<(Vec<(CandidateCard, Item)>, Option<String>), ApiError> {
+) -> Result<Ranked, ApiError> {
     let mut cards: Vec<(CandidateCard, Item)> = Vec::new();
-    if limit == 0 {
-        // The page is full of introduced cards; the ranked list starts on the next one.
-        return Ok((cards, None));
-    }
+    let mut looked = Vec::new();
     let key = candidates_key(vacancy);
     let required =
         Required::of(&serde_json::from_str::<Vec<String>>(&row.competences).unwrap_or_default());
@@ -333,6 +407,7 @@ async fn ranked(
         // The window read with the vacancy was sized before its introduced youth were known:
         // when they took it up (even all of it) and more is listed, the list is read again.
         let short = prefetched && !read_all;
+        looked.extend(window.iter().map(|i| i.key));
         if window.is_empty() && !short {
             break;
         }
@@ -378,7 +453,18 @@ async fn ranked(
             break;
         }
     }
-    Ok((cards, next))
+    Ok(Ranked {
+        cards,
+        next,
+        looked,
+    })
+}
+
+/// The ranked part of a page: its cards, the cursor after it, and every youth it looked at.
+struct Ranked {
+    cards: Vec<(CandidateCard, Item)>,
+    next: Option<String>,
+    looked: Vec<u128>,
 }
 
 /// An anonymous card: what an employer may see of a profile before a match, nothing more
@@ -411,14 +497,4 @@ fn card(
         why,
         introduced_by,
     }
-}
-
-/// Counts each card shown for its youth (their log shows how often employers saw their
-/// anonymous card). Not a personal access: counted, not logged, and off the answer's path.
-pub(super) fn count_shown(state: &AppState, cards: &[(CandidateCard, Item)]) {
-    state.card_views.shown(
-        cards
-            .iter()
-            .filter_map(|(_, item)| AccountId::parse(&item.id())),
-    );
 }

@@ -6,10 +6,12 @@
 //! cannot bring back a closed vacancy or a swiped card.
 //!
 //! One concern per file: `entry` (how a ranked entry is cached, cursors), `rank` (scoring),
-//! `page` (a youth's page as JSON), `candidates` (an employer's anonymous cards),
+//! `page` (a youth's page as JSON), `candidates` (an employer's anonymous cards), `checked`
+//! (candidate pages served again while the marks of their truth are unchanged),
 //! `invalidate` (keeping cached lists true).
 
 mod candidates;
+pub mod checked;
 mod entry;
 mod invalidate;
 mod page;

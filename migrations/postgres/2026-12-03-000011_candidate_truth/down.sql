@@ -1,0 +1,17 @@
+DROP TRIGGER youth_cards_truncated ON youth_profiles;
+DROP TRIGGER youth_card_deleted ON youth_profiles;
+DROP TRIGGER youth_card_changed ON youth_profiles;
+DROP FUNCTION card_changed();
+DROP TABLE card_changes;
+DROP TABLE card_clock;
+DROP TRIGGER candidate_introductions_truncated ON introductions;
+DROP TRIGGER candidate_answers_truncated ON swipes;
+DROP FUNCTION candidate_versions_move_all();
+DROP TRIGGER candidate_introduction_changed ON introductions;
+DROP TRIGGER candidate_answer_delete ON swipes;
+DROP TRIGGER candidate_answer_update ON swipes;
+DROP TRIGGER candidate_answer_insert ON swipes;
+DROP FUNCTION candidate_version_move();
+DROP TRIGGER candidate_version_new ON vacancies;
+DROP FUNCTION candidate_version_new();
+DROP TABLE candidate_versions;

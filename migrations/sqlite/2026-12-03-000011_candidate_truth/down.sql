@@ -1,0 +1,12 @@
+DROP TRIGGER youth_card_deleted;
+DROP TRIGGER youth_card_changed;
+DROP TABLE card_changes;
+DROP TABLE card_clock;
+DROP TRIGGER candidate_introduction_deleted;
+DROP TRIGGER candidate_introduction_updated;
+DROP TRIGGER candidate_introduction_inserted;
+DROP TRIGGER candidate_answer_delete;
+DROP TRIGGER candidate_answer_update;
+DROP TRIGGER candidate_answer_insert;
+DROP TRIGGER candidate_version_new;
+DROP TABLE candidate_versions;
