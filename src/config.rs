@@ -227,7 +227,13 @@ impl Settings {
             .unwrap_or_else(|| "sqlite://var/werkmatch.db".to_owned());
         crate::db::Backend::of_url(&database_url)
             .map_err(|problem| err("DATABASE_URL", problem))?;
-        let database_pool_size = src.ranged("DATABASE_POOL_SIZE", 16, 1, 1000)? as u32;
+        // Each connection in use is a blocking thread of this process running beside the
+        // async workers that serve every socket: more of them than the cores can run only
+        // take turns in the kernel. On 2 cores, 16 connections made the candidate feed's
+        // p99 326 ms where 8 gave 25 ms at the same throughput (bench/README, session 10).
+        let default_pool = (4 * default_workers).clamp(4, 32);
+        let database_pool_size =
+            src.ranged("DATABASE_POOL_SIZE", default_pool as u64, 1, 1000)? as u32;
         let database_wait =
             Duration::from_millis(src.ranged("DATABASE_WAIT_MS", 1000, 50, 60_000)?);
 
