@@ -937,14 +937,16 @@ api_test!(
         assert_eq!(without(&page().await, &["Pitch 0", "Pitch 1", "Pitch 3"]), 2);
 
         // Changes this process cannot account for make the page read afresh: here a change of
-        // a youth who is not on it, whose record retention already pruned.
+        // a youth who is not on it, whose record retention pruned (an hour on).
         let settled = page().await;
         let served = app.state.candidate_pages.served();
         assert_eq!(page().await, settled);
         assert_eq!(app.state.candidate_pages.served(), served + 1);
         let outsider = youth_with_profile(&app, "buiten@voorbeeld.nl", &["teamwork", "flexibility", "planning"]).await;
         elsewhere(&app, format!("UPDATE youth_profiles SET pitch = 'Anders' WHERE account_id = '{}'", outsider.id)).await;
-        elsewhere(&app, "DELETE FROM card_changes".to_owned()).await;
+        let later = app.clock.now_naive() + TimeDelta::hours(2);
+        let pruned = app.state.db.run(move |conn| Ok(werkmatch::retention::prune(conn, later)?)).await.unwrap();
+        assert!(pruned.card_changes >= 1, "{pruned:?}");
         assert_eq!(page().await, settled);
         assert_eq!(app.state.candidate_pages.served(), served + 1, "read afresh, not served as kept");
         assert_eq!(page().await, settled);
