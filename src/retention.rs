@@ -1,7 +1,7 @@
 //! What is deleted when it can no longer be used: ended sessions with their refresh tokens,
-//! used or expired email tokens, sent mail, and the old entries of the vacancy change feed and of the card clock. A
-//! token that cannot be used is only a risk at rest (the tokens themselves are hashes, but
-//! sessions and mail say who signed in when). Run by the maintenance job of every instance;
+//! used or expired email tokens, sent mail, and the old entries of the vacancy change feed
+//! and of the card clock. A token that cannot be used is only a risk at rest (the tokens
+//! themselves are hashes, but sessions and mail say who signed in when). Run by the maintenance job of every instance;
 //! each delete is idempotent, so instances may run it at once.
 
 use chrono::{NaiveDateTime, TimeDelta};
