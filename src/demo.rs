@@ -703,8 +703,12 @@ fn seed_outcomes(
     for (n, y) in youth.iter().enumerate() {
         // Registered some time in the past year; active a while after.
         let registered = now - TimeDelta::days(rng.random_range(20..330));
+        // The account and its profile are made at registration, together.
         diesel::update(accounts::table.find(y))
             .set(accounts::created_at.eq(registered))
+            .execute(conn)?;
+        diesel::update(youth_profiles::table.find(y))
+            .set(youth_profiles::created_at.eq(registered))
             .execute(conn)?;
         for k in 0..4 {
             let (v, org) = &open[(n * 7 + k * 13) % open.len()];

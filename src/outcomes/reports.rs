@@ -166,7 +166,7 @@ impl Dialect {
     }
 }
 
-/// The youth's group, in SQL over `a` (account), `p` (profile) and `s` (sensitive).
+/// The youth's group, in SQL over `p` (profile) and `s` (sensitive).
 fn group_expr(grouping: ReportGrouping, today: NaiveDate, scope: &Covered) -> String {
     let years = |n: i32| {
         today
@@ -176,7 +176,7 @@ fn group_expr(grouping: ReportGrouping, today: NaiveDate, scope: &Covered) -> St
     };
     let shared = match &scope.org {
         Some(org) => format!(
-            "EXISTS (SELECT 1 FROM consents c2 WHERE c2.youth_id = a.id AND c2.organisation_id = '{org}' \
+            "EXISTS (SELECT 1 FROM consents c2 WHERE c2.youth_id = p.account_id AND c2.organisation_id = '{org}' \
              AND c2.status = 'active' AND (c2.scopes & {}) <> 0)",
             [Scope::ViewSensitive]
                 .into_iter()
@@ -225,7 +225,7 @@ fn population(grouping: ReportGrouping, today: NaiveDate, scope: &Covered) -> St
         // A semi-join the planner sizes from the consents index (a caseload of hundreds then
         // reads the event tables by youth, not whole).
         Some(org) => format!(
-            "AND a.id IN (SELECT c.youth_id FROM consents c WHERE c.organisation_id = '{org}' \
+            "WHERE p.account_id IN (SELECT c.youth_id FROM consents c WHERE c.organisation_id = '{org}' \
              AND c.given_at IS NOT NULL AND c.status IN ('active', 'expired'))"
         ),
         None => String::new(),
@@ -233,16 +233,18 @@ fn population(grouping: ReportGrouping, today: NaiveDate, scope: &Covered) -> St
     // Only the sensitive groupings read the sensitive characteristics.
     let sensitive = match grouping {
         ReportGrouping::Benefit | ReportGrouping::WorkLimitation => {
-            "LEFT JOIN youth_sensitive s ON s.account_id = a.id"
+            "LEFT JOIN youth_sensitive s ON s.account_id = p.account_id"
         }
         _ => "",
     };
+    // Every youth, and only a youth, has a profile, made with the account in one transaction
+    // at the same time: the profile alone is the population (joining the 100,000 accounts
+    // only to read the same time again cost a tenth of a report).
     format!(
-        "SELECT a.id AS youth_id, a.created_at AS registered_at, {} AS g, \
+        "SELECT p.account_id AS youth_id, p.created_at AS registered_at, {} AS g, \
          CASE WHEN p.birth_date IS NOT NULL AND p.latitude IS NOT NULL AND p.hours_min IS NOT NULL \
          AND p.kinds <> 0 AND p.competence_mask <> 0 THEN 1 ELSE 0 END AS complete \
-         FROM accounts a JOIN youth_profiles p ON p.account_id = a.id {sensitive} \
-         WHERE a.role = 'youth' {caseload}",
+         FROM youth_profiles p {sensitive} {caseload}",
         group_expr(grouping, today, scope)
     )
 }
@@ -377,10 +379,13 @@ fn read(
     };
     if d.pg {
         // For this transaction only: JIT compiling a report's plans costs more than it saves
-        // at this size (≈100 ms a statement, measured), and its per-youth groups fit in
-        // memory instead of spilling to disk.
+        // at this size (≈100 ms a statement, measured), its per-youth groups fit in memory
+        // instead of spilling to disk, and it runs in one process: parallel workers only
+        // took turns with the other reports and requests for the same cores (an age-band
+        // report alone took 0.50 s without them and 0.53–0.62 s with two).
         diesel::sql_query("SET LOCAL jit = off").execute(conn)?;
         diesel::sql_query("SET LOCAL work_mem = '64MB'").execute(conn)?;
+        diesel::sql_query("SET LOCAL max_parallel_workers_per_gather = 0").execute(conn)?;
     }
     let (from, to) = (format!("{year}-01-01"), format!("{}-01-01", year + 1));
     let (t0, t1) = (format!("'{from} 00:00:00'"), format!("'{to} 00:00:00'"));
