@@ -25,7 +25,8 @@
 //!
 //! A kept page lives at most `CANDIDATE_PAGE_TTL_SECONDS` (never past the feed cache's TTL):
 //! the ranked list it came from may be ranked again meanwhile, so a newly fitting candidate
-//! shows that much later at most. That is the ranking's freshness, not the cards' truth.
+//! shows that much later at most (as does a new name of an introducing organisation). That is
+//! the ranking's freshness, not the cards' truth.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
