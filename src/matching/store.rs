@@ -199,6 +199,11 @@ pub fn vacancy_with_marks(
     }))
 }
 
+/// The card clock's reading now.
+pub fn card_clock_now(conn: &mut DbConn) -> QueryResult<i64> {
+    card_clock::table.select(card_clock::seq).first(conn)
+}
+
 /// The card changes after reading `after` up to reading `upto`, in order: (reading, youth id;
 /// '' for every youth).
 pub fn card_changes_between(

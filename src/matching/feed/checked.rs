@@ -102,8 +102,19 @@ impl CardChanges {
         if clock == known {
             return Ok(());
         }
-        // A clock that went back is another database's (restored, or reset): start afresh.
-        if clock < known || clock - known > MAX_BEHIND {
+        if clock < known {
+            // Mostly a request whose reading is older than another's that caught up first
+            // (what is known beyond its reading only makes its check stricter). Unless the
+            // clock now is behind too: then it went back (the database restored or reset),
+            // and nothing known of it holds any more.
+            let now = store::card_clock_now(conn)?;
+            if now < known {
+                self.start_at(now);
+                return Ok(());
+            }
+            return self.catch_up(conn, now);
+        }
+        if clock - known > MAX_BEHIND {
             self.start_at(clock);
             return Ok(());
         }
@@ -278,6 +289,50 @@ mod tests {
             changes.latest.insert(*y, *seq);
         }
         changes.known = Some(clock);
+    }
+
+    #[actix_web::test]
+    async fn catching_up_starts_afresh_only_when_the_changes_cannot_all_be_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let db = crate::db::Db::connect(&url, 1, Duration::from_secs(1)).unwrap();
+        db.migrate().unwrap();
+        db.run(|conn| {
+            use diesel::RunQueryDsl;
+            fn sql(conn: &mut DbConn, q: &str) -> QueryResult<()> {
+                diesel::sql_query(q).execute(conn).map(|_| ())
+            }
+            // Two changes, as the triggers write them: the clock moves, a row names the youth.
+            sql(conn, "UPDATE card_clock SET seq = 2")?;
+            sql(conn, "INSERT INTO card_changes (seq, youth_id) VALUES (1, '00000000-0000-0000-0000-000000000001'), (2, '00000000-0000-0000-0000-000000000002')")?;
+            let mut c = CardChanges::default();
+            c.catch_up(conn, 0)?;
+            let epoch = c.epoch;
+            c.catch_up(conn, 2)?;
+            assert_eq!((c.epoch, c.known), (epoch, Some(2)));
+            assert!(!c.unchanged(epoch, 1, &[2]) && c.unchanged(epoch, 1, &[1]));
+            // An older reading (another request caught up first) changes nothing.
+            c.catch_up(conn, 1)?;
+            assert_eq!((c.epoch, c.known), (epoch, Some(2)));
+            // A clock that went back (a restored database): nothing known holds.
+            sql(conn, "UPDATE card_clock SET seq = 1")?;
+            c.catch_up(conn, 1)?;
+            assert_eq!((c.epoch, c.known), (epoch + 1, Some(1)));
+            // Readings 2 and 3, of which 2 was pruned: the count does not add up.
+            sql(conn, "UPDATE card_clock SET seq = 3")?;
+            sql(conn, "DELETE FROM card_changes")?;
+            sql(conn, "INSERT INTO card_changes (seq, youth_id) VALUES (3, '00000000-0000-0000-0000-000000000003')")?;
+            c.catch_up(conn, 3)?;
+            assert_eq!((c.epoch, c.known), (epoch + 2, Some(3)));
+            // Every youth at once ('' from a TRUNCATE): pages from before it cannot be told.
+            sql(conn, "UPDATE card_clock SET seq = 4")?;
+            sql(conn, "INSERT INTO card_changes (seq, youth_id) VALUES (4, '')")?;
+            c.catch_up(conn, 4)?;
+            assert!(!c.unchanged(c.epoch, 3, &[]) && c.unchanged(c.epoch, 4, &[3]));
+            Ok(())
+        })
+        .await
+        .unwrap();
     }
 
     #[test]
