@@ -122,6 +122,7 @@ pub fn manager_of(
     principal: &Principal,
     org: &OrganisationId,
 ) -> Result<Option<VacancyManager>, ApiError> {
+    // (Only to spare the read: `manager_from` decides.)
     if principal.delegation().is_some() {
         return Ok(None);
     }

@@ -93,14 +93,31 @@ pub fn find_organisation(
 }
 
 /// The role of `account` in `org`, if it is a member.
+/// Which membership row makes `account` a member of `org` (`org` an id, or a column to join
+/// on): the one predicate for [`role_in`] and for reads that take the role along with
+/// something else in one statement.
+pub fn member_of<O, A>(org: O, account: A) -> MemberOf<O, A>
+where
+    O: diesel::expression::AsExpression<diesel::sql_types::Text>,
+    A: diesel::expression::AsExpression<diesel::sql_types::Text>,
+{
+    organisation_members::organisation_id
+        .eq(org)
+        .and(organisation_members::account_id.eq(account))
+}
+
+pub type MemberOf<O, A> = diesel::dsl::And<
+    diesel::dsl::Eq<organisation_members::organisation_id, O>,
+    diesel::dsl::Eq<organisation_members::account_id, A>,
+>;
+
 pub fn role_in(
     conn: &mut DbConn,
     org: &OrganisationId,
     account: &AccountId,
 ) -> QueryResult<Option<MemberRole>> {
     let role: Option<String> = organisation_members::table
-        .filter(organisation_members::organisation_id.eq(org))
-        .filter(organisation_members::account_id.eq(account))
+        .filter(member_of(org, account))
         .select(organisation_members::role)
         .first(conn)
         .optional()?;

@@ -168,21 +168,21 @@ pub fn vacancy_with_marks(
     id: &VacancyId,
     caller: &AccountId,
 ) -> QueryResult<Option<(VacancyRow, Marks, Option<MemberRole>)>> {
-    let clock = card_clock::table.select(card_clock::seq).single_value();
     // The vacancy, its candidate version, the clock's reading, the caller's role.
     type Read = (VacancyRow, Option<i64>, Option<i64>, Option<String>);
     let found: Option<Read> = vacancies::table
         .left_join(candidate_versions::table)
         .left_join(
-            organisation_members::table.on(organisation_members::organisation_id
-                .eq(vacancies::organisation_id)
-                .and(organisation_members::account_id.eq(caller))),
+            organisation_members::table.on(crate::employers::store::member_of(
+                vacancies::organisation_id,
+                caller,
+            )),
         )
         .filter(vacancies::id.eq(id))
         .select((
             VacancyRow::as_select(),
             candidate_versions::version.nullable(),
-            clock,
+            clock().single_value(),
             organisation_members::role.nullable(),
         ))
         .first(conn)
@@ -199,9 +199,14 @@ pub fn vacancy_with_marks(
     }))
 }
 
+/// The card clock's reading (its one row).
+fn clock() -> diesel::dsl::Select<card_clock::table, card_clock::seq> {
+    card_clock::table.select(card_clock::seq)
+}
+
 /// The card clock's reading now.
 pub fn card_clock_now(conn: &mut DbConn) -> QueryResult<i64> {
-    card_clock::table.select(card_clock::seq).first(conn)
+    clock().first(conn)
 }
 
 /// The card changes after reading `after` up to reading `upto`, in order: (reading, youth id;

@@ -476,12 +476,7 @@ api_test!(
         // The relation ends on another instance: the coach's next page is refused at once,
         // although a page is kept; the employer's own members still get it.
         assert_eq!(expect_json(app.get(&path, Some(&org.coach)).await, StatusCode::OK).await, now);
-        let id = relation.clone();
-        app.state.db.run(move |conn| {
-            use diesel::RunQueryDsl;
-            diesel::sql_query(format!("UPDATE client_relations SET status = 'ended' WHERE id = '{id}'")).execute(conn)?;
-            Ok(())
-        }).await.unwrap();
+        app.execute(format!("UPDATE client_relations SET status = 'ended' WHERE id = '{relation}'")).await;
         expect_problem(app.get(&path, Some(&org.coach)).await, StatusCode::FORBIDDEN, "not_your_vacancy").await;
         assert_eq!(expect_json(app.get(&path, Some(&boss)).await, StatusCode::OK).await, now);
     }

@@ -289,6 +289,20 @@ impl TestApp {
     pub fn advance(&self, by: TimeDelta) {
         self.clock.advance(by);
     }
+
+    /// Runs SQL on the test's database, as another instance (or an operator) would write it:
+    /// this process's caches are not told. Answers the rows it touched.
+    pub async fn execute(&self, sql: impl Into<String>) -> usize {
+        let sql = sql.into();
+        self.state
+            .db
+            .run(move |conn| {
+                use diesel::RunQueryDsl;
+                Ok(diesel::sql_query(sql).execute(conn)?)
+            })
+            .await
+            .unwrap()
+    }
 }
 
 impl Drop for TestApp {

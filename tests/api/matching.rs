@@ -862,20 +862,6 @@ api_test!(
     }
 );
 
-/// Runs SQL on the test's database as another instance would write it (this process's
-/// caches are not told).
-async fn elsewhere(app: &TestApp, sql: String) {
-    app.state
-        .db
-        .run(move |conn| {
-            use diesel::RunQueryDsl;
-            diesel::sql_query(sql).execute(conn)?;
-            Ok(())
-        })
-        .await
-        .unwrap();
-}
-
 /// The pitches on a candidate page, in order.
 fn pitches(page: &Value) -> Vec<String> {
     page["items"]
@@ -910,7 +896,7 @@ api_test!(
         let other = employer(&app, "nieuwsgierig@bewaard.nl").await;
         expect_problem(app.get(&path, Some(&other)).await, StatusCode::FORBIDDEN, "not_your_vacancy").await;
         // What a card does not show changes nothing: still served as kept.
-        elsewhere(&app, format!("UPDATE youth_profiles SET first_name = 'Anders', last_active_at = '2026-01-01 10:00:00' WHERE account_id = '{}'", ys[0].id)).await;
+        app.execute(format!("UPDATE youth_profiles SET first_name = 'Anders', last_active_at = '2026-01-01 10:00:00' WHERE account_id = '{}'", ys[0].id)).await;
         assert_eq!(page().await, first);
         assert_eq!(app.state.candidate_pages.served(), kept + 2);
 
@@ -923,17 +909,17 @@ api_test!(
             left.len()
         };
         // The employer passes youth 0.
-        elsewhere(&app, format!("INSERT INTO swipes (youth_id, vacancy_id, employer_decision, employer_decided_at, created_at) VALUES ('{}', '{v}', 'pass', '{now}', '{now}')", ys[0].id)).await;
+        app.execute(format!("INSERT INTO swipes (youth_id, vacancy_id, employer_decision, employer_decided_at, created_at) VALUES ('{}', '{v}', 'pass', '{now}', '{now}')", ys[0].id)).await;
         assert_eq!(without(&page().await, &["Pitch 0"]), 4);
         // Youth 1 pauses their profile.
-        elsewhere(&app, format!("UPDATE youth_profiles SET status = 'paused' WHERE account_id = '{}'", ys[1].id)).await;
+        app.execute(format!("UPDATE youth_profiles SET status = 'paused' WHERE account_id = '{}'", ys[1].id)).await;
         assert_eq!(without(&page().await, &["Pitch 0", "Pitch 1"]), 3);
         // Youth 2 rewrites their pitch.
-        elsewhere(&app, format!("UPDATE youth_profiles SET pitch = 'Pitch 2, herschreven' WHERE account_id = '{}'", ys[2].id)).await;
+        app.execute(format!("UPDATE youth_profiles SET pitch = 'Pitch 2, herschreven' WHERE account_id = '{}'", ys[2].id)).await;
         let now_shown = page().await;
         assert!(pitches(&now_shown).contains(&"Pitch 2, herschreven".to_owned()), "{:?}", pitches(&now_shown));
         // Youth 3's account is deleted.
-        elsewhere(&app, format!("DELETE FROM accounts WHERE id = '{}'", ys[3].id)).await;
+        app.execute(format!("DELETE FROM accounts WHERE id = '{}'", ys[3].id)).await;
         assert_eq!(without(&page().await, &["Pitch 0", "Pitch 1", "Pitch 3"]), 2);
 
         // Changes this process cannot account for make the page read afresh: here a change of
@@ -943,7 +929,7 @@ api_test!(
         assert_eq!(page().await, settled);
         assert_eq!(app.state.candidate_pages.served(), served + 1);
         let outsider = youth_with_profile(&app, "buiten@voorbeeld.nl", &["teamwork", "flexibility", "planning"]).await;
-        elsewhere(&app, format!("UPDATE youth_profiles SET pitch = 'Anders' WHERE account_id = '{}'", outsider.id)).await;
+        app.execute(format!("UPDATE youth_profiles SET pitch = 'Anders' WHERE account_id = '{}'", outsider.id)).await;
         let later = app.clock.now_naive() + TimeDelta::hours(2);
         let pruned = app.state.db.run(move |conn| Ok(werkmatch::retention::prune(conn, later)?)).await.unwrap();
         assert!(pruned.card_changes >= 1, "{pruned:?}");
@@ -956,7 +942,7 @@ api_test!(
         // every vacancy's version too (the employer's answers are gone).
         if app.expected.0 == "postgres" {
             let served = app.state.candidate_pages.served();
-            elsewhere(&app, "TRUNCATE swipes".to_owned()).await;
+            app.execute("TRUNCATE swipes".to_owned()).await;
             assert_eq!(page().await, settled);
             assert_eq!(app.state.candidate_pages.served(), served, "read afresh after TRUNCATE");
         }
@@ -972,5 +958,18 @@ api_test!(
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
         assert_eq!(stats["shown_to_employers"], pages, "youth 4 was on every page served");
+
+        // The vacancy edited elsewhere: its page is read afresh, then kept again.
+        let later = (app.clock.now_naive() + TimeDelta::seconds(5)).format("%Y-%m-%d %H:%M:%S");
+        app.execute(format!("UPDATE vacancies SET title = 'Verkoper', updated_at = '{later}' WHERE id = '{v}'")).await;
+        let served = app.state.candidate_pages.served();
+        page().await;
+        assert_eq!(app.state.candidate_pages.served(), served, "read afresh after the edit");
+        page().await;
+        assert_eq!(app.state.candidate_pages.served(), served + 1);
+        // Closed elsewhere: no candidates at all, although a page is kept.
+        app.execute(format!("UPDATE vacancies SET status = 'closed' WHERE id = '{v}'")).await;
+        expect_problem(app.get(&path, Some(&e)).await, StatusCode::CONFLICT, "vacancy_closed").await;
+        assert_eq!(app.state.candidate_pages.served(), served + 1);
     }
 );

@@ -351,18 +351,6 @@ async fn tallied_and_counted(app: &TestApp, year: i32, month: u32) -> ((i64, i64
         .unwrap()
 }
 
-/// Runs one statement on the test's database.
-async fn execute(app: &TestApp, sql: String) -> usize {
-    app.state
-        .db
-        .run(move |conn| {
-            use diesel::RunQueryDsl;
-            Ok(diesel::sql_query(sql).execute(conn)?)
-        })
-        .await
-        .unwrap()
-}
-
 api_test!(
     async fn the_swipe_tallies_reports_read_follow_every_change_of_the_swipes(app) {
         // Reports count swipes from tallies kept by database triggers: whoever writes the
@@ -388,34 +376,34 @@ api_test!(
 
         // A decision moved to another year leaves this month and lands in that year's tally.
         let earlier = format!("{}-02-10 12:00:00", year - 1);
-        assert_eq!(execute(&app, format!("UPDATE swipes SET youth_decided_at = '{earlier}' WHERE youth_id = '{}' AND vacancy_id = '{}'", b.id, vacancies[1])).await, 1);
+        assert_eq!(app.execute(format!("UPDATE swipes SET youth_decided_at = '{earlier}' WHERE youth_id = '{}' AND vacancy_id = '{}'", b.id, vacancies[1])).await, 1);
         assert_eq!(tallied_and_counted(&app, year, month).await, ((4, 2), (4, 2)));
         assert_eq!(tallied_and_counted(&app, year - 1, 2).await, ((1, 1), (1, 1)));
 
         // A deleted swipe is taken back; a deleted account takes its tallies with it.
-        assert_eq!(execute(&app, format!("DELETE FROM swipes WHERE youth_id = '{}' AND vacancy_id = '{}'", a.id, vacancies[2])).await, 1);
+        assert_eq!(app.execute(format!("DELETE FROM swipes WHERE youth_id = '{}' AND vacancy_id = '{}'", a.id, vacancies[2])).await, 1);
         assert_eq!(tallied_and_counted(&app, year, month).await, ((3, 1), (3, 1)));
-        assert_eq!(execute(&app, format!("DELETE FROM accounts WHERE id = '{}'", b.id)).await, 1);
+        assert_eq!(app.execute(format!("DELETE FROM accounts WHERE id = '{}'", b.id)).await, 1);
         assert_eq!(tallied_and_counted(&app, year, month).await, ((2, 0), (2, 0)));
         assert_eq!(tallied_and_counted(&app, year - 1, 2).await, ((0, 0), (0, 0)));
-        let left = execute(&app, format!("UPDATE swipe_tallies SET year = year WHERE youth_id = '{}'", b.id)).await;
+        let left = app.execute(format!("UPDATE swipe_tallies SET year = year WHERE youth_id = '{}'", b.id)).await;
         assert_eq!(left, 0, "no tally outlives its youth");
 
         // Retention keeps five weeks of weekly counts: a decision moved ten weeks back leaves
         // a week that the next pruning deletes, and this week's stays.
         let long_ago = now - TimeDelta::weeks(10);
-        assert_eq!(execute(&app, format!("UPDATE swipes SET youth_decided_at = '{long_ago}' WHERE youth_id = '{}' AND vacancy_id = '{}'", a.id, vacancies[1])).await, 1);
+        assert_eq!(app.execute(format!("UPDATE swipes SET youth_decided_at = '{long_ago}' WHERE youth_id = '{}' AND vacancy_id = '{}'", a.id, vacancies[1])).await, 1);
         let weeks_of_a = format!("UPDATE swipe_weeks SET week = week WHERE youth_id = '{}'", a.id);
-        assert_eq!(execute(&app, weeks_of_a.clone()).await, 2);
+        assert_eq!(app.execute(weeks_of_a.clone()).await, 2);
         let pruned = app.state.db.run(move |conn| Ok(werkmatch::retention::prune(conn, now)?)).await.unwrap();
         assert_eq!(pruned.weeks, 1);
-        assert_eq!(execute(&app, weeks_of_a).await, 1);
+        assert_eq!(app.execute(weeks_of_a).await, 1);
 
         // PostgreSQL can empty the swipes at once (no row triggers fire): the tallies go too.
         if app.expected.0 == "postgres" {
-            execute(&app, "TRUNCATE swipes CASCADE".to_owned()).await;
+            app.execute("TRUNCATE swipes CASCADE".to_owned()).await;
             assert_eq!(tallied_and_counted(&app, year, month).await, ((0, 0), (0, 0)));
-            assert_eq!(execute(&app, "UPDATE swipe_tallies SET year = year".to_owned()).await, 0);
+            assert_eq!(app.execute("UPDATE swipe_tallies SET year = year".to_owned()).await, 0);
         }
     }
 );

@@ -58,9 +58,7 @@ pub struct KeptPage {
     pub body: Bytes,
     /// The youth whose cards it shows (their views are counted each time it is served).
     pub shown: Vec<AccountId>,
-    updated_at: NaiveDateTime,
-    marks: Marks,
-    epoch: u64,
+    basis: Basis,
     /// Every youth the page looked at: a change of any of them makes it stale.
     youth: Vec<u128>,
 }
@@ -230,15 +228,16 @@ impl CandidatePages {
         updated_at: NaiveDateTime,
         marks: Marks,
     ) -> QueryResult<bool> {
-        if page.updated_at != updated_at || page.marks.version != marks.version {
+        let was = &page.basis;
+        if was.updated_at != updated_at || was.marks.version != marks.version {
             return Ok(false);
         }
-        if page.marks.clock == marks.clock {
+        if was.marks.clock == marks.clock {
             return Ok(true);
         }
         let mut changes = self.changes();
         changes.catch_up(conn, marks.clock)?;
-        Ok(changes.unchanged(page.epoch, page.marks.clock, &page.youth))
+        Ok(changes.unchanged(was.epoch, was.marks.clock, &page.youth))
     }
 
     /// Counts a kept page served.
@@ -267,9 +266,7 @@ impl CandidatePages {
                 key,
                 body,
                 shown,
-                updated_at: basis.updated_at,
-                marks: basis.marks,
-                epoch: basis.epoch,
+                basis,
                 youth,
             }),
         );
@@ -279,10 +276,6 @@ impl CandidatePages {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn youth(n: u128) -> u128 {
-        n
-    }
 
     fn at(changes: &mut CardChanges, rows: &[(i64, u128)], clock: i64) {
         for (seq, y) in rows {
@@ -340,7 +333,7 @@ mod tests {
         let mut c = CardChanges::default();
         c.start_at(10);
         let epoch = c.epoch;
-        at(&mut c, &[(11, youth(1)), (12, youth(2))], 12);
+        at(&mut c, &[(11, 1), (12, 2)], 12);
         // Built at 12: both changes were before it.
         assert!(c.unchanged(epoch, 12, &[1, 2, 3]));
         // Built at 11: youth 2 changed after it; youth 1 did not.
