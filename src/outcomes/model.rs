@@ -237,12 +237,20 @@ wire_enum!(
         StartQualification = "start_qualification",
         /// The kind of work the youth looks for (the first of job, BBL, internship, side job).
         Kind = "kind",
-        /// The youth's place (municipality).
+        /// The place the youth gave, as they wrote it (free text: the same place may be
+        /// spelled several ways); `province` groups by where they live.
         Region = "region",
         /// `uwv` and `municipality` only; `not_shared` for youth without `view_sensitive`.
         Benefit = "benefit",
         /// `uwv` and `municipality` only; `not_shared` for youth without `view_sensitive`.
         WorkLimitation = "work_limitation",
+        /// The province the youth's location is in (Drenthe, Flevoland, Fryslân, Gelderland,
+        /// Groningen, Limburg, Noord-Brabant, Noord-Holland, Overijssel, Utrecht, Zeeland,
+        /// Zuid-Holland), `abroad`, or `unknown` without a location. Found on a grid of
+        /// 1 km cells, each the province of its nearest place of 500 inhabitants or more
+        /// (GeoNames): every such place falls in its own province; a location between places
+        /// within a kilometre or two of a border may fall in the neighbouring one.
+        Province = "province",
     }
 );
 

@@ -157,6 +157,16 @@ impl Dialect {
         }
     }
 
+    /// `x` (zero or more) rounded down to an integer.
+    fn floor(&self, x: &str) -> String {
+        if self.pg {
+            // PostgreSQL's cast rounds; SQLite's truncates, which for x ≥ 0 is the floor.
+            format!("CAST(floor({x}) AS INTEGER)")
+        } else {
+            format!("CAST({x} AS INTEGER)")
+        }
+    }
+
     fn plus_days(&self, date: &str, days: i64) -> String {
         if self.pg {
             format!("({date} + {days})")
@@ -209,6 +219,11 @@ fn group_expr(grouping: ReportGrouping, today: NaiveDate, scope: &Covered) -> St
              WHEN (p.kinds & 2) <> 0 THEN 'internship' WHEN (p.kinds & 8) <> 0 THEN 'side_job' ELSE 'unknown' END"
             .to_owned(),
         ReportGrouping::Region => "COALESCE(p.place_name, 'unknown')".to_owned(),
+        // `pr` is the youth's cell of the province grid (see `population`).
+        ReportGrouping::Province => {
+            "CASE WHEN p.latitude IS NULL THEN 'unknown' ELSE COALESCE(pr.province, 'abroad') END"
+                .to_owned()
+        }
         ReportGrouping::Benefit => format!(
             "CASE WHEN NOT ({shared}) THEN 'not_shared' ELSE COALESCE(s.benefit, 'unknown') END"
         ),
@@ -219,8 +234,40 @@ fn group_expr(grouping: ReportGrouping, today: NaiveDate, scope: &Covered) -> St
     }
 }
 
+/// The grid `province_runs` is written on (by `tools/province_grid.py`, with these numbers):
+/// cells of 0.01° latitude by 0.015° longitude from 50.70° N, 3.30° E; a row of cells is
+/// stored as runs of one province, and a located youth in no run lives abroad.
+struct ProvinceGrid;
+
+impl ProvinceGrid {
+    const LAT0: f64 = 50.70;
+    const LON0: f64 = 3.30;
+    const LAT_STEP: f64 = 0.01;
+    const LON_STEP: f64 = 0.015;
+
+    /// Joins `pr`, the run of the youth's cell, if any.
+    fn join(d: &Dialect) -> String {
+        let row = d.floor(&format!(
+            "(p.latitude - {}) / {}",
+            Self::LAT0,
+            Self::LAT_STEP
+        ));
+        let col = d.floor(&format!(
+            "(p.longitude - {}) / {}",
+            Self::LON0,
+            Self::LON_STEP
+        ));
+        format!(
+            "LEFT JOIN province_runs pr ON p.latitude >= {} AND p.longitude >= {} \
+             AND pr.grid_row = {row} AND pr.col_from <= {col} AND pr.col_to >= {col}",
+            Self::LAT0,
+            Self::LON0
+        )
+    }
+}
+
 /// The youth a report covers, with their group and whether their profile is complete.
-fn population(grouping: ReportGrouping, today: NaiveDate, scope: &Covered) -> String {
+fn population(grouping: ReportGrouping, today: NaiveDate, scope: &Covered, d: &Dialect) -> String {
     let caseload = match &scope.org {
         // A semi-join the planner sizes from the consents index (a caseload of hundreds then
         // reads the event tables by youth, not whole).
@@ -230,12 +277,14 @@ fn population(grouping: ReportGrouping, today: NaiveDate, scope: &Covered) -> St
         ),
         None => String::new(),
     };
-    // Only the sensitive groupings read the sensitive characteristics.
-    let sensitive = match grouping {
+    // Only the sensitive groupings read the sensitive characteristics, and only the province
+    // the grid.
+    let joined = match grouping {
         ReportGrouping::Benefit | ReportGrouping::WorkLimitation => {
-            "LEFT JOIN youth_sensitive s ON s.account_id = p.account_id"
+            "LEFT JOIN youth_sensitive s ON s.account_id = p.account_id".to_owned()
         }
-        _ => "",
+        ReportGrouping::Province => ProvinceGrid::join(d),
+        _ => String::new(),
     };
     // Every youth, and only a youth, has a profile, made with the account in one transaction
     // at the same time: the profile alone is the population (joining the 100,000 accounts
@@ -244,7 +293,7 @@ fn population(grouping: ReportGrouping, today: NaiveDate, scope: &Covered) -> St
         "SELECT p.account_id AS youth_id, p.created_at AS registered_at, {} AS g, \
          CASE WHEN p.birth_date IS NOT NULL AND p.latitude IS NOT NULL AND p.hours_min IS NOT NULL \
          AND p.kinds <> 0 AND p.competence_mask <> 0 THEN 1 ELSE 0 END AS complete \
-         FROM youth_profiles p {sensitive} {caseload}",
+         FROM youth_profiles p {joined} {caseload}",
         group_expr(grouping, today, scope)
     )
 }
@@ -613,6 +662,12 @@ fn known_groups(grouping: ReportGrouping, year: i32, today: NaiveDate) -> Vec<St
             .map(str::to_owned)
             .to_vec(),
         ReportGrouping::Region => Vec::new(),
+        ReportGrouping::Province => PROVINCES
+            .iter()
+            .copied()
+            .chain(["abroad", "unknown"])
+            .map(str::to_owned)
+            .collect(),
         ReportGrouping::Benefit => crate::youth::model::Benefit::ALL
             .iter()
             .map(|b| b.as_str().to_owned())
@@ -623,6 +678,22 @@ fn known_groups(grouping: ReportGrouping, year: i32, today: NaiveDate) -> Vec<St
             .to_vec(),
     }
 }
+
+/// The twelve provinces, by the names `province_runs` holds.
+const PROVINCES: [&str; 12] = [
+    "Drenthe",
+    "Flevoland",
+    "Fryslân",
+    "Gelderland",
+    "Groningen",
+    "Limburg",
+    "Noord-Brabant",
+    "Noord-Holland",
+    "Overijssel",
+    "Utrecht",
+    "Zeeland",
+    "Zuid-Holland",
+];
 
 /// Builds the suppressed table from the figures per group and the total's.
 fn table(groups: Vec<(String, Figures)>, total: Figures) -> (Vec<ReportRow>, ReportRow) {
@@ -703,7 +774,10 @@ pub async fn outcomes(
                     .transpose()
                     .map_err(|_| ApiError::internal("organisation id is not a UUID"))?,
             };
-            let pop = population(grouping, today, &scope);
+            let d = Dialect {
+                pg: crate::db::is_postgres(conn),
+            };
+            let pop = population(grouping, today, &scope, &d);
             let keyed = if grouping == ReportGrouping::Month {
                 Keyed::Month
             } else {
