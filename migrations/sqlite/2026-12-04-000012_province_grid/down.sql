@@ -1,1 +1,1 @@
-DROP TABLE province_runs;
+DROP TABLE province_cells;
