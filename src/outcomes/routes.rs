@@ -195,8 +195,8 @@ pub async fn reopen_placement(
 /// coordinators of an intermediary) or of everyone (admins); by month or by age band, start
 /// qualification, kind of work, province (`province`: the twelve, `abroad` and `unknown`, from
 /// the youth's location), the place as the youth wrote it (`region`), and, for UWV and
-/// municipalities, benefit and work limitation. Figures of fewer than 10 youth are suppressed, and so are the figures needed
-/// to keep them from following from the total. JSON, or CSV with `Accept: text/csv`.
+/// municipalities, benefit and work limitation. Figures of fewer than 10 youth are
+/// suppressed, and so are the figures needed to keep them from following from the total. JSON, or CSV with `Accept: text/csv`.
 #[utoipa::path(
     tag = "reports",
     security(("bearer" = [])),
