@@ -113,6 +113,9 @@ pub struct Settings {
     /// How long a candidate page checked against the marks of its truth may be served again
     /// (never longer than `feed_ttl`); zero reads every page afresh.
     pub candidate_page_ttl: Duration,
+    /// How long the first request for a report of everyone waits for identical ones to share
+    /// its computation with (see `outcomes::gather`); zero shares only exact ties.
+    pub report_gather: Duration,
     /// How long a request body may take to arrive (slow headers are cut by actix itself).
     pub body_timeout: Duration,
     /// How long one Redis command may take before the cache counts as unavailable.
@@ -370,6 +373,7 @@ impl Settings {
                 0,
                 3_600,
             )?),
+            report_gather: Duration::from_millis(src.ranged("REPORT_GATHER_MS", 10, 0, 1_000)?),
             body_timeout: Duration::from_secs(src.ranged(
                 "REQUEST_BODY_TIMEOUT_SECONDS",
                 10,

@@ -263,7 +263,8 @@ pub struct Problem {
 }
 
 /// An error that ends a request. Build it with the constructor functions below.
-#[derive(Debug)]
+// Clone: one computed answer (or failure) can answer several requests (`outcomes::gather`).
+#[derive(Debug, Clone)]
 pub struct ApiError {
     code: ProblemCode,
     detail: String,

@@ -86,6 +86,7 @@ pub async fn build_state(settings: Settings, clock: Clock) -> Result<AppState, S
         swipes: Arc::new(crate::matching::batch::SwipeWriter::new(db.clone())),
         audit: Arc::new(crate::audit::AuditWriter::new(db.clone())),
         caseload_flights: Arc::default(),
+        everyone_reports: Arc::new(crate::outcomes::gather::Gather::new(settings.report_gather)),
         candidate_pages: Arc::new(crate::matching::feed::checked::CandidatePages::new(
             settings.candidate_page_ttl.min(settings.feed_ttl),
         )),

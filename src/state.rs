@@ -33,6 +33,13 @@ pub struct AppState {
     pub card_views: Arc<crate::audit::counter::CardViews>,
     /// Writes the audit lines of reads in batches (group commit).
     pub audit: Arc<crate::audit::AuditWriter>,
+    /// Reports of everyone being asked for at the same moment, computed once per batch.
+    pub everyone_reports: Arc<
+        crate::outcomes::gather::Gather<
+            crate::outcomes::reports::EveryoneKey,
+            Arc<crate::outcomes::model::OutcomeReport>,
+        >,
+    >,
     /// Writes the common youth swipes in batches (group commit).
     pub swipes: Arc<crate::matching::batch::SwipeWriter>,
 }

@@ -1,6 +1,7 @@
 //! Outcomes: placements with aftercare, and output reports with small-cell suppression. Who
 //! may record or see a placement is decided in `access` (`access::placements`).
 
+pub mod gather;
 pub mod model;
 pub mod placements;
 pub mod reports;

@@ -232,5 +232,5 @@ pub async fn get_outcome_report(
             ))
             .body(reports::to_csv(&report)));
     }
-    Ok(HttpResponse::Ok().json(report))
+    Ok(HttpResponse::Ok().json(&*report))
 }

@@ -461,3 +461,31 @@ api_test!(
         assert_eq!(by_province().await, ["unknown"]);
     }
 );
+
+api_test!(
+    settings [("RATE_LIMIT_REGISTRATIONS_PER_HOUR", "100")]
+    async fn identical_reports_of_everyone_asked_at_once_agree_and_count_what_came_before(app) {
+        // Reports of everyone asked at the same moment share one computation (outcomes::gather):
+        // each still answers what a report of its own would, and one asked after a write counts it.
+        let admin = admin(&app).await;
+        let year = today(&app).year();
+        for i in 0..10 {
+            youth_with_profile(&app, &format!("tegelijk{i}@voorbeeld.nl"), &["teamwork", "reliability", "customer_focus"]).await;
+        }
+        let by_age = format!("/v1/reports/outcomes?year={year}&group_by=age_band");
+        let by_month = format!("/v1/reports/outcomes?year={year}");
+        let ask = async |url: &str| expect_json(app.get(url, Some(&admin)).await, StatusCode::OK).await;
+        let (a, b, c, m) = tokio::join!(ask(&by_age), ask(&by_age), ask(&by_age), ask(&by_month));
+        assert_eq!(a["total"]["registrations"]["value"], 10);
+        assert_eq!(a["group_by"], "age_band");
+        assert!(a == b && b == c, "{a} {b} {c}");
+        // Another report at the same moment is its own.
+        assert_eq!(m["group_by"], "month");
+        assert_eq!(m["total"]["registrations"]["value"], 10);
+        // One more youth registers: the reports asked next count them.
+        youth_with_profile(&app, "tegelijk10@voorbeeld.nl", &["teamwork", "reliability", "customer_focus"]).await;
+        let (d, e) = tokio::join!(ask(&by_age), ask(&by_age));
+        assert_eq!(d["total"]["registrations"]["value"], 11);
+        assert_eq!(d, e);
+    }
+);
