@@ -506,9 +506,9 @@ fn read(
     };
     let (dm, dp) = (days("e.mf"), days("e.pf"));
     // `yg`: the one pass. Its columns: k, dm, dp, and per row the youth registered (r) and
-    // complete (rc), active (sa), their likes (sl) and the youth who liked (sly), matches
-    // (mn, mny), conversations (mc, mcy), introductions (i_n, iny), placements (pn, pny) and
-    // those running at 13 weeks (pc, pcy).
+    // complete (rc), active (sa), their likes (sl) and the youth who liked (sly), and of each
+    // event of `e` the sum and the youth who had any (matches mn and mn_y, conversations mc,
+    // introductions i_n, placements pn, those running at 13 weeks pc).
     let sum = |x: &str| format!("CAST(COALESCE(SUM({x}), 0) AS BIGINT)");
     let youth = |x: &str| format!("COUNT(*) FILTER (WHERE {x} > 0)");
     match keyed {
@@ -519,9 +519,7 @@ fn read(
                 "yg AS (SELECT CAST(pop.g AS TEXT) AS k, {dm} AS dm, {dp} AS dp, \
                  COUNT(*) FILTER (WHERE {registered}) AS r, \
                  COUNT(*) FILTER (WHERE {registered} AND pop.complete = 1) AS rc, \
-                 {sa} AS sa, {sl} AS sl, {sly} AS sly, \
-                 {mn} AS mn, {mny} AS mny, {mc} AS mc, {mcy} AS mcy, {i_n} AS i_n, {iny} AS iny, \
-                 {pn} AS pn, {pny} AS pny, {pc} AS pc, {pcy} AS pcy \
+                 {sa} AS sa, {sl} AS sl, {sly} AS sly, {events} \
                  FROM pop LEFT JOIN (SELECT t.youth_id, {swiped} AS s, {liked} AS l \
                  FROM swipe_tallies t WHERE t.year = {year} {mine}{fence}) t ON t.youth_id = pop.youth_id \
                  LEFT JOIN e ON e.youth_id = pop.youth_id GROUP BY 1, 2, 3)",
@@ -533,23 +531,19 @@ fn read(
                 sa = youth("t.s"),
                 sl = sum("t.l"),
                 sly = youth("t.l"),
-                mn = sum("e.mn"),
-                mny = youth("e.mn"),
-                mc = sum("e.mc"),
-                mcy = youth("e.mc"),
-                i_n = sum("e.i_n"),
-                iny = youth("e.i_n"),
-                pn = sum("e.pn"),
-                pny = youth("e.pn"),
-                pc = sum("e.pc"),
-                pcy = youth("e.pc"),
+                events = ["mn", "mc", "i_n", "pn", "pc"]
+                    .map(|x| {
+                        let column = format!("e.{x}");
+                        format!("{} AS {x}, {} AS {x}_y", sum(&column), youth(&column))
+                    })
+                    .join(", "),
             ));
             for (fig, a, b, c, dd) in [
                 (Fig::Counts(0, Some(1)), "r", "r", "rc", "rc"),
                 (Fig::Counts(2, Some(3)), "sa", "sa", "sl", "sly"),
-                (Fig::Counts(4, Some(5)), "mn", "mny", "mc", "mcy"),
-                (Fig::Counts(6, None), "i_n", "iny", "0", "0"),
-                (Fig::Counts(7, Some(8)), "pn", "pny", "pc", "pcy"),
+                (Fig::Counts(4, Some(5)), "mn", "mn_y", "mc", "mc_y"),
+                (Fig::Counts(6, None), "i_n", "i_n_y", "0", "0"),
+                (Fig::Counts(7, Some(8)), "pn", "pn_y", "pc", "pc_y"),
             ] {
                 let sums = named_sums(&sum, [a, b, c, dd]);
                 // Every youth is in one group: the year's figures are the groups' sums.
