@@ -74,14 +74,12 @@ where
                 }
             }
         };
-        match answer.wait_for(Option::is_some).await {
-            Ok(value) => match &*value {
-                Some(result) => result.clone(),
-                None => Err(ApiError::internal("a report batch ended without an answer")),
-            },
-            // The task ended without sending (it panicked): its log says why.
-            Err(_) => Err(ApiError::internal("a report batch ended without an answer")),
-        }
+        // No answer only when the task ended without sending one (it panicked: its log says
+        // why).
+        let answered = answer.wait_for(Option::is_some).await.ok();
+        answered
+            .and_then(|value| value.clone())
+            .unwrap_or_else(|| Err(ApiError::internal("a report batch ended without an answer")))
     }
 }
 

@@ -146,6 +146,77 @@ impl Covered {
             None => String::new(),
         }
     }
+
+    /// `AND {introduction}.organisation_id = org`: a caseload report counts only its own
+    /// organisation's introductions; everyone's counts all.
+    fn introduced_here(&self, introduction: &str) -> String {
+        match &self.org {
+            Some(org) => format!("AND {introduction}.organisation_id = '{org}'"),
+            None => String::new(),
+        }
+    }
+}
+
+/// What counts as an event of the report's year, over an event table aliased `x`: written
+/// once for the one pass and for the months, so that the two cannot count differently.
+struct Year {
+    /// The first day of the year and of the next, as SQL dates and as times.
+    from: String,
+    to: String,
+    t0: String,
+    t1: String,
+    /// A placement running at 13 weeks started before this day.
+    thirteen_weeks_ago: NaiveDate,
+    /// The day 13 weeks after the placement's start (91 days), in SQL.
+    after_13_weeks: String,
+}
+
+impl Year {
+    fn new(year: i32, today: NaiveDate, d: &Dialect) -> Self {
+        let (from, to) = (format!("'{year}-01-01'"), format!("'{}-01-01'", year + 1));
+        Year {
+            t0: format!("'{year}-01-01 00:00:00'"),
+            t1: format!("'{}-01-01 00:00:00'", year + 1),
+            from,
+            to,
+            thirteen_weeks_ago: today - TimeDelta::weeks(13),
+            after_13_weeks: d.plus_days("x.start_date", 91),
+        }
+    }
+
+    /// A time (registration, match, introduction) in the year.
+    fn has(&self, time: &str) -> String {
+        format!("{time} >= {} AND {time} < {}", self.t0, self.t1)
+    }
+
+    /// A placement that started in the year.
+    fn placed(&self) -> String {
+        format!(
+            "x.start_date >= {} AND x.start_date < {}",
+            self.from, self.to
+        )
+    }
+
+    /// A placement still running 13 weeks after its start (counted once those weeks passed).
+    fn running(&self) -> String {
+        format!(
+            "x.start_date <= '{}' AND (x.status = 'active' OR x.ended_on >= {})",
+            self.thirteen_weeks_ago, self.after_13_weeks
+        )
+    }
+}
+
+/// A match that became a conversation: one with a message.
+const CONVERSATION: &str = "EXISTS (SELECT 1 FROM messages ms WHERE ms.match_id = x.id)";
+
+/// A sum as a BIGINT, zero over no rows (PostgreSQL sums BIGINTs into NUMERIC).
+fn total_of(x: &str) -> String {
+    format!("CAST(COALESCE(SUM({x}), 0) AS BIGINT)")
+}
+
+/// How many rows have `x` above zero: the youth a per-youth figure stands for.
+fn youth_with(x: &str) -> String {
+    format!("COUNT(*) FILTER (WHERE {x} > 0)")
 }
 
 /// What each dialect writes differently: whole days between two times, a date plus days.
@@ -365,12 +436,15 @@ struct Summed {
     d: i64,
 }
 
-/// Per group of `t` (columns youth_id, k, a, b): the sums of a and b, and how many youth had
-/// any (a > 0) and each (b > 0). PostgreSQL sums BIGINTs into NUMERIC: each is cast back.
-const SUMS: &str = "CAST(COALESCE(SUM(a), 0) AS BIGINT) AS a, \
-     CAST(COALESCE(SUM(CASE WHEN a > 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS b, \
-     CAST(COALESCE(SUM(b), 0) AS BIGINT) AS c, \
-     CAST(COALESCE(SUM(CASE WHEN b > 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS d";
+/// Four numbers as the columns `a`, `b`, `c`, `d` of a row of the statement.
+fn as_abcd(numbers: [String; 4]) -> String {
+    numbers
+        .iter()
+        .zip(["a", "b", "c", "d"])
+        .map(|(x, name)| format!("{x} AS {name}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// The report as one statement: each figure a CTE `t{i}` and its rows, tagged `fig = i`. One
 /// statement, so that the population is read once (PostgreSQL materializes a CTE used more
@@ -404,14 +478,36 @@ impl Statement {
         self.figs.push(fig);
     }
 
+    /// Adds counts summed from `yg` (the one pass): its columns `[a, b, c, d]` summed per
+    /// group, and for the year. A youth is in one row of `yg`, so the year's are the sums of
+    /// all its rows.
+    fn summed_from_yg(&mut self, fig: Fig, columns: [&str; 4]) {
+        let sums = as_abcd(columns.map(total_of));
+        self.rows(
+            fig,
+            vec![
+                format!("0 AS total, k, {sums} FROM yg GROUP BY k"),
+                format!("1, '', {sums} FROM yg"),
+            ],
+        );
+    }
+
     /// Adds counts summed from `t` (per youth and month): per month, and for the year, where
     /// its rows are summed per youth first (a youth of three months is one youth of the year).
     fn summed(&mut self, t: String, first: usize, second: Option<usize>) {
+        // Per group of `t` (columns youth_id, k, a, b): the sums of a and b, and how many
+        // youth had any (a > 0) and each (b > 0).
+        let sums = as_abcd([
+            total_of("a"),
+            youth_with("a"),
+            total_of("b"),
+            youth_with("b"),
+        ]);
         self.add(Fig::Counts(first, second), t, |t| {
             vec![
-                format!("0 AS total, CAST(k AS TEXT) AS k, {SUMS} FROM {t} GROUP BY k"),
+                format!("0 AS total, CAST(k AS TEXT) AS k, {sums} FROM {t} GROUP BY k"),
                 format!(
-                    "1, '', {SUMS} FROM (SELECT youth_id, SUM(a) AS a, SUM(b) AS b FROM {t} GROUP BY youth_id) u"
+                    "1, '', {sums} FROM (SELECT youth_id, SUM(a) AS a, SUM(b) AS b FROM {t} GROUP BY youth_id) u"
                 ),
             ]
         });
@@ -432,8 +528,8 @@ impl Statement {
 /// tally and to their matches, placements and introductions summed per youth, and counted at
 /// once into rows of (group, days to the first match, days to the first placement). Those
 /// few thousand rows give every figure and both medians' histograms; the report no longer
-/// reads the population once per figure (seven scans and hash joins of 100,000 youth cost
-/// ≈0.5 s, the one pass ≈0.2 s, measured in bench/README session 12). By group every youth is
+/// reads the population once per figure (an age-band report of 100,000 youth took 340–350 ms
+/// that way and takes 230–250 ms so, in psql: bench/README session 12). By group every youth is
 /// in one group, so the year's figures are the groups' sums. By month, `yg` counts the
 /// registrations of each month and its histograms; the events are counted by their own month
 /// (summed per youth and month first, so that "how many youth" is a count of rows, and per
@@ -458,10 +554,7 @@ fn read(
         diesel::sql_query("SET LOCAL work_mem = '64MB'").execute(conn)?;
         diesel::sql_query("SET LOCAL max_parallel_workers_per_gather = 0").execute(conn)?;
     }
-    let (from, to) = (format!("{year}-01-01"), format!("{}-01-01", year + 1));
-    let (t0, t1) = (format!("'{from} 00:00:00'"), format!("'{to} 00:00:00'"));
-    let in_year = |time: &str| format!("{time} >= {t0} AND {time} < {t1}");
-    let thirteen_weeks_ago = today - TimeDelta::weeks(13);
+    let y = Year::new(year, today, d);
     let mut st = Statement::default();
     // Fenced (see `Dialect::fence`): the joins below hash the population's four columns, not
     // its profiles' rows.
@@ -471,31 +564,27 @@ fn read(
     // still running 13 weeks after their start (pc); their introductions of the year (i_n, by
     // this organisation's coaches only). One table of events, so one join (a join of 100,000
     // youth each cost ≈25 ms).
-    let intro_org = match &scope.org {
-        Some(org) => format!("AND x.organisation_id = '{org}'"),
-        None => String::new(),
-    };
-    let placed = format!("x.start_date >= '{from}' AND x.start_date < '{to}'");
     st.ctes.push(format!(
         "e AS (SELECT u.youth_id, SUM(u.mn) AS mn, SUM(u.mc) AS mc, MIN(u.mf) AS mf, \
          SUM(u.pn) AS pn, SUM(u.pc) AS pc, MIN(u.pf) AS pf, SUM(u.i_n) AS i_n FROM (\
          SELECT x.youth_id, CASE WHEN {matched} THEN 1 ELSE 0 END AS mn, \
-         CASE WHEN {matched} AND EXISTS (SELECT 1 FROM messages ms WHERE ms.match_id = x.id) THEN 1 ELSE 0 END AS mc, \
+         CASE WHEN {matched} AND {CONVERSATION} THEN 1 ELSE 0 END AS mc, \
          x.created_at AS mf, 0 AS pn, 0 AS pc, CAST(NULL AS DATE) AS pf, 0 AS i_n FROM matches x {mine} \
          UNION ALL SELECT x.youth_id, 0, 0, CAST(NULL AS TIMESTAMP), CASE WHEN {placed} THEN 1 ELSE 0 END, \
-         CASE WHEN {placed} AND x.start_date <= '{thirteen_weeks_ago}' \
-         AND (x.status = 'active' OR x.ended_on >= {plus91}) THEN 1 ELSE 0 END, x.start_date, 0 FROM placements x {mine} \
+         CASE WHEN {placed} AND {running} THEN 1 ELSE 0 END, x.start_date, 0 FROM placements x {mine} \
          UNION ALL SELECT x.youth_id, 0, 0, CAST(NULL AS TIMESTAMP), 0, 0, CAST(NULL AS DATE), 1 \
-         FROM introductions x WHERE {introduced} {intro_org} {also_mine}\
+         FROM introductions x WHERE {introduced} {here} {also_mine}\
          ) u GROUP BY u.youth_id)",
-        matched = in_year("x.created_at"),
-        introduced = in_year("x.created_at"),
-        plus91 = d.plus_days("x.start_date", 91),
+        matched = y.has("x.created_at"),
+        placed = y.placed(),
+        running = y.running(),
+        introduced = y.has("x.created_at"),
+        here = scope.introduced_here("x"),
         // A caseload's events only (in each part: the planner does not push it into them).
         mine = scope.caseload("WHERE", "x.youth_id"),
         also_mine = scope.caseload("AND", "x.youth_id"),
     ));
-    let registered = in_year("pop.registered_at");
+    let registered = y.has("pop.registered_at");
     // The days from registration to the first match / placement, of youth registered this
     // year (NULL for the others and for youth with none).
     let days = |first: &str| {
@@ -509,8 +598,6 @@ fn read(
     // complete (rc), active (sa), their likes (sl) and the youth who liked (sly), and of each
     // event of `e` the sum and the youth who had any (matches mn and mn_y, conversations mc,
     // introductions i_n, placements pn, those running at 13 weeks pc).
-    let sum = |x: &str| format!("CAST(COALESCE(SUM({x}), 0) AS BIGINT)");
-    let youth = |x: &str| format!("COUNT(*) FILTER (WHERE {x} > 0)");
     match keyed {
         Keyed::Group => {
             // The tallies fenced too: hashed as a youth's two sums instead of 26 columns
@@ -528,13 +615,13 @@ fn read(
                 // A caseload's tallies only: the fence keeps the join's filter out.
                 mine = scope.caseload("AND", "t.youth_id"),
                 fence = d.fence(),
-                sa = youth("t.s"),
-                sl = sum("t.l"),
-                sly = youth("t.l"),
+                sa = youth_with("t.s"),
+                sl = total_of("t.l"),
+                sly = youth_with("t.l"),
                 events = ["mn", "mc", "i_n", "pn", "pc"]
                     .map(|x| {
                         let column = format!("e.{x}");
-                        format!("{} AS {x}, {} AS {x}_y", sum(&column), youth(&column))
+                        format!("{} AS {x}, {} AS {x}_y", total_of(&column), youth_with(&column))
                     })
                     .join(", "),
             ));
@@ -545,15 +632,7 @@ fn read(
                 (Fig::Counts(6, None), "i_n", "i_n_y", "0", "0"),
                 (Fig::Counts(7, Some(8)), "pn", "pn_y", "pc", "pc_y"),
             ] {
-                let sums = named_sums(&sum, [a, b, c, dd]);
-                // Every youth is in one group: the year's figures are the groups' sums.
-                st.rows(
-                    fig,
-                    vec![
-                        format!("0 AS total, k, {sums} FROM yg GROUP BY k"),
-                        format!("1, '', {sums} FROM yg"),
-                    ],
-                );
+                st.summed_from_yg(fig, [a, b, c, dd]);
             }
         }
         Keyed::Month => {
@@ -565,15 +644,8 @@ fn read(
                  FROM pop LEFT JOIN e ON e.youth_id = pop.youth_id WHERE {registered} GROUP BY 1, 2, 3)",
                 d.month("pop.registered_at")
             ));
-            let sums = named_sums(&sum, ["r", "r", "rc", "rc"]);
-            st.rows(
-                Fig::Counts(0, Some(1)),
-                vec![
-                    format!("0 AS total, k, {sums} FROM yg GROUP BY k"),
-                    format!("1, '', {sums} FROM yg"),
-                ],
-            );
-            events_by_month(&mut st, d, scope, &in_year, &from, &to, &thirteen_weeks_ago);
+            st.summed_from_yg(Fig::Counts(0, Some(1)), ["r", "r", "rc", "rc"]);
+            events_by_month(&mut st, d, scope, &y);
             swipes_by_month(&mut st, scope.org.is_none(), year);
         }
     }
@@ -583,7 +655,7 @@ fn read(
             vec![format!(
                 "0 AS total, k, CAST({days} AS BIGINT) AS a, {} AS b, CAST(0 AS BIGINT) AS c, \
                  CAST(0 AS BIGINT) AS d FROM yg WHERE {days} IS NOT NULL GROUP BY k, {days}",
-                sum("r")
+                total_of("r")
             )],
         );
     }
@@ -633,27 +705,9 @@ fn read(
     Ok((out, total))
 }
 
-/// `sum(x) AS a, …, sum(w) AS d`: the four numbers of a row of the statement.
-fn named_sums(sum: &dyn Fn(&str) -> String, columns: [&str; 4]) -> String {
-    columns
-        .iter()
-        .zip(["a", "b", "c", "d"])
-        .map(|(x, name)| format!("{} AS {name}", sum(x)))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Matches (and conversations), introductions and placements (and those running at 13
 /// weeks) by the month of the event, each summed per youth and month first.
-fn events_by_month(
-    st: &mut Statement,
-    d: &Dialect,
-    scope: &Covered,
-    in_year: &dyn Fn(&str) -> String,
-    from: &str,
-    to: &str,
-    thirteen_weeks_ago: &NaiveDate,
-) {
+fn events_by_month(st: &mut Statement, d: &Dialect, scope: &Covered, y: &Year) {
     // Everyone's events need nothing of the population: every match, introduction and
     // placement is a youth's, and the month is the event's own (joining 100,000 youth to
     // each table cost ≈100 ms a figure).
@@ -664,18 +718,14 @@ fn events_by_month(
             format!("JOIN pop ON pop.youth_id = {alias}.youth_id")
         }
     };
-    let intro_org = match &scope.org {
-        Some(org) => format!("AND x.organisation_id = '{org}'"),
-        None => String::new(),
-    };
     st.summed(
         format!(
             "SELECT x.youth_id, {} AS k, COUNT(*) AS a, \
-             SUM(CASE WHEN EXISTS (SELECT 1 FROM messages ms WHERE ms.match_id = x.id) THEN 1 ELSE 0 END) AS b \
+             SUM(CASE WHEN {CONVERSATION} THEN 1 ELSE 0 END) AS b \
              FROM matches x {} WHERE {} GROUP BY 1, 2",
             d.month("x.created_at"),
             join("x"),
-            in_year("x.created_at"),
+            y.has("x.created_at"),
         ),
         4,
         Some(5),
@@ -683,10 +733,11 @@ fn events_by_month(
     st.summed(
         format!(
             "SELECT x.youth_id, {} AS k, COUNT(*) AS a, 0 AS b FROM introductions x {} \
-             WHERE {} {intro_org} GROUP BY 1, 2",
+             WHERE {} {} GROUP BY 1, 2",
             d.month("x.created_at"),
             join("x"),
-            in_year("x.created_at"),
+            y.has("x.created_at"),
+            scope.introduced_here("x"),
         ),
         6,
         None,
@@ -694,12 +745,11 @@ fn events_by_month(
     st.summed(
         format!(
             "SELECT x.youth_id, {} AS k, COUNT(*) AS a, \
-             SUM(CASE WHEN x.start_date <= '{thirteen_weeks_ago}' \
-             AND (x.status = 'active' OR x.ended_on >= {}) THEN 1 ELSE 0 END) AS b \
-             FROM placements x {} WHERE x.start_date >= '{from}' AND x.start_date < '{to}' GROUP BY 1, 2",
+             SUM(CASE WHEN {} THEN 1 ELSE 0 END) AS b FROM placements x {} WHERE {} GROUP BY 1, 2",
             d.month("x.start_date"),
-            d.plus_days("x.start_date", 91),
+            y.running(),
             join("x"),
+            y.placed(),
         ),
         7,
         Some(8),
